@@ -1,0 +1,78 @@
+use super::RequestId;
+
+/// A rule of the product that an operation broke. Each variant maps to one error code of the
+/// contract; the messages are written for the person who will read them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    #[error("{0}")]
+    InvalidEmail(&'static str),
+    #[error("{0}")]
+    InvalidName(&'static str),
+    #[error("The message can be at most 500 characters.")]
+    InvalidMessage,
+    #[error("{0}")]
+    InvalidPagination(&'static str),
+    #[error("The search text can be at most 254 characters.")]
+    InvalidQuery,
+    #[error("An id must be a positive whole number.")]
+    InvalidId,
+    #[error("The action must be \"accept\" or \"reject\".")]
+    InvalidAction,
+    #[error("That e-mail address is already registered.")]
+    EmailTaken,
+    #[error("That user does not exist.")]
+    UserNotFound,
+    #[error("That partner request does not exist.")]
+    RequestNotFound,
+    #[error("That partnership does not exist.")]
+    PartnershipNotFound,
+    #[error("You have not blocked that user.")]
+    BlockNotFound,
+    #[error("You cannot send a partner request to yourself.")]
+    SelfRequest,
+    #[error("You cannot block yourself.")]
+    SelfBlock,
+    #[error("You already have a pending request to this user.")]
+    DuplicateRequest,
+    #[error("This user already sent you a request (request {0}); accept or reject it instead.")]
+    ReverseRequestPending(RequestId),
+    #[error("You are already partners.")]
+    AlreadyPartners,
+    #[error("A block between you and this user prevents partner requests.")]
+    Blocked,
+    #[error("This request has already been answered or withdrawn.")]
+    NotPending,
+    #[error("You are not allowed to do that.")]
+    Forbidden,
+    #[error("You have reached the limit of {0} new partner requests in 24 hours; try again later.")]
+    QuotaExceeded(u32),
+}
+
+impl RuleError {
+    /// The stable, machine-readable code of the contract.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidEmail(_) => "invalid_email",
+            Self::InvalidName(_) => "invalid_name",
+            Self::InvalidMessage => "invalid_message",
+            Self::InvalidPagination(_) => "invalid_pagination",
+            Self::InvalidQuery => "invalid_query",
+            Self::InvalidId => "invalid_id",
+            Self::InvalidAction => "invalid_action",
+            Self::EmailTaken => "email_taken",
+            Self::UserNotFound => "user_not_found",
+            Self::RequestNotFound => "request_not_found",
+            Self::PartnershipNotFound => "partnership_not_found",
+            Self::BlockNotFound => "block_not_found",
+            Self::SelfRequest => "self_request",
+            Self::SelfBlock => "self_block",
+            Self::DuplicateRequest => "duplicate_request",
+            Self::ReverseRequestPending(_) => "reverse_request_pending",
+            Self::AlreadyPartners => "already_partners",
+            Self::Blocked => "blocked",
+            Self::NotPending => "not_pending",
+            Self::Forbidden => "forbidden",
+            Self::QuotaExceeded(_) => "request_quota_exceeded",
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Domain types and rules: what a valid user, request and relation is, with no I/O.
+//!
+//! Values are parsed once at the boundary (`Email::parse`, `UserName::parse`, …) and carried as
+//! types afterwards, so the store and the handlers never see an unchecked string or id.
+
+mod error;
+mod ids;
+mod model;
+mod rules;
+mod text;
+mod time;
+
+pub use error::RuleError;
+pub use model::{Block, Notification, PartnerRequest, Partnership, RequestWithUser, User};
+pub use ids::{Id, NotificationId, PartnershipId, RequestId, UserId};
+pub use rules::{Relation, check_can_send, ordered_pair};
+pub use text::{Email, RequestMessage, SearchQuery, UserName};
+pub use time::Timestamp;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Where a partner request stands. It leaves `Pending` once and never comes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RequestStatus {
+    Pending,
+    Accepted,
+    Rejected,
+    Cancelled,
+}
+
+impl RequestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "pending" => Some(Self::Pending),
+            "accepted" => Some(Self::Accepted),
+            "rejected" => Some(Self::Rejected),
+            "cancelled" => Some(Self::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// The recipient's answer to a pending request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Response {
+    Accept,
+    Reject,
+}
+
+impl Response {
+    pub fn parse(raw: &str) -> Result<Self, RuleError> {
+        match raw {
+            "accept" => Ok(Self::Accept),
+            "reject" => Ok(Self::Reject),
+            _ => Err(RuleError::InvalidAction),
+        }
+    }
+
+    pub fn resulting_status(self) -> RequestStatus {
+        match self {
+            Self::Accept => RequestStatus::Accepted,
+            Self::Reject => RequestStatus::Rejected,
+        }
+    }
+}
+
+/// What a notification is about; each kind has its own text and mail subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    RequestReceived,
+    RequestAccepted,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RequestReceived => "request_received",
+            Self::RequestAccepted => "request_accepted",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "request_received" => Some(Self::RequestReceived),
+            "request_accepted" => Some(Self::RequestAccepted),
+            _ => None,
+        }
+    }
+
+    /// The subject line of the seed's e-mail for this event.
+    pub fn subject(self) -> &'static str {
+        match self {
+            Self::RequestReceived => "New Partner Request",
+            Self::RequestAccepted => "Partner Request Accepted",
+        }
+    }
+
+    /// The seed's sentence for this event; `other` is the name of the user who caused it.
+    pub fn text(self, other: &str) -> String {
+        match self {
+            Self::RequestReceived => format!("You have a new partner request from {other}."),
+            Self::RequestAccepted => format!("{other} accepted your partner request."),
+        }
+    }
+}
+
+/// One page of a list: 1-based page number and a size of 1..=100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    page: u32,
+    size: u32,
+}
+
+impl PageRequest {
+    pub const DEFAULT_SIZE: u32 = 20;
+    pub const MAX_SIZE: u32 = 100;
+
+    pub fn parse(page: Option<i64>, size: Option<i64>) -> Result<Self, RuleError> {
+        let page = page.unwrap_or(1);
+        let size = size.unwrap_or(i64::from(Self::DEFAULT_SIZE));
+        if !(1..=i64::from(u32::MAX)).contains(&page) {
+            return Err(RuleError::InvalidPagination("page must be 1 or more"));
+        }
+        if !(1..=i64::from(Self::MAX_SIZE)).contains(&size) {
+            return Err(RuleError::InvalidPagination("size must be between 1 and 100"));
+        }
+        Ok(Self { page: page as u32, size: size as u32 })
+    }
+
+    pub fn page(self) -> u32 {
+        self.page
+    }
+
+    pub fn size(self) -> u32 {
+        self.size
+    }
+
+    /// Rows to skip; cannot overflow because both factors fit in 32 bits.
+    pub fn offset(self) -> i64 {
+        (i64::from(self.page) - 1) * i64::from(self.size)
+    }
+
+    pub fn limit(self) -> i64 {
+        i64::from(self.size)
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self { page: 1, size: Self::DEFAULT_SIZE }
+    }
+}
+
+/// A page of items with the total across all pages.
+#[derive(Debug, Clone)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub page: PageRequest,
+    pub total: i64,
+}
+
+impl<T> Paged<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged { items: self.items.into_iter().map(f).collect(), page: self.page, total: self.total }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_defaults_and_bounds() {
+        assert_eq!(PageRequest::parse(None, None).unwrap(), PageRequest::default());
+        assert!(PageRequest::parse(Some(0), None).is_err());
+        assert!(PageRequest::parse(None, Some(0)).is_err());
+        assert!(PageRequest::parse(None, Some(101)).is_err());
+        assert!(PageRequest::parse(Some(i64::MAX), None).is_err());
+        let last = PageRequest::parse(Some(i64::from(u32::MAX)), Some(100)).unwrap();
+        assert!(last.offset() > 0);
+    }
+
+    #[test]
+    fn response_parses_only_the_two_actions() {
+        assert_eq!(Response::parse("accept").unwrap(), Response::Accept);
+        assert_eq!(Response::parse("reject").unwrap(), Response::Reject);
+        assert!(Response::parse("Accept").is_err());
+        assert!(Response::parse("cancel").is_err());
+    }
+}

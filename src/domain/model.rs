@@ -1,0 +1,59 @@
+//! The records the store hands out.
+
+use super::{
+    Email, NotificationId, NotificationKind, PartnershipId, RequestId, RequestStatus, Timestamp, UserId,
+    UserName,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: Email,
+    pub name: UserName,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerRequest {
+    pub id: RequestId,
+    pub sender_id: UserId,
+    pub recipient_id: UserId,
+    pub status: RequestStatus,
+    pub message: Option<String>,
+    pub created_at: Timestamp,
+    pub responded_at: Option<Timestamp>,
+}
+
+/// A request together with the user on the other side of it (the sender of a received request,
+/// the recipient of a sent one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestWithUser {
+    pub request: PartnerRequest,
+    pub other: User,
+}
+
+/// A partnership as one of its two members sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partnership {
+    pub id: PartnershipId,
+    pub partner: User,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub blocker_id: UserId,
+    pub blocked_id: UserId,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: NotificationId,
+    pub user_id: UserId,
+    pub kind: NotificationKind,
+    pub text: String,
+    pub request_id: Option<RequestId>,
+    pub created_at: Timestamp,
+    pub read_at: Option<Timestamp>,
+}

@@ -1,0 +1,211 @@
+//! The user-typed strings of the domain, each parsed once at the boundary.
+
+use std::fmt;
+
+use super::RuleError;
+
+/// A syntactically valid e-mail address, trimmed and lower-cased so that uniqueness is
+/// case-insensitive.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self, RuleError> {
+        let email = raw.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(RuleError::InvalidEmail("An e-mail address is required."));
+        }
+        if email.chars().count() > Self::MAX_LEN {
+            return Err(RuleError::InvalidEmail("An e-mail address can be at most 254 characters."));
+        }
+        let has_dotted_domain = email
+            .rsplit_once('@')
+            .is_some_and(|(_, domain)| domain.contains('.') && !domain.starts_with('['));
+        if !email_address::EmailAddress::is_valid(&email) || !has_dotted_domain {
+            return Err(RuleError::InvalidEmail("That is not a valid e-mail address."));
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub(crate) fn from_trusted(stored: String) -> Self {
+        Self(stored)
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A display name of 1 to 100 characters after trimming, without control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UserName(String);
+
+impl UserName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(raw: &str) -> Result<Self, RuleError> {
+        let name = raw.trim();
+        let chars = name.chars().count();
+        if chars == 0 {
+            return Err(RuleError::InvalidName("A name is required."));
+        }
+        if chars > Self::MAX_CHARS {
+            return Err(RuleError::InvalidName("A name can be at most 100 characters."));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(RuleError::InvalidName("A name cannot contain control characters."));
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The lower-cased form that user search matches against.
+    pub fn search_key(&self) -> String {
+        self.0.to_lowercase()
+    }
+
+    pub(crate) fn from_trusted(stored: String) -> Self {
+        Self(stored)
+    }
+}
+
+impl fmt::Display for UserName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The optional note that travels with a partner request: at most 500 characters after trimming;
+/// blank means none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestMessage(String);
+
+impl RequestMessage {
+    pub const MAX_CHARS: usize = 500;
+
+    pub fn parse(raw: Option<&str>) -> Result<Option<Self>, RuleError> {
+        let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(RuleError::InvalidMessage);
+        }
+        Ok(Some(Self(text.to_owned())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A literal, case-insensitive substring to find in names and e-mails; `%` and `_` match
+/// themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchQuery(String);
+
+impl SearchQuery {
+    pub const MAX_CHARS: usize = 254;
+
+    pub fn parse(raw: Option<&str>) -> Result<Self, RuleError> {
+        let text = raw.unwrap_or_default().trim();
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(RuleError::InvalidQuery);
+        }
+        Ok(Self(text.to_lowercase()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A `LIKE … ESCAPE '\'` pattern matching the query anywhere, wildcards escaped.
+    pub fn like_pattern(&self) -> String {
+        let mut pattern = String::with_capacity(self.0.len() + 2);
+        pattern.push('%');
+        for c in self.0.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        pattern
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn email_is_trimmed_and_lower_cased() {
+        assert_eq!(Email::parse("  Alice@Example.COM ").unwrap().as_str(), "alice@example.com");
+    }
+
+    #[test]
+    fn bad_emails_are_refused() {
+        for bad in ["", "   ", "alice", "alice@", "@example.com", "a b@example.com", "alice@localhost"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(Email::parse(&long).is_err());
+    }
+
+    #[test]
+    fn name_counts_characters_after_trimming() {
+        assert_eq!(UserName::parse("  Zoë ").unwrap().as_str(), "Zoë");
+        assert!(UserName::parse(&"é".repeat(100)).is_ok());
+        assert!(UserName::parse(&"é".repeat(101)).is_err());
+        assert!(UserName::parse(" \t ").is_err());
+        assert!(UserName::parse("bad\u{0}name").is_err());
+    }
+
+    #[test]
+    fn message_blank_is_none_and_long_is_refused() {
+        assert_eq!(RequestMessage::parse(Some("   ")).unwrap(), None);
+        assert_eq!(RequestMessage::parse(None).unwrap(), None);
+        assert!(RequestMessage::parse(Some(&"x".repeat(500))).unwrap().is_some());
+        assert_eq!(RequestMessage::parse(Some(&"x".repeat(501))), Err(RuleError::InvalidMessage));
+    }
+
+    #[test]
+    fn like_pattern_escapes_wildcards() {
+        let q = SearchQuery::parse(Some("50%_a\\b")).unwrap();
+        assert_eq!(q.like_pattern(), "%50\\%\\_a\\\\b%");
+    }
+
+    proptest! {
+        #[test]
+        fn valid_names_round_trip(name in "[^\\p{Cc}]{1,100}") {
+            if let Ok(parsed) = UserName::parse(&name) {
+                prop_assert_eq!(parsed.as_str(), name.trim());
+            } else {
+                prop_assert!(name.trim().is_empty());
+            }
+        }
+
+        #[test]
+        fn parsed_emails_are_lowercase_and_bounded(local in "[a-zA-Z0-9._+-]{1,40}", domain in "[a-z]{1,20}\\.[a-z]{2,5}") {
+            if let Ok(email) = Email::parse(&format!("{local}@{domain}")) {
+                prop_assert_eq!(email.as_str(), email.as_str().to_lowercase());
+                prop_assert!(email.as_str().len() <= Email::MAX_LEN);
+            }
+        }
+    }
+}

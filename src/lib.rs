@@ -1,0 +1,121 @@
+//! DealNest Partners: users ask each other to become partners; the other accepts or rejects.
+//!
+//! `domain` holds the types and rules, `store` the database, `web` the HTTP interfaces (JSON API
+//! and pages), `notify` the delivery of notifications. [`Server`] wires them together; `main.rs`
+//! only parses the command line.
+
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod notify;
+pub mod store;
+pub mod telemetry;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::ServiceExt;
+use axum::extract::Request;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tower::Layer;
+use tower_http::normalize_path::NormalizePathLayer;
+
+use crate::auth::TokenKeys;
+use crate::config::Settings;
+use crate::store::{Store, StoreOptions};
+use crate::web::AppState;
+
+/// Opens the database named by the settings and brings its schema up to date.
+pub async fn open_store(settings: &config::DatabaseSettings) -> anyhow::Result<Store> {
+    let mut options = StoreOptions::new(settings.url.clone());
+    if let Some(max) = settings.max_connections {
+        options.max_connections = max;
+    }
+    options.acquire_timeout = settings.acquire_timeout;
+    options.statement_timeout = settings.statement_timeout;
+    let store = Store::connect(&options).await.with_context(|| format!("cannot open the database {:?}", settings.url))?;
+    store.migrate().await.context("cannot apply the database migrations")?;
+    Ok(store)
+}
+
+/// A running server: its address, and the means to stop it gracefully.
+pub struct Server {
+    addr: SocketAddr,
+    store: Store,
+    shutdown: CancellationToken,
+    http: JoinHandle<std::io::Result<()>>,
+    worker: JoinHandle<()>,
+}
+
+impl Server {
+    /// Opens the store, starts the delivery worker and serves on `settings.bind`.
+    pub async fn start(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("cannot listen on {} (DEALNEST_BIND)", settings.bind))?;
+        Self::start_on(settings, listener).await
+    }
+
+    /// Like [`Server::start`] on a listener the caller bound (tests bind port 0).
+    pub async fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        let store = open_store(&settings.database).await?;
+        let secret = match &settings.jwt_secret {
+            Some(secret) => secret.as_bytes().to_vec(),
+            None => {
+                tracing::warn!("DEALNEST_JWT_SECRET is not set: using a random secret, so tokens end with this process");
+                rand::random::<[u8; 32]>().to_vec()
+            }
+        };
+        let state = AppState {
+            store: store.clone(),
+            tokens: Arc::new(TokenKeys::new(&secret)),
+            metrics: telemetry::metrics_handle(),
+        };
+        let shutdown = CancellationToken::new();
+        let worker = notify::spawn_worker(store.clone(), notify::Sink::Log, notify::DeliveryPolicy::default(), shutdown.clone());
+
+        // Trailing slashes are trimmed before routing, so `/users/` is `/users`.
+        let app = NormalizePathLayer::trim_trailing_slash().layer(web::app(state));
+        let addr = listener.local_addr()?;
+        let stop = shutdown.clone();
+        let http = tokio::spawn(async move {
+            axum::serve(listener, ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app))
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await
+        });
+        tracing::info!(%addr, database = store.backend().name(), "serving");
+        Ok(Self { addr, store, shutdown, http, worker })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Stops accepting connections, lets requests in flight and the delivery in hand finish,
+    /// then closes the database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        self.wait().await
+    }
+
+    /// Waits until the server has stopped (after [`Server::shutdown_token`] was cancelled).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        let served = self.http.await.context("the HTTP task failed")?;
+        let _ = self.worker.await;
+        self.store.close().await;
+        served.context("the HTTP server failed")
+    }
+
+    /// Cancelling this token starts a graceful shutdown.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+}

@@ -1,0 +1,78 @@
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use dealnest::config::{Cli, Command};
+use dealnest::{Server, auth::TokenKeys, domain::UserId, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Migrate(args)) => migrate(args).await,
+        Some(Command::Token(args)) => token(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve(args: dealnest::config::ServeArgs) -> anyhow::Result<()> {
+    let settings = args.parse()?;
+    telemetry::init_logging(settings.log_format);
+    let server = Server::start(settings).await?;
+    let stop = server.shutdown_token();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        stop.cancel();
+    });
+    server.wait().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(args: dealnest::config::DatabaseArgs) -> anyhow::Result<()> {
+    let settings = args.parse()?;
+    let store = dealnest::open_store(&settings).await?;
+    store.close().await;
+    println!("migrations applied to {:?}", settings.url);
+    Ok(())
+}
+
+fn token(args: dealnest::config::TokenArgs) -> anyhow::Result<()> {
+    let secret = args.jwt_secret.filter(|s| !s.is_empty()).ok_or_else(|| {
+        anyhow::anyhow!("DEALNEST_JWT_SECRET: not set; the server would not accept a token signed with anything else")
+    })?;
+    let user = UserId::parse(args.user).map_err(|_| anyhow::anyhow!("--user: {} is not a positive id", args.user))?;
+    println!("{}", TokenKeys::new(secret.as_bytes()).issue(user, Duration::from_secs(args.hours * 3600)));
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

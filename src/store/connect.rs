@@ -1,0 +1,178 @@
+//! Opening the pools and running the embedded migrations.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqliteConnectOptions;
+use futures::future::BoxFuture;
+use sqlx::pool::PoolConnectionMetadata;
+use sqlx::{AnyConnection, ConnectOptions, Executor};
+use tokio::sync::Notify;
+
+use super::Store;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// A parsed `DATABASE_URL`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://<path>`: everything after the scheme is the file path.
+    Sqlite(PathBuf),
+    /// `postgres://…` or `postgresql://…`, passed to the driver as it is.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if let Some(path) = raw.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("a sqlite URL needs a file path, as in sqlite://dealnest.db".into());
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            let options: Result<sqlx::postgres::PgConnectOptions, _> = raw.parse();
+            return match options {
+                Ok(_) => Ok(Self::Postgres(raw.to_owned())),
+                Err(e) => Err(format!("not a valid PostgreSQL URL: {e}")),
+            };
+        }
+        Err("expected sqlite://<path> or postgres://…".into())
+    }
+
+    pub fn backend(&self) -> super::Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+// The URL may carry a password: show only the backend and, for SQLite, the path.
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            Self::Postgres(_) => f.write_str("postgres://[redacted]"),
+        }
+    }
+}
+
+/// How to open the store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub url: DatabaseUrl,
+    /// Connections for reads (SQLite) or for everything (PostgreSQL).
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    /// PostgreSQL `statement_timeout`; `None` leaves the server's setting.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl StoreOptions {
+    pub fn new(url: DatabaseUrl) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+        Self {
+            url,
+            max_connections: (cores * 2).clamp(4, 16),
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Some(Duration::from_secs(10)),
+        }
+    }
+}
+
+// Durability choice: WAL with synchronous=NORMAL survives a crash of the process (a SIGKILL
+// included), because committed pages are in the OS's cache; only a power loss can drop the
+// last commits. FULL would add an fsync to every commit.
+const SQLITE_PRAGMAS: &str = "pragma journal_mode = wal; pragma synchronous = normal; \
+     pragma foreign_keys = on; pragma busy_timeout = 5000;";
+
+impl Store {
+    /// Opens the pools; creates the SQLite file if it does not exist. Does not migrate.
+    pub async fn connect(options: &StoreOptions) -> Result<Self, sqlx::Error> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+
+        let (writer, reader) = match &options.url {
+            DatabaseUrl::Sqlite(path) => {
+                let url = SqliteConnectOptions::new().filename(path).create_if_missing(true).to_url_lossy();
+                let url = AnyConnectOptions::from_url(&url)?;
+                let writer = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(options.acquire_timeout)
+                    .after_connect(sqlite_writer_setup)
+                    .connect_with(url.clone())
+                    .await?;
+                let reader = AnyPoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .acquire_timeout(options.acquire_timeout)
+                    .after_connect(sqlite_reader_setup)
+                    .connect_with(url)
+                    .await?;
+                (writer, reader)
+            }
+            DatabaseUrl::Postgres(raw) => {
+                let statement_timeout = options.statement_timeout.map(|t| t.as_millis());
+                let pool = AnyPoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .acquire_timeout(options.acquire_timeout)
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            if let Some(ms) = statement_timeout {
+                                conn.execute(format!("set statement_timeout = {ms}").as_str()).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect(raw)
+                    .await?;
+                (pool.clone(), pool)
+            }
+        };
+        Ok(Self { writer, reader, backend: options.url.backend(), outbox: Arc::new(Notify::new()) })
+    }
+
+    /// Applies the embedded migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.writer).await
+    }
+}
+
+fn sqlite_writer_setup(conn: &mut AnyConnection, _: PoolConnectionMetadata) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        conn.execute(SQLITE_PRAGMAS).await?;
+        Ok(())
+    })
+}
+
+/// Readers refuse writes, so a write that bypassed the writer connection fails loudly.
+fn sqlite_reader_setup(conn: &mut AnyConnection, _: PoolConnectionMetadata) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        conn.execute(SQLITE_PRAGMAS).await?;
+        conn.execute("pragma query_only = on").await?;
+        Ok(())
+    })
+}

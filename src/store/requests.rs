@@ -1,0 +1,310 @@
+//! Partner requests: sending, answering, withdrawing and the two lists.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::rows::{self, REQUEST_COLUMNS, USER_COLUMNS};
+use super::{Store, StoreResult, is_unique_violation};
+use crate::domain::{
+    Id, NotificationKind, PageRequest, PartnerRequest, Paged, Relation, RequestId, RequestMessage,
+    RequestStatus, RequestWithUser, Response, RuleError, Timestamp, User, UserId, check_can_send,
+    ordered_pair,
+};
+
+/// Which side of a request a list shows.
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Received,
+    Sent,
+}
+
+impl Store {
+    /// Sends a partner request from `sender` to `recipient` and notifies the recipient, in one
+    /// transaction.
+    pub async fn send_request(
+        &self,
+        sender: UserId,
+        recipient: UserId,
+        message: Option<&RequestMessage>,
+    ) -> StoreResult<PartnerRequest> {
+        if sender == recipient {
+            return Err(RuleError::SelfRequest.into());
+        }
+        let now = Timestamp::now();
+        let (low, high) = ordered_pair(sender, recipient);
+        let mut tx = self.begin().await?;
+
+        let sender_user = user_in(&mut tx, sender).await?.ok_or(RuleError::UserNotFound)?;
+        if user_in(&mut tx, recipient).await?.is_none() {
+            return Err(RuleError::UserNotFound.into());
+        }
+        let relation = relation_in(&mut tx, sender, recipient).await?;
+        check_can_send(sender, recipient, &relation)?;
+
+        let inserted = sqlx::query(&format!(
+            "insert into partner_requests (sender_id, recipient_id, user_low, user_high, status, message, created_at) \
+             values ($1, $2, $3, $4, 'pending', $5, $6) returning {REQUEST_COLUMNS}"
+        ))
+        .bind(sender.get())
+        .bind(recipient.get())
+        .bind(low.get())
+        .bind(high.get())
+        .bind(message.map(RequestMessage::as_str))
+        .bind(now.millis())
+        .fetch_one(&mut *tx)
+        .await;
+        let request = match inserted {
+            Ok(row) => rows::request(&row)?,
+            // A concurrent send for the same pair committed first: say which way it went.
+            Err(e) if is_unique_violation(&e) => {
+                drop(tx);
+                let relation = self.relation(sender, recipient).await?;
+                check_can_send(sender, recipient, &relation)?;
+                return Err(RuleError::DuplicateRequest.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let kind = NotificationKind::RequestReceived;
+        insert_notification(&mut tx, recipient, kind, &kind.text(sender_user.name.as_str()), request.id, now)
+            .await?;
+        tx.commit().await?;
+        self.wake_outbox();
+        Ok(request)
+    }
+
+    /// Accepts or rejects a pending request; only its recipient may. Accepting creates the
+    /// partnership and notifies the sender in the same transaction.
+    pub async fn respond(
+        &self,
+        actor: UserId,
+        request_id: RequestId,
+        response: Response,
+    ) -> StoreResult<PartnerRequest> {
+        let now = Timestamp::now();
+        let mut tx = self.begin().await?;
+        let Some(request) = close_request(&mut tx, request_id, actor, Role::Recipient, response.resulting_status(), now).await?
+        else {
+            return Err(explain_unchanged(&mut tx, request_id, actor, Role::Recipient).await?.into());
+        };
+        if response == Response::Reject {
+            tx.commit().await?;
+            return Ok(request);
+        }
+
+        let (low, high) = ordered_pair(request.sender_id, request.recipient_id);
+        let inserted = sqlx::query("insert into partnerships (user_a_id, user_b_id, created_at) values ($1, $2, $3)")
+            .bind(low.get())
+            .bind(high.get())
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Err(RuleError::AlreadyPartners.into()),
+            Err(e) => return Err(e.into()),
+        }
+        let recipient = user_in(&mut tx, actor).await?.ok_or(RuleError::UserNotFound)?;
+        let kind = NotificationKind::RequestAccepted;
+        insert_notification(&mut tx, request.sender_id, kind, &kind.text(recipient.name.as_str()), request.id, now)
+            .await?;
+        tx.commit().await?;
+        self.wake_outbox();
+        Ok(request)
+    }
+
+    /// Withdraws a pending request; only its sender may.
+    pub async fn cancel_request(&self, actor: UserId, request_id: RequestId) -> StoreResult<PartnerRequest> {
+        let now = Timestamp::now();
+        let mut tx = self.begin().await?;
+        let Some(request) =
+            close_request(&mut tx, request_id, actor, Role::Sender, RequestStatus::Cancelled, now).await?
+        else {
+            return Err(explain_unchanged(&mut tx, request_id, actor, Role::Sender).await?.into());
+        };
+        tx.commit().await?;
+        Ok(request)
+    }
+
+    /// A request as seen by one of its two parties; anyone else is `Forbidden`.
+    pub async fn request_for(&self, actor: UserId, request_id: RequestId) -> StoreResult<PartnerRequest> {
+        let request = self.request(request_id).await?.ok_or(RuleError::RequestNotFound)?;
+        if actor != request.sender_id && actor != request.recipient_id {
+            return Err(RuleError::Forbidden.into());
+        }
+        Ok(request)
+    }
+
+    pub async fn request(&self, request_id: RequestId) -> StoreResult<Option<PartnerRequest>> {
+        let row = sqlx::query(&format!("select {REQUEST_COLUMNS} from partner_requests where request_id = $1"))
+            .bind(request_id.get())
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(row.map(|r| rows::request(&r)).transpose()?)
+    }
+
+    /// Pending requests sent to `user`, newest first, each with its sender.
+    pub async fn received_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<RequestWithUser>> {
+        self.pending_list(user, Side::Received, page).await
+    }
+
+    /// Pending requests `user` sent, newest first, each with its recipient.
+    pub async fn sent_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<RequestWithUser>> {
+        self.pending_list(user, Side::Sent, page).await
+    }
+
+    async fn pending_list(&self, user: UserId, side: Side, page: PageRequest) -> StoreResult<Paged<RequestWithUser>> {
+        let (mine, other) = match side {
+            Side::Received => ("recipient_id", "sender_id"),
+            Side::Sent => ("sender_id", "recipient_id"),
+        };
+        let items = sqlx::query(&format!(
+            "select r.request_id, r.sender_id, r.recipient_id, r.status, r.message, r.created_at, r.responded_at, \
+                    u.user_id as u_user_id, u.email as u_email, u.name as u_name, u.created_at as u_created_at \
+             from partner_requests r join users u on u.user_id = r.{other} \
+             where r.{mine} = $1 and r.status = 'pending' \
+             order by r.created_at desc, r.request_id desc limit $2 offset $3"
+        ))
+        .bind(user.get())
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(|row| Ok(RequestWithUser { request: rows::request(row)?, other: rows::user(row, "u_")? }))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let total: i64 = sqlx::query_scalar(&format!(
+            "select count(*) from partner_requests where {mine} = $1 and status = 'pending'"
+        ))
+        .bind(user.get())
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(Paged { items, page, total })
+    }
+
+    /// What stands between `me` and `other`, read outside any transaction.
+    pub async fn relation(&self, me: UserId, other: UserId) -> StoreResult<Relation> {
+        let mut conn = self.reader.acquire().await?;
+        Ok(relation_on(&mut conn, me, other).await?)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Sender,
+    Recipient,
+}
+
+/// Moves a request out of `pending` if `actor` has `role` in it: a compare-and-set, so of two
+/// concurrent answers exactly one changes the row. `None` when nothing changed.
+async fn close_request(
+    tx: &mut Transaction<'static, Any>,
+    request_id: RequestId,
+    actor: UserId,
+    role: Role,
+    status: RequestStatus,
+    now: Timestamp,
+) -> Result<Option<PartnerRequest>, sqlx::Error> {
+    let actor_column = match role {
+        Role::Sender => "sender_id",
+        Role::Recipient => "recipient_id",
+    };
+    let row = sqlx::query(&format!(
+        "update partner_requests set status = $1, responded_at = $2 \
+         where request_id = $3 and {actor_column} = $4 and status = 'pending' returning {REQUEST_COLUMNS}"
+    ))
+    .bind(status.as_str())
+    .bind(now.millis())
+    .bind(request_id.get())
+    .bind(actor.get())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| rows::request(&r)).transpose()
+}
+
+/// Why [`close_request`] changed nothing: no such request, not the actor's to answer, or no
+/// longer pending.
+async fn explain_unchanged(
+    tx: &mut Transaction<'static, Any>,
+    request_id: RequestId,
+    actor: UserId,
+    role: Role,
+) -> Result<RuleError, sqlx::Error> {
+    let row = sqlx::query(&format!("select {REQUEST_COLUMNS} from partner_requests where request_id = $1"))
+        .bind(request_id.get())
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(request) = row.map(|r| rows::request(&r)).transpose()? else {
+        return Ok(RuleError::RequestNotFound);
+    };
+    let party = match role {
+        Role::Sender => request.sender_id,
+        Role::Recipient => request.recipient_id,
+    };
+    Ok(if party != actor { RuleError::Forbidden } else { RuleError::NotPending })
+}
+
+pub(super) async fn user_in(tx: &mut Transaction<'static, Any>, id: UserId) -> Result<Option<User>, sqlx::Error> {
+    let row = sqlx::query(&format!("select {USER_COLUMNS} from users where user_id = $1"))
+        .bind(id.get())
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|r| rows::user(&r, "")).transpose()
+}
+
+async fn relation_in(tx: &mut Transaction<'static, Any>, me: UserId, other: UserId) -> Result<Relation, sqlx::Error> {
+    relation_on(&mut **tx, me, other).await
+}
+
+/// Reads partnership, blocks and the pending request between two users in one statement.
+async fn relation_on(conn: &mut sqlx::AnyConnection, me: UserId, other: UserId) -> Result<Relation, sqlx::Error> {
+    let (low, high) = ordered_pair(me, other);
+    let row: AnyRow = sqlx::query(
+        "select \
+           (select count(*) from partnerships where user_a_id = $1 and user_b_id = $2) as partners, \
+           (select count(*) from blocks where (blocker_id = $3 and blocked_id = $4) \
+                                           or (blocker_id = $4 and blocked_id = $3)) as blocks, \
+           (select request_id from partner_requests where user_low = $1 and user_high = $2 and status = 'pending') as pending_id, \
+           (select sender_id from partner_requests where user_low = $1 and user_high = $2 and status = 'pending') as pending_sender",
+    )
+    .bind(low.get())
+    .bind(high.get())
+    .bind(me.get())
+    .bind(other.get())
+    .fetch_one(conn)
+    .await?;
+    let pending: Option<(RequestId, UserId)> = match (
+        row.try_get::<Option<i64>, _>("pending_id")?,
+        row.try_get::<Option<i64>, _>("pending_sender")?,
+    ) {
+        (Some(id), Some(sender)) => Some((Id::new(id), Id::new(sender))),
+        _ => None,
+    };
+    Ok(Relation {
+        partners: row.try_get::<i64, _>("partners")? > 0,
+        blocked: row.try_get::<i64, _>("blocks")? > 0,
+        pending_sent: pending.filter(|(_, sender)| *sender == me).map(|(id, _)| id),
+        pending_received: pending.filter(|(_, sender)| *sender == other).map(|(id, _)| id),
+    })
+}
+
+pub(super) async fn insert_notification(
+    tx: &mut Transaction<'static, Any>,
+    user: UserId,
+    kind: NotificationKind,
+    text: &str,
+    request_id: RequestId,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into notifications (user_id, kind, text, request_id, created_at, next_attempt_at) \
+         values ($1, $2, $3, $4, $5, $5)",
+    )
+    .bind(user.get())
+    .bind(kind.as_str())
+    .bind(text)
+    .bind(request_id.get())
+    .bind(now.millis())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

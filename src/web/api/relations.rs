@@ -1,0 +1,127 @@
+//! Partnerships, blocks and notifications of one user.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::json::{BlockJson, NotificationPage, Pagination, PartnershipPage};
+use crate::domain::{PartnershipId, UserId};
+use crate::web::AppState;
+use crate::web::error::{ApiResult, ErrorBody};
+use crate::web::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
+use crate::web::identity::Identity;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BlockBody {
+    #[schema(minimum = 1)]
+    pub blocked_user_id: i64,
+}
+
+/// The user's partnerships, newest first.
+#[utoipa::path(get, path = "/users/{user_id}/partnerships", tag = "partnerships",
+    params(("user_id" = i64, Path, minimum = 1), PageQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of partnerships", body = PartnershipPage),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 422, description = "Bad paging or id", body = ErrorBody),
+    ))]
+pub async fn partnerships(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiPath(user_id): ApiPath<i64>,
+    ApiQuery(paging): ApiQuery<PageQuery>,
+) -> ApiResult<Json<PartnershipPage>> {
+    let user = UserId::parse(user_id)?;
+    identity.require(user)?;
+    let page = state.store.partnerships(user, paging.parse()?).await?;
+    let pagination = Pagination::from(&page);
+    Ok(Json(PartnershipPage { partnerships: page.items.into_iter().map(Into::into).collect(), pagination }))
+}
+
+/// End a partnership; either member may.
+#[utoipa::path(delete, path = "/partnerships/{partnership_id}", tag = "partnerships",
+    params(("partnership_id" = i64, Path, minimum = 1)), security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`partnership_not_found`", body = ErrorBody),
+        (status = 422, description = "`invalid_id`", body = ErrorBody),
+    ))]
+pub async fn end_partnership(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiPath(partnership_id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    state.store.end_partnership(identity.id(), PartnershipId::parse(partnership_id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Block a user: no partner requests either way; a pending one between the two is rejected.
+#[utoipa::path(post, path = "/users/{user_id}/blocks", tag = "blocks",
+    params(("user_id" = i64, Path, minimum = 1)), request_body = BlockBody, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Blocked (also when already blocked)", body = BlockJson),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`user_not_found`", body = ErrorBody),
+        (status = 422, description = "`self_block`, `invalid_id`", body = ErrorBody),
+    ))]
+pub async fn block(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiPath(user_id): ApiPath<i64>,
+    ApiJson(body): ApiJson<BlockBody>,
+) -> ApiResult<(StatusCode, Json<BlockJson>)> {
+    let user = UserId::parse(user_id)?;
+    identity.require(user)?;
+    let block = state.store.block(user, UserId::parse(body.blocked_user_id)?).await?;
+    Ok((StatusCode::CREATED, Json(block.into())))
+}
+
+/// Lift a block.
+#[utoipa::path(delete, path = "/users/{user_id}/blocks/{blocked_user_id}", tag = "blocks",
+    params(("user_id" = i64, Path, minimum = 1), ("blocked_user_id" = i64, Path, minimum = 1)),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Unblocked"),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`block_not_found`", body = ErrorBody),
+        (status = 422, description = "`invalid_id`", body = ErrorBody),
+    ))]
+pub async fn unblock(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiPath((user_id, blocked_user_id)): ApiPath<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    let user = UserId::parse(user_id)?;
+    identity.require(user)?;
+    state.store.unblock(user, UserId::parse(blocked_user_id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The user's notifications, newest first.
+#[utoipa::path(get, path = "/users/{user_id}/notifications", tag = "notifications",
+    params(("user_id" = i64, Path, minimum = 1), PageQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of notifications", body = NotificationPage),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 422, description = "Bad paging or id", body = ErrorBody),
+    ))]
+pub async fn notifications(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiPath(user_id): ApiPath<i64>,
+    ApiQuery(paging): ApiQuery<PageQuery>,
+) -> ApiResult<Json<NotificationPage>> {
+    let user = UserId::parse(user_id)?;
+    identity.require(user)?;
+    let page = state.store.notifications(user, paging.parse()?).await?;
+    let pagination = Pagination::from(&page);
+    Ok(Json(NotificationPage { notifications: page.items.into_iter().map(Into::into).collect(), pagination }))
+}

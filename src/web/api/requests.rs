@@ -1,0 +1,169 @@
+//! `/partner-requests`: send, answer, withdraw, fetch, and the received and sent lists.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::json::{Pagination, PartnerRequestJson, RequestPage};
+use crate::domain::{Paged, RequestId, RequestMessage, RequestWithUser, Response, UserId};
+use crate::web::AppState;
+use crate::web::error::{ApiResult, ErrorBody};
+use crate::web::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
+use crate::web::identity::Identity;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SendRequest {
+    #[schema(minimum = 1)]
+    pub recipient_id: i64,
+    /// Optional; when given it must be the caller.
+    #[schema(minimum = 1)]
+    pub sender_id: Option<i64>,
+    /// Optional note for the recipient, at most 500 characters.
+    #[schema(max_length = 500)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RespondBody {
+    /// `accept` or `reject`.
+    #[schema(example = "accept")]
+    pub action: String,
+}
+
+/// Send a partner request.
+#[utoipa::path(post, path = "/partner-requests", tag = "partner requests", request_body = SendRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created, pending", body = PartnerRequestJson),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: sender_id is not the caller", body = ErrorBody),
+        (status = 404, description = "`user_not_found`", body = ErrorBody),
+        (status = 409, description = "`duplicate_request`, `reverse_request_pending`, `already_partners`, `blocked`", body = ErrorBody),
+        (status = 422, description = "`self_request`, `invalid_message`, `invalid_id`", body = ErrorBody),
+        (status = 429, description = "`request_quota_exceeded`", body = ErrorBody),
+    ))]
+pub async fn send_request(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiJson(body): ApiJson<SendRequest>,
+) -> ApiResult<(StatusCode, Json<PartnerRequestJson>)> {
+    if let Some(sender) = body.sender_id {
+        identity.require(UserId::parse(sender)?)?;
+    }
+    let recipient = UserId::parse(body.recipient_id)?;
+    let message = RequestMessage::parse(body.message.as_deref())?;
+    let request = state.store.send_request(identity.id(), recipient, message.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(request.into())))
+}
+
+/// Pending requests the user received, newest first.
+#[utoipa::path(get, path = "/partner-requests/received/{user_id}", tag = "partner requests",
+    params(("user_id" = i64, Path, minimum = 1), PageQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of pending requests", body = RequestPage),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 422, description = "Bad paging or id", body = ErrorBody),
+    ))]
+pub async fn received(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiPath(user_id): ApiPath<i64>,
+    ApiQuery(paging): ApiQuery<PageQuery>,
+) -> ApiResult<Json<RequestPage>> {
+    let user = UserId::parse(user_id)?;
+    identity.require(user)?;
+    let page = state.store.received_requests(user, paging.parse()?).await?;
+    Ok(Json(request_page(page)))
+}
+
+/// Pending requests the user sent, newest first.
+#[utoipa::path(get, path = "/partner-requests/sent/{user_id}", tag = "partner requests",
+    params(("user_id" = i64, Path, minimum = 1), PageQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of pending requests", body = RequestPage),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 422, description = "Bad paging or id", body = ErrorBody),
+    ))]
+pub async fn sent(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiPath(user_id): ApiPath<i64>,
+    ApiQuery(paging): ApiQuery<PageQuery>,
+) -> ApiResult<Json<RequestPage>> {
+    let user = UserId::parse(user_id)?;
+    identity.require(user)?;
+    let page = state.store.sent_requests(user, paging.parse()?).await?;
+    Ok(Json(request_page(page)))
+}
+
+fn request_page(page: Paged<RequestWithUser>) -> RequestPage {
+    let pagination = Pagination::from(&page);
+    RequestPage { requests: page.items.into_iter().map(|r| r.request.into()).collect(), pagination }
+}
+
+/// Fetch one request; only its sender and recipient may.
+#[utoipa::path(get, path = "/partner-requests/{request_id}", tag = "partner requests",
+    params(("request_id" = i64, Path, minimum = 1)), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The request", body = PartnerRequestJson),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`request_not_found`", body = ErrorBody),
+        (status = 422, description = "`invalid_id`", body = ErrorBody),
+    ))]
+pub async fn get_request(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiPath(request_id): ApiPath<i64>,
+) -> ApiResult<Json<PartnerRequestJson>> {
+    let request = state.store.request_for(identity.id(), RequestId::parse(request_id)?).await?;
+    Ok(Json(request.into()))
+}
+
+/// Accept or reject a pending request; only its recipient may. Accepting creates the partnership.
+#[utoipa::path(post, path = "/partner-requests/{request_id}/respond", tag = "partner requests",
+    params(("request_id" = i64, Path, minimum = 1)), request_body = RespondBody, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The request with its new status", body = PartnerRequestJson),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`request_not_found`", body = ErrorBody),
+        (status = 409, description = "`not_pending`, `already_partners`", body = ErrorBody),
+        (status = 422, description = "`invalid_action`", body = ErrorBody),
+    ))]
+pub async fn respond(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiPath(request_id): ApiPath<i64>,
+    ApiJson(body): ApiJson<RespondBody>,
+) -> ApiResult<Json<PartnerRequestJson>> {
+    let request_id = RequestId::parse(request_id)?;
+    let response = Response::parse(&body.action)?;
+    let request = state.store.respond(identity.id(), request_id, response).await?;
+    Ok(Json(request.into()))
+}
+
+/// Withdraw a pending request; only its sender may.
+#[utoipa::path(post, path = "/partner-requests/{request_id}/cancel", tag = "partner requests",
+    params(("request_id" = i64, Path, minimum = 1)), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The request, now cancelled", body = PartnerRequestJson),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`request_not_found`", body = ErrorBody),
+        (status = 409, description = "`not_pending`", body = ErrorBody),
+        (status = 422, description = "`invalid_id`", body = ErrorBody),
+    ))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiPath(request_id): ApiPath<i64>,
+) -> ApiResult<Json<PartnerRequestJson>> {
+    let request = state.store.cancel_request(identity.id(), RequestId::parse(request_id)?).await?;
+    Ok(Json(request.into()))
+}
+

@@ -1,0 +1,77 @@
+//! `/users`: create, list and search, fetch one.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::json::{Pagination, UserJson, UserPage};
+use crate::domain::{Email, RuleError, SearchQuery, UserId, UserName};
+use crate::web::AppState;
+use crate::web::error::{ApiResult, ErrorBody};
+use crate::web::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateUser {
+    #[schema(example = "alice@example.com")]
+    pub email: String,
+    #[schema(example = "Alice")]
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserSearch {
+    /// Literal, case-insensitive substring of the name or e-mail.
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub size: Option<i64>,
+}
+
+/// Create a user.
+#[utoipa::path(post, path = "/users", tag = "users", request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created", body = UserJson),
+        (status = 409, description = "`email_taken`", body = ErrorBody),
+        (status = 422, description = "`invalid_email`, `invalid_name`", body = ErrorBody),
+    ))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> ApiResult<(StatusCode, Json<UserJson>)> {
+    let name = UserName::parse(&body.name)?;
+    let email = Email::parse(&body.email)?;
+    let user = state.store.create_user(&email, &name).await?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// List users, optionally filtered by a search text.
+#[utoipa::path(get, path = "/users", tag = "users", params(UserSearch),
+    responses(
+        (status = 200, description = "A page of users", body = UserPage),
+        (status = 422, description = "Bad paging or search text", body = ErrorBody),
+    ))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<UserSearch>,
+) -> ApiResult<Json<UserPage>> {
+    let page = PageQuery { page: query.page, size: query.size }.parse()?;
+    let q = SearchQuery::parse(query.q.as_deref())?;
+    let found = state.store.search_users(&q, page).await?;
+    let pagination = Pagination::from(&found);
+    Ok(Json(UserPage { users: found.items.into_iter().map(Into::into).collect(), pagination }))
+}
+
+/// Fetch one user.
+#[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = i64, Path, minimum = 1)),
+    responses(
+        (status = 200, description = "The user", body = UserJson),
+        (status = 404, description = "`user_not_found`", body = ErrorBody),
+        (status = 422, description = "`invalid_id`", body = ErrorBody),
+    ))]
+pub async fn get_user(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<UserJson>> {
+    let id = UserId::parse(id)?;
+    let user = state.store.user(id).await?.ok_or(RuleError::UserNotFound)?;
+    Ok(Json(user.into()))
+}

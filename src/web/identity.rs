@@ -1,0 +1,50 @@
+//! Who is acting: the user named by a bearer token (API clients) or by the signed-in session
+//! (browsers). Handlers take [`Identity`] and pass its id to the store, which applies every rule
+//! about who may do what.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::domain::UserId;
+
+/// The acting user, known to exist.
+#[derive(Debug, Clone, Copy)]
+pub struct Identity(pub UserId);
+
+impl Identity {
+    pub fn id(self) -> UserId {
+        self.0
+    }
+
+    /// The identity may act only on its own resources: `user` must be itself.
+    pub fn require(self, user: UserId) -> Result<(), ApiError> {
+        if self.0 == user { Ok(()) } else { Err(ApiError::forbidden()) }
+    }
+}
+
+impl FromRequestParts<AppState> for Identity {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(header) = parts.headers.get(AUTHORIZATION) else {
+            return Err(ApiError::unauthorized("Sign in or send a bearer token."));
+        };
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or_else(|| ApiError::unauthorized("The Authorization header must be `Bearer <token>`."))?;
+        let user = state
+            .tokens
+            .verify(token)
+            .map_err(|_| ApiError::unauthorized("The bearer token is invalid or expired."))?;
+        if !state.store.user_exists(user).await? {
+            return Err(ApiError::unauthorized("The bearer token names a user that does not exist."));
+        }
+        Ok(Self(user))
+    }
+}
