@@ -1,0 +1,200 @@
+//! Test harness shared by the integration test binaries: a real server on a fresh database
+//! (a temporary SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set), and
+//! a client with typed helpers.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use dealnest::auth::TokenKeys;
+use dealnest::config::Settings;
+use dealnest::domain::UserId;
+use dealnest::store::DatabaseUrl;
+use dealnest::Server;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+pub const JWT_SECRET: &str = "test-secret-that-is-long-enough";
+
+/// A database that exists for one test and is removed after it.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    /// Keeps the SQLite file's directory alive.
+    _dir: Option<tempfile::TempDir>,
+    /// For PostgreSQL: the server URL and the database to drop.
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(base) => Self::postgres(base).await,
+            None => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let path = dir.path().join("dealnest.db");
+                Self { url: DatabaseUrl::Sqlite(path), _dir: Some(dir), postgres: None }
+            }
+        }
+    }
+
+    async fn postgres(base: String) -> Self {
+        use sqlx::Connection;
+        let name = format!("dealnest_test_{}", rand::random::<u64>());
+        let mut admin = sqlx::PgConnection::connect(&base).await.expect("TEST_DATABASE_URL answers");
+        sqlx::query(&format!("create database {name}")).execute(&mut admin).await.expect("create test database");
+        admin.close().await.ok();
+        let url = with_database(&base, &name);
+        Self { url: DatabaseUrl::Postgres(url), _dir: None, postgres: Some((base, name)) }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    /// A raw connection for assertions on rows (the application itself never runs SQL outside
+    /// its store).
+    pub async fn raw(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        let url = match &self.url {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        };
+        sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&url).await.expect("raw connection")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((base, name)) = self.postgres.take() {
+            // Drop runs outside async context: use a short-lived runtime on its own thread.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async move {
+                    use sqlx::Connection;
+                    if let Ok(mut admin) = sqlx::PgConnection::connect(&base).await {
+                        let _ = sqlx::query(&format!("drop database if exists {name} with (force)")).execute(&mut admin).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// `base` with its database name replaced by `name`.
+pub fn with_database(base: &str, name: &str) -> String {
+    let (without_query, query) = base.split_once('?').map_or((base, None), |(a, q)| (a, Some(q)));
+    let scheme_end = without_query.find("://").map_or(0, |i| i + 3);
+    let path_start = without_query[scheme_end..].find('/').map(|i| i + scheme_end);
+    let server = path_start.map_or(without_query, |i| &without_query[..i]);
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+/// A running application on a fresh database.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub server: Option<Server>,
+    pub db: TestDb,
+    keys: TokenKeys,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with settings adjusted by `configure`.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
+        let db = TestDb::new().await;
+        let mut settings = Settings::for_database(db.url.clone());
+        settings.jwt_secret = Some(JWT_SECRET.into());
+        configure(&mut settings);
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let server = Server::start_on(settings, listener).await.expect("server starts");
+        let base = format!("http://{}", server.addr());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Self { base, client, server: Some(server), db, keys: TokenKeys::new(JWT_SECRET.as_bytes()) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A valid bearer token for `user`.
+    pub fn token(&self, user: i64) -> String {
+        self.keys.issue(UserId::parse(user).unwrap(), Duration::from_secs(3600))
+    }
+
+    pub async fn get(&self, path: &str, user: Option<i64>) -> (StatusCode, Value) {
+        self.send(self.client.get(self.url(path)), user).await
+    }
+
+    pub async fn post(&self, path: &str, user: Option<i64>, body: Value) -> (StatusCode, Value) {
+        self.send(self.client.post(self.url(path)).json(&body), user).await
+    }
+
+    pub async fn delete(&self, path: &str, user: Option<i64>) -> (StatusCode, Value) {
+        self.send(self.client.delete(self.url(path)), user).await
+    }
+
+    /// Sends `request` as `user` (bearer token) and returns the status and the JSON body
+    /// (`Value::Null` when the body is empty).
+    pub async fn send(&self, request: reqwest::RequestBuilder, user: Option<i64>) -> (StatusCode, Value) {
+        let request = match user {
+            Some(user) => request.bearer_auth(self.token(user)),
+            None => request,
+        };
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let text = response.text().await.expect("body read");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+        };
+        (status, body)
+    }
+
+    /// Creates a user named `name` (e-mail `<name>@example.com`) and returns its id.
+    pub async fn user(&self, name: &str) -> i64 {
+        let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+        let (status, body) = self.post("/api/v1/users", None, json!({ "email": email, "name": name })).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_i64().unwrap()
+    }
+
+    /// `from` sends `to` a partner request; returns its id.
+    pub async fn request(&self, from: i64, to: i64) -> i64 {
+        let (status, body) = self.post("/api/v1/partner-requests", Some(from), json!({ "recipient_id": to })).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["request_id"].as_i64().unwrap()
+    }
+
+    pub async fn respond(&self, user: i64, request: i64, action: &str) -> (StatusCode, Value) {
+        self.post(&format!("/api/v1/partner-requests/{request}/respond"), Some(user), json!({ "action": action })).await
+    }
+
+    /// Stops the server gracefully.
+    pub async fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await.expect("server stops cleanly");
+        }
+    }
+}
+
+/// Asserts the contract's error body with `code`.
+#[track_caller]
+pub fn assert_error(response: &(StatusCode, Value), status: StatusCode, code: &str) {
+    assert_eq!(response.0, status, "body: {}", response.1);
+    assert_eq!(response.1["error"]["code"], code, "body: {}", response.1);
+    assert!(response.1["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "body: {}", response.1);
+}
