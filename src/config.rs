@@ -146,12 +146,17 @@ impl DatabaseArgs {
 impl ServeArgs {
     pub fn parse(&self) -> Result<Settings, ConfigError> {
         let bind = self.bind.trim().parse().map_err(|_| {
-            ConfigError::new("DEALNEST_BIND", format!("{:?} is not a listen address (host:port, e.g. 127.0.0.1:8004)", self.bind))
+            ConfigError::new(
+                "DEALNEST_BIND",
+                format!("{:?} is not a listen address (host:port, e.g. 127.0.0.1:8004)", self.bind),
+            )
         })?;
         let log_format = match self.log_format.trim() {
             "pretty" => LogFormat::Pretty,
             "json" => LogFormat::Json,
-            other => return Err(ConfigError::new("DEALNEST_LOG_FORMAT", format!("{other:?} is not `pretty` or `json`"))),
+            other => {
+                return Err(ConfigError::new("DEALNEST_LOG_FORMAT", format!("{other:?} is not `pretty` or `json`")));
+            }
         };
         let jwt_secret = self.jwt_secret.clone().filter(|s| !s.is_empty());
         if jwt_secret.as_ref().is_some_and(|s| s.len() < 16) {

@@ -37,7 +37,8 @@ pub async fn open_store(settings: &config::DatabaseSettings) -> anyhow::Result<S
     }
     options.acquire_timeout = settings.acquire_timeout;
     options.statement_timeout = settings.statement_timeout;
-    let store = Store::connect(&options).await.with_context(|| format!("cannot open the database {:?}", settings.url))?;
+    let store =
+        Store::connect(&options).await.with_context(|| format!("cannot open the database {:?}", settings.url))?;
     store.migrate().await.context("cannot apply the database migrations")?;
     Ok(store)
 }
@@ -66,7 +67,9 @@ impl Server {
         let secret = match &settings.jwt_secret {
             Some(secret) => secret.as_bytes().to_vec(),
             None => {
-                tracing::warn!("DEALNEST_JWT_SECRET is not set: using a random secret, so tokens end with this process");
+                tracing::warn!(
+                    "DEALNEST_JWT_SECRET is not set: using a random secret, so tokens end with this process"
+                );
                 rand::random::<[u8; 32]>().to_vec()
             }
         };
@@ -76,7 +79,8 @@ impl Server {
             metrics: telemetry::metrics_handle(),
         };
         let shutdown = CancellationToken::new();
-        let worker = notify::spawn_worker(store.clone(), notify::Sink::Log, notify::DeliveryPolicy::default(), shutdown.clone());
+        let worker =
+            notify::spawn_worker(store.clone(), notify::Sink::Log, notify::DeliveryPolicy::default(), shutdown.clone());
 
         // Trailing slashes are trimmed before routing, so `/users/` is `/users`.
         let app = NormalizePathLayer::trim_trailing_slash().layer(web::app(state));

@@ -11,8 +11,8 @@ mod text;
 mod time;
 
 pub use error::RuleError;
-pub use model::{Block, Notification, PartnerRequest, Partnership, RequestWithUser, User};
 pub use ids::{Id, NotificationId, PartnershipId, RequestId, UserId};
+pub use model::{Block, Notification, PartnerRequest, Partnership, RequestWithUser, User};
 pub use rules::{Relation, check_can_send, ordered_pair};
 pub use text::{Email, RequestMessage, SearchQuery, UserName};
 pub use time::Timestamp;

@@ -1,8 +1,7 @@
 //! The records the store hands out.
 
 use super::{
-    Email, NotificationId, NotificationKind, PartnershipId, RequestId, RequestStatus, Timestamp, UserId,
-    UserName,
+    Email, NotificationId, NotificationKind, PartnershipId, RequestId, RequestStatus, Timestamp, UserId, UserName,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]

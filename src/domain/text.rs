@@ -20,9 +20,8 @@ impl Email {
         if email.chars().count() > Self::MAX_LEN {
             return Err(RuleError::InvalidEmail("An e-mail address can be at most 254 characters."));
         }
-        let has_dotted_domain = email
-            .rsplit_once('@')
-            .is_some_and(|(_, domain)| domain.contains('.') && !domain.starts_with('['));
+        let has_dotted_domain =
+            email.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.') && !domain.starts_with('['));
         if !email_address::EmailAddress::is_valid(&email) || !has_dotted_domain {
             return Err(RuleError::InvalidEmail("That is not a valid e-mail address."));
         }

@@ -102,7 +102,9 @@ pub fn spawn_worker(store: Store, sink: Sink, policy: DeliveryPolicy, shutdown: 
                 continue;
             }
             let wait = match store.next_delivery_due().await {
-                Ok(Some(due)) => Duration::from_millis(due.millis().saturating_sub(Timestamp::now().millis()).max(0) as u64),
+                Ok(Some(due)) => {
+                    Duration::from_millis(due.millis().saturating_sub(Timestamp::now().millis()).max(0) as u64)
+                }
                 _ => Duration::from_secs(60),
             };
             tokio::select! {
@@ -119,8 +121,9 @@ async fn deliver_one(store: &Store, sink: &Sink, policy: &DeliveryPolicy, delive
     let outcome = match sink.deliver(delivery).await {
         Ok(()) => store.mark_delivered(id).await,
         Err(error) => {
-            let retry_at = (delivery.attempt < policy.max_attempts)
-                .then(|| Timestamp::from_millis(Timestamp::now().millis() + policy.backoff(delivery.attempt).as_millis() as i64));
+            let retry_at = (delivery.attempt < policy.max_attempts).then(|| {
+                Timestamp::from_millis(Timestamp::now().millis() + policy.backoff(delivery.attempt).as_millis() as i64)
+            });
             if retry_at.is_none() {
                 tracing::error!(notification_id = id.get(), attempts = delivery.attempt, %error, "notification delivery failed; giving up");
             } else {

@@ -125,7 +125,12 @@ impl Store {
     }
 
     /// Records a failed attempt: retry at `retry_at`, or give up (`None`) and keep the row as failed.
-    pub async fn mark_delivery_failed(&self, id: NotificationId, error: &str, retry_at: Option<Timestamp>) -> StoreResult<()> {
+    pub async fn mark_delivery_failed(
+        &self,
+        id: NotificationId,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> StoreResult<()> {
         let now = Timestamp::now();
         let mut tx = self.begin().await?;
         sqlx::query(

@@ -44,13 +44,12 @@ impl Store {
     /// Ends a partnership; either member may. Afterwards either may send a new request.
     pub async fn end_partnership(&self, actor: UserId, id: PartnershipId) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let deleted = sqlx::query(
-            "delete from partnerships where partnership_id = $1 and (user_a_id = $2 or user_b_id = $2)",
-        )
-        .bind(id.get())
-        .bind(actor.get())
-        .execute(&mut *tx)
-        .await?;
+        let deleted =
+            sqlx::query("delete from partnerships where partnership_id = $1 and (user_a_id = $2 or user_b_id = $2)")
+                .bind(id.get())
+                .bind(actor.get())
+                .execute(&mut *tx)
+                .await?;
         if deleted.rows_affected() == 0 {
             let exists = sqlx::query("select 1 from partnerships where partnership_id = $1")
                 .bind(id.get())

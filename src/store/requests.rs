@@ -6,9 +6,8 @@ use sqlx::{Any, Row, Transaction};
 use super::rows::{self, REQUEST_COLUMNS, USER_COLUMNS};
 use super::{Store, StoreResult, is_unique_violation};
 use crate::domain::{
-    Id, NotificationKind, PageRequest, PartnerRequest, Paged, Relation, RequestId, RequestMessage,
-    RequestStatus, RequestWithUser, Response, RuleError, Timestamp, User, UserId, check_can_send,
-    ordered_pair,
+    Id, NotificationKind, PageRequest, Paged, PartnerRequest, Relation, RequestId, RequestMessage, RequestStatus,
+    RequestWithUser, Response, RuleError, Timestamp, User, UserId, check_can_send, ordered_pair,
 };
 
 /// Which side of a request a list shows.
@@ -65,8 +64,7 @@ impl Store {
             Err(e) => return Err(e.into()),
         };
         let kind = NotificationKind::RequestReceived;
-        insert_notification(&mut tx, recipient, kind, &kind.text(sender_user.name.as_str()), request.id, now)
-            .await?;
+        insert_notification(&mut tx, recipient, kind, &kind.text(sender_user.name.as_str()), request.id, now).await?;
         tx.commit().await?;
         self.wake_outbox();
         Ok(request)
@@ -82,7 +80,8 @@ impl Store {
     ) -> StoreResult<PartnerRequest> {
         let now = Timestamp::now();
         let mut tx = self.begin().await?;
-        let Some(request) = close_request(&mut tx, request_id, actor, Role::Recipient, response.resulting_status(), now).await?
+        let Some(request) =
+            close_request(&mut tx, request_id, actor, Role::Recipient, response.resulting_status(), now).await?
         else {
             return Err(explain_unchanged(&mut tx, request_id, actor, Role::Recipient).await?.into());
         };
@@ -272,13 +271,11 @@ async fn relation_on(conn: &mut sqlx::AnyConnection, me: UserId, other: UserId) 
     .bind(other.get())
     .fetch_one(conn)
     .await?;
-    let pending: Option<(RequestId, UserId)> = match (
-        row.try_get::<Option<i64>, _>("pending_id")?,
-        row.try_get::<Option<i64>, _>("pending_sender")?,
-    ) {
-        (Some(id), Some(sender)) => Some((Id::new(id), Id::new(sender))),
-        _ => None,
-    };
+    let pending: Option<(RequestId, UserId)> =
+        match (row.try_get::<Option<i64>, _>("pending_id")?, row.try_get::<Option<i64>, _>("pending_sender")?) {
+            (Some(id), Some(sender)) => Some((Id::new(id), Id::new(sender))),
+            _ => None,
+        };
     Ok(Relation {
         partners: row.try_get::<i64, _>("partners")? > 0,
         blocked: row.try_get::<i64, _>("blocks")? > 0,

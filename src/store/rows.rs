@@ -36,8 +36,7 @@ pub(super) fn request(row: &AnyRow) -> Result<PartnerRequest, sqlx::Error> {
     })
 }
 
-pub(super) const NOTIFICATION_COLUMNS: &str =
-    "notification_id, user_id, kind, text, request_id, created_at, read_at";
+pub(super) const NOTIFICATION_COLUMNS: &str = "notification_id, user_id, kind, text, request_id, created_at, read_at";
 
 pub(super) fn notification(row: &AnyRow) -> Result<Notification, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
@@ -53,8 +52,5 @@ pub(super) fn notification(row: &AnyRow) -> Result<Notification, sqlx::Error> {
 }
 
 fn decode_error(column: &str, value: &str) -> sqlx::Error {
-    sqlx::Error::ColumnDecode {
-        index: column.to_owned(),
-        source: format!("unexpected value {value:?}").into(),
-    }
+    sqlx::Error::ColumnDecode { index: column.to_owned(), source: format!("unexpected value {value:?}").into() }
 }

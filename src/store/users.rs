@@ -43,20 +43,15 @@ impl Store {
     }
 
     pub async fn user_exists(&self, id: UserId) -> StoreResult<bool> {
-        let row = sqlx::query("select 1 from users where user_id = $1")
-            .bind(id.get())
-            .fetch_optional(&self.reader)
-            .await?;
+        let row =
+            sqlx::query("select 1 from users where user_id = $1").bind(id.get()).fetch_optional(&self.reader).await?;
         Ok(row.is_some())
     }
 
     /// Users whose name or e-mail contains `query` (all users when it is empty), by name.
     pub async fn search_users(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Paged<User>> {
-        let filter = if query.is_empty() {
-            "$1 = $1"
-        } else {
-            "(name_key like $1 escape '\\' or email like $1 escape '\\')"
-        };
+        let filter =
+            if query.is_empty() { "$1 = $1" } else { "(name_key like $1 escape '\\' or email like $1 escape '\\')" };
         let pattern = query.like_pattern();
         let items = sqlx::query(&format!(
             "select {USER_COLUMNS} from users where {filter} order by name_key, user_id limit $2 offset $3"

@@ -117,9 +117,7 @@ impl From<JsonRejection> for ApiError {
         let (status, code) = match &rejection {
             JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
             JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
-            JsonRejection::MissingJsonContentType(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
-            }
+            JsonRejection::MissingJsonContentType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 return Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.");
             }

@@ -52,10 +52,7 @@ pub fn app(state: AppState) -> Router {
         }))
         .layer(axum::middleware::from_fn(telemetry::track_http))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
 
     Router::new().merge(api::router()).merge(service::router()).layer(middleware).with_state(state)
@@ -68,4 +65,3 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
     let route = request.extensions().get::<axum::extract::MatchedPath>().map_or("", |p| p.as_str());
     tracing::info_span!("request", method = %request.method(), uri = %request.uri(), route, request_id)
 }
-

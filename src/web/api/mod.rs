@@ -58,8 +58,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(relations::block))
         .routes(routes!(relations::unblock))
         .routes(routes!(relations::notifications));
-    let (routes, openapi) =
-        OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts();
+    let (routes, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts();
     let document = Arc::new(openapi);
 
     routes

@@ -166,4 +166,3 @@ pub async fn cancel(
     let request = state.store.cancel_request(identity.id(), RequestId::parse(request_id)?).await?;
     Ok(Json(request.into()))
 }
-

@@ -1,8 +1,8 @@
 //! `/users`: create, list and search, fetch one.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
