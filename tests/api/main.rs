@@ -1,0 +1,16 @@
+//! The JSON API v1 through HTTP against a real server and database, one test per rule and error
+//! code of the contract.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod auth;
+mod bad_input;
+mod blocks;
+mod concurrency;
+mod notifications;
+mod partnerships;
+mod properties;
+mod requests;
+mod service;
+mod users;

@@ -1,0 +1,62 @@
+use reqwest::StatusCode;
+
+use crate::support::{TestApp, assert_error};
+
+async fn partners(app: &TestApp, a: i64, b: i64) -> i64 {
+    let id = app.request(a, b).await;
+    app.respond(b, id, "accept").await;
+    let (_, list) = app.get(&format!("/api/v1/users/{a}/partnerships"), Some(a)).await;
+    list["partnerships"][0]["partnership_id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn either_member_ends_a_partnership_and_they_may_ask_again() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
+    let id = partners(&app, alice, bob).await;
+    let (status, body) = app.delete(&format!("/api/v1/partnerships/{id}"), Some(bob)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(body.is_null());
+    let (_, list) = app.get(&format!("/api/v1/users/{alice}/partnerships"), Some(alice)).await;
+    assert_eq!(list["pagination"]["total"], 0);
+    app.request(alice, bob).await;
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_end_a_partnership() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, eve) = (app.user("Alice").await, app.user("Bob").await, app.user("Eve").await);
+    let id = partners(&app, alice, bob).await;
+    assert_error(
+        &app.delete(&format!("/api/v1/partnerships/{id}"), Some(eve)).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_error(
+        &app.delete("/api/v1/partnerships/999", Some(eve)).await,
+        StatusCode::NOT_FOUND,
+        "partnership_not_found",
+    );
+    let (_, list) = app.get(&format!("/api/v1/users/{alice}/partnerships"), Some(alice)).await;
+    assert_eq!(list["pagination"]["total"], 1);
+}
+
+#[tokio::test]
+async fn partnerships_are_listed_newest_first_for_their_user_only() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("Alice").await;
+    let mut others = Vec::new();
+    for name in ["Bob", "Carol", "Dan"] {
+        let other = app.user(name).await;
+        partners(&app, other, alice).await;
+        others.push(other);
+    }
+    let (status, list) = app.get(&format!("/api/v1/users/{alice}/partnerships?size=2"), Some(alice)).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<i64> =
+        list["partnerships"].as_array().unwrap().iter().map(|p| p["partner"]["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [others[2], others[1]]);
+    assert_eq!(list["pagination"]["total"], 3);
+    let stranger = app.get(&format!("/api/v1/users/{alice}/partnerships"), Some(others[0])).await;
+    assert_error(&stranger, StatusCode::FORBIDDEN, "forbidden");
+}

@@ -1,0 +1,61 @@
+use reqwest::StatusCode;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get("/healthz", None).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("ok")));
+    let (status, body) = app.get("/readyz", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ready");
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = TestApp::spawn().await;
+    app.server.as_ref().unwrap().store().close().await;
+    let (status, body) = app.get("/readyz", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["status"], "unavailable");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route() {
+    let app = TestApp::spawn().await;
+    app.user("Alice").await;
+    let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains(r#"http_requests_total{route="/api/v1/users",method="POST",status="201"}"#), "{text}");
+    assert!(text.contains("http_request_duration_seconds_bucket"), "{text}");
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_v1_route() {
+    let app = TestApp::spawn().await;
+    let (status, doc) = app.get("/api/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let expected = [
+        ("/api/v1/users", "post"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users/{id}", "get"),
+        ("/api/v1/partner-requests", "post"),
+        ("/api/v1/partner-requests/received/{user_id}", "get"),
+        ("/api/v1/partner-requests/sent/{user_id}", "get"),
+        ("/api/v1/partner-requests/{request_id}", "get"),
+        ("/api/v1/partner-requests/{request_id}/respond", "post"),
+        ("/api/v1/partner-requests/{request_id}/cancel", "post"),
+        ("/api/v1/users/{user_id}/partnerships", "get"),
+        ("/api/v1/partnerships/{partnership_id}", "delete"),
+        ("/api/v1/users/{user_id}/blocks", "post"),
+        ("/api/v1/users/{user_id}/blocks/{blocked_user_id}", "delete"),
+        ("/api/v1/users/{user_id}/notifications", "get"),
+    ];
+    for (path, method) in expected {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} missing");
+    }
+    let documented: usize = doc["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(documented, expected.len(), "no undocumented or extra operations");
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
