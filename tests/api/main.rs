@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod bad_input;
 mod blocks;
+mod cli;
 mod concurrency;
 mod notifications;
 mod partnerships;

@@ -119,3 +119,16 @@ async fn search_is_a_literal_case_insensitive_substring_of_name_or_email() {
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
+
+#[tokio::test]
+async fn an_overlong_search_text_is_422() {
+    let app = TestApp::spawn().await;
+    let q = "a".repeat(255);
+    assert_error(
+        &app.get(&format!("/api/v1/users?q={q}"), None).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_query",
+    );
+    let (_, body) = app.get("/api/v1/users?size=101", None).await;
+    assert_eq!(body["error"]["code"], "invalid_pagination");
+}

@@ -1,0 +1,54 @@
+//! The binary itself: bad configuration stops start-up with one line naming the variable;
+//! `migrate` and `token` do their one job.
+
+use std::process::Command;
+
+use dealnest::auth::TokenKeys;
+
+fn dealnest() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dealnest"));
+    for var in ["DATABASE_URL", "DEALNEST_BIND", "DEALNEST_JWT_SECRET", "DEALNEST_LOG_FORMAT"] {
+        command.env_remove(var);
+    }
+    command
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
+    for (var, value) in [
+        ("DEALNEST_BIND", "not-an-address"),
+        ("DATABASE_URL", "mysql://localhost/x"),
+        ("DATABASE_URL", "postgres://user@host:notaport/db"),
+        ("DEALNEST_LOG_FORMAT", "xml"),
+        ("DEALNEST_DB_MAX_CONNECTIONS", "-1"),
+    ] {
+        let output = dealnest().env(var, value).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{var}={value}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with(&format!("error: {var}:")), "{stderr}");
+    }
+}
+
+#[test]
+fn migrate_creates_the_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.db");
+    let output =
+        dealnest().arg("migrate").env("DATABASE_URL", format!("sqlite://{}", path.display())).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(path.exists());
+}
+
+#[test]
+fn token_prints_a_token_the_server_accepts() {
+    let secret = "a-secret-of-enough-length";
+    let output = dealnest().args(["token", "--user", "42"]).env("DEALNEST_JWT_SECRET", secret).output().unwrap();
+    assert!(output.status.success());
+    let token = String::from_utf8(output.stdout).unwrap();
+    let user = TokenKeys::new(secret.as_bytes()).verify(token.trim()).unwrap();
+    assert_eq!(user.get(), 42);
+
+    let refused = dealnest().args(["token", "--user", "42"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2), "no secret, no token");
+}
