@@ -1,0 +1,256 @@
+//! Several app processes on one PostgreSQL database behave as one. Runs when `TEST_DATABASE_URL`
+//! names a PostgreSQL server (as `.ci/run` does); otherwise each test says it was skipped.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::{JWT_SECRET, TestDb};
+
+/// One `dealnest serve` process.
+struct Instance {
+    child: Child,
+    base: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Instance {
+    async fn start(db: &TestDb) -> Self {
+        let dealnest::store::DatabaseUrl::Postgres(url) = &db.url else { panic!("needs PostgreSQL") };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("server.log");
+        let child = Command::new(env!("CARGO_BIN_EXE_dealnest"))
+            .env("DATABASE_URL", url)
+            .env("DEALNEST_BIND", format!("127.0.0.1:{port}"))
+            .env("DEALNEST_JWT_SECRET", JWT_SECRET)
+            .env("DEALNEST_LOG_FORMAT", "json")
+            .env("RUST_LOG", "info")
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dealnest starts");
+        let instance = Self { child, base: format!("http://127.0.0.1:{port}"), log, _dir: dir };
+        instance.wait_ready().await;
+        instance
+    }
+
+    async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(r) = reqwest::get(format!("{}/readyz", self.base)).await
+                && r.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("instance at {} never became ready", self.base);
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The notification ids this instance's log says it delivered.
+    fn delivered(&self) -> Vec<i64> {
+        let file = std::fs::File::open(&self.log).unwrap();
+        BufReader::new(file)
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(|line| serde_json::from_str::<Value>(&line).ok())
+            .filter(|event| event["target"] == "dealnest::mail")
+            .filter_map(|event| event["notification_id"].as_i64())
+            .collect()
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A client speaking to any instance as any user.
+struct Client {
+    http: reqwest::Client,
+    keys: dealnest::auth::TokenKeys,
+}
+
+impl Client {
+    fn new() -> Self {
+        Self { http: reqwest::Client::new(), keys: dealnest::auth::TokenKeys::new(JWT_SECRET.as_bytes()) }
+    }
+
+    async fn post(&self, instance: &Instance, path: &str, user: Option<i64>, body: Value) -> (StatusCode, Value) {
+        let mut request = self.http.post(format!("{}{}", instance.base, path)).json(&body);
+        if let Some(user) = user {
+            let token = self.keys.issue(dealnest::domain::UserId::parse(user).unwrap(), Duration::from_secs(600));
+            request = request.bearer_auth(token);
+        }
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status();
+                (status, response.json().await.unwrap_or(Value::Null))
+            }
+            Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Value::Null),
+        }
+    }
+
+    async fn user(&self, instance: &Instance, name: &str) -> i64 {
+        let (status, body) = self
+            .post(instance, "/api/v1/users", None, json!({"email": format!("{name}@example.com"), "name": name}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_i64().unwrap()
+    }
+}
+
+async fn postgres_db() -> Option<TestDb> {
+    let db = TestDb::new().await;
+    if db.is_postgres() {
+        Some(db)
+    } else {
+        eprintln!("SKIPPED: set TEST_DATABASE_URL=postgres://… to run the multi-instance tests");
+        None
+    }
+}
+
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&db.raw().await).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_accepts_across_two_instances_make_one_partnership() {
+    let Some(db) = postgres_db().await else { return };
+    let (one, two) = (Instance::start(&db).await, Instance::start(&db).await);
+    let client = Client::new();
+    let (alice, bob) = (client.user(&one, "alice").await, client.user(&two, "bob").await);
+    let (_, request) = client.post(&one, "/api/v1/partner-requests", Some(alice), json!({"recipient_id": bob})).await;
+    let id = request["request_id"].as_i64().unwrap();
+
+    let path = format!("/api/v1/partner-requests/{id}/respond");
+    let answers = join_all((0..50).map(|i| {
+        let instance = if i % 2 == 0 { &one } else { &two };
+        client.post(instance, &path, Some(bob), json!({"action": "accept"}))
+    }))
+    .await;
+    assert_eq!(answers.iter().filter(|(s, _)| *s == StatusCode::OK).count(), 1);
+    assert_eq!(answers.iter().filter(|(s, _)| *s == StatusCode::CONFLICT).count(), 49);
+    assert_eq!(count(&db, "select count(*) from partnerships").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn opposite_sends_on_two_instances_leave_one_pending_request() {
+    let Some(db) = postgres_db().await else { return };
+    let (one, two) = (Instance::start(&db).await, Instance::start(&db).await);
+    let client = Client::new();
+    let (alice, bob) = (client.user(&one, "alice").await, client.user(&two, "bob").await);
+    let sends = join_all((0..50).map(|i| {
+        let (instance, from, to) = if i % 2 == 0 { (&one, alice, bob) } else { (&two, bob, alice) };
+        client.post(instance, "/api/v1/partner-requests", Some(from), json!({"recipient_id": to}))
+    }))
+    .await;
+    assert_eq!(sends.iter().filter(|(s, _)| *s == StatusCode::CREATED).count(), 1);
+    assert!(sends.iter().all(|(s, _)| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT));
+    assert_eq!(count(&db, "select count(*) from partner_requests where status = 'pending'").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_notification_is_delivered_once_by_two_workers() {
+    let Some(db) = postgres_db().await else { return };
+    let (one, two) = (Instance::start(&db).await, Instance::start(&db).await);
+    let client = Client::new();
+    let mut users = Vec::new();
+    for i in 0..21 {
+        users.push(client.user(&one, &format!("u{i}")).await);
+    }
+    // 210 distinct pairs; the first 200 become requests, sent through both instances at once.
+    let pairs: Vec<(i64, i64)> =
+        (0..21).flat_map(|a| (a + 1..21).map(move |b| (a, b))).take(200).map(|(a, b)| (users[a], users[b])).collect();
+    let sends = join_all(pairs.iter().enumerate().map(|(i, &(from, to))| {
+        let instance = if i % 2 == 0 { &one } else { &two };
+        client.post(instance, "/api/v1/partner-requests", Some(from), json!({"recipient_id": to}))
+    }))
+    .await;
+    assert!(sends.iter().all(|(s, _)| *s == StatusCode::CREATED));
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(&db, "select count(*) from notifications where delivered_at is null").await > 0 {
+        assert!(Instant::now() < deadline, "deliveries did not finish");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut seen: HashMap<i64, usize> = HashMap::new();
+    for id in one.delivered().into_iter().chain(two.delivered()) {
+        *seen.entry(id).or_default() += 1;
+    }
+    assert_eq!(seen.len(), 200, "every notification delivered");
+    assert!(seen.values().all(|&n| n == 1), "none delivered twice: {seen:?}");
+    assert!(!one.delivered().is_empty() && !two.delivered().is_empty(), "both workers took part");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killing_one_instance_mid_load_loses_no_acknowledged_write() {
+    let Some(db) = postgres_db().await else { return };
+    let (one, two) = (Instance::start(&db).await, Instance::start(&db).await);
+    let victim = one.child.id().to_string();
+    let client = Client::new();
+    let mut users = Vec::new();
+    for i in 0..30 {
+        users.push(client.user(&two, &format!("k{i}")).await);
+    }
+    let pairs: Vec<(i64, i64)> =
+        (0..30).flat_map(|a| (a + 1..30).map(move |b| (a, b))).map(|(a, b)| (users[a], users[b])).collect();
+
+    let load = async {
+        let mut acknowledged = Vec::new();
+        for chunk in pairs.chunks(20) {
+            let results = join_all(chunk.iter().enumerate().map(|(i, &(from, to))| {
+                let instance = if i % 2 == 0 { &one } else { &two };
+                client.post(instance, "/api/v1/partner-requests", Some(from), json!({"recipient_id": to}))
+            }))
+            .await;
+            acknowledged.extend(
+                results
+                    .into_iter()
+                    .filter(|(s, _)| *s == StatusCode::CREATED)
+                    .map(|(_, b)| b["request_id"].as_i64().unwrap()),
+            );
+        }
+        acknowledged
+    };
+    let killer = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let killed = Command::new("kill").args(["-KILL", &victim]).status().unwrap();
+        assert!(killed.success());
+    };
+    let (acknowledged, ()) = tokio::join!(load, killer);
+    assert!(acknowledged.len() > 20, "some writes were acknowledged");
+
+    let raw = db.raw().await;
+    for id in &acknowledged {
+        let found: i64 = sqlx::query_scalar("select count(*) from partner_requests where request_id = $1")
+            .bind(id)
+            .fetch_one(&raw)
+            .await
+            .unwrap();
+        assert_eq!(found, 1, "acknowledged request {id} is missing");
+    }
+    let pending_pairs: i64 = count(
+        &db,
+        "select count(*) from (select user_low, user_high from partner_requests where status = 'pending' \
+         group by user_low, user_high having count(*) > 1) d",
+    )
+    .await;
+    assert_eq!(pending_pairs, 0);
+}
