@@ -56,6 +56,12 @@ pub struct ServeArgs {
     /// HS256 secret for bearer tokens; a random one per start when unset.
     #[arg(long, env = "DEALNEST_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// Writes per minute per client (identity, else IP address); 0 turns limiting off.
+    #[arg(long, env = "DEALNEST_RATE_LIMIT", default_value = "120")]
+    pub rate_limit: String,
+    /// Partner requests one user may create per 24 hours; 0 turns the quota off.
+    #[arg(long, env = "DEALNEST_DAILY_REQUEST_QUOTA", default_value = "50")]
+    pub daily_request_quota: String,
     /// `pretty` or `json` log lines.
     #[arg(long, env = "DEALNEST_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
@@ -100,6 +106,8 @@ pub struct DatabaseSettings {
     pub max_connections: Option<u32>,
     pub acquire_timeout: Duration,
     pub statement_timeout: Option<Duration>,
+    /// Partner requests per user per 24 hours, held in the store; 0 is off.
+    pub daily_request_quota: u32,
 }
 
 /// Everything `serve` needs, parsed and checked.
@@ -110,6 +118,8 @@ pub struct Settings {
     /// `None`: a random secret is made at start.
     pub jwt_secret: Option<String>,
     pub log_format: LogFormat,
+    /// Writes per minute per client; 0 is off.
+    pub rate_limit: u32,
 }
 
 // The secret stays out of logs and panics.
@@ -120,6 +130,7 @@ impl std::fmt::Debug for Settings {
             .field("bind", &self.bind)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "[redacted]"))
             .field("log_format", &self.log_format)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -139,6 +150,7 @@ impl DatabaseArgs {
             max_connections,
             acquire_timeout: Duration::from_secs(acquire),
             statement_timeout: (statement > 0).then(|| Duration::from_secs(statement)),
+            daily_request_quota: 50,
         })
     }
 }
@@ -162,7 +174,11 @@ impl ServeArgs {
         if jwt_secret.as_ref().is_some_and(|s| s.len() < 16) {
             return Err(ConfigError::new("DEALNEST_JWT_SECRET", "must be at least 16 bytes long"));
         }
-        Ok(Settings { database: self.database.parse()?, bind, jwt_secret, log_format })
+        let rate_limit = parse_number::<u32>("DEALNEST_RATE_LIMIT", &self.rate_limit, 0)?;
+        let mut database = self.database.parse()?;
+        database.daily_request_quota =
+            parse_number::<u32>("DEALNEST_DAILY_REQUEST_QUOTA", &self.daily_request_quota, 0)?;
+        Ok(Settings { database, bind, jwt_secret, log_format, rate_limit })
     }
 }
 
@@ -186,10 +202,12 @@ impl Settings {
                 max_connections: None,
                 acquire_timeout: Duration::from_secs(5),
                 statement_timeout: Some(Duration::from_secs(10)),
+                daily_request_quota: 50,
             },
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             jwt_secret: None,
             log_format: LogFormat::Pretty,
+            rate_limit: 120,
         }
     }
 }

@@ -37,6 +37,7 @@ pub async fn open_store(settings: &config::DatabaseSettings) -> anyhow::Result<S
     }
     options.acquire_timeout = settings.acquire_timeout;
     options.statement_timeout = settings.statement_timeout;
+    options.daily_request_quota = settings.daily_request_quota;
     let store =
         Store::connect(&options).await.with_context(|| format!("cannot open the database {:?}", settings.url))?;
     store.migrate().await.context("cannot apply the database migrations")?;
@@ -77,6 +78,7 @@ impl Server {
             store: store.clone(),
             tokens: Arc::new(TokenKeys::new(&secret)),
             metrics: telemetry::metrics_handle(),
+            limiter: web::limits::WriteLimiter::new(settings.rate_limit),
         };
         let shutdown = CancellationToken::new();
         let worker =

@@ -86,6 +86,8 @@ pub struct StoreOptions {
     pub acquire_timeout: Duration,
     /// PostgreSQL `statement_timeout`; `None` leaves the server's setting.
     pub statement_timeout: Option<Duration>,
+    /// New partner requests one user may send per 24 hours; 0 turns the quota off.
+    pub daily_request_quota: u32,
 }
 
 impl StoreOptions {
@@ -96,6 +98,7 @@ impl StoreOptions {
             max_connections: (cores * 2).clamp(4, 16),
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Some(Duration::from_secs(10)),
+            daily_request_quota: 50,
         }
     }
 }
@@ -148,7 +151,13 @@ impl Store {
                 (pool.clone(), pool)
             }
         };
-        Ok(Self { writer, reader, backend: options.url.backend(), outbox: Arc::new(Notify::new()) })
+        Ok(Self {
+            writer,
+            reader,
+            backend: options.url.backend(),
+            outbox: Arc::new(Notify::new()),
+            daily_request_quota: options.daily_request_quota,
+        })
     }
 
     /// Applies the embedded migrations of this backend that have not run yet.

@@ -45,6 +45,8 @@ pub struct Store {
     backend: Backend,
     /// Woken after every commit that wrote a notification, so delivery starts at once.
     outbox: Arc<Notify>,
+    /// New partner requests per sender per 24 hours; 0 means no limit.
+    daily_request_quota: u32,
 }
 
 impl Store {
@@ -57,6 +59,17 @@ impl Store {
     /// last call).
     pub async fn outbox_written(&self) {
         self.outbox.notified().await;
+    }
+
+    /// Connections of the two pools, for the metrics: (in use, idle) of the writer and the readers.
+    pub fn pool_usage(&self) -> [(&'static str, u32, u32); 2] {
+        let usage = |pool: &AnyPool| {
+            let idle = pool.num_idle() as u32;
+            (pool.size().saturating_sub(idle), idle)
+        };
+        let (writer_busy, writer_idle) = usage(&self.writer);
+        let (reader_busy, reader_idle) = usage(&self.reader);
+        [("writer", writer_busy, writer_idle), ("reader", reader_busy, reader_idle)]
     }
 
     /// Answers when the database answers a trivial query.

@@ -39,6 +39,7 @@ impl Store {
         }
         let relation = relation_in(&mut tx, sender, recipient).await?;
         check_can_send(sender, recipient, &relation)?;
+        self.check_quota(&mut tx, sender, now).await?;
 
         let inserted = sqlx::query(&format!(
             "insert into partner_requests (sender_id, recipient_id, user_low, user_high, status, message, created_at) \
@@ -67,7 +68,27 @@ impl Store {
         insert_notification(&mut tx, recipient, kind, &kind.text(sender_user.name.as_str()), request.id, now).await?;
         tx.commit().await?;
         self.wake_outbox();
+        metrics::counter!("dealnest_partner_requests_total", "event" => "sent").increment(1);
         Ok(request)
+    }
+
+    /// Counts the sender's requests of the last 24 hours inside the write transaction, so the
+    /// quota holds across instances and concurrent sends.
+    async fn check_quota(&self, tx: &mut Transaction<'static, Any>, sender: UserId, now: Timestamp) -> StoreResult<()> {
+        if self.daily_request_quota == 0 {
+            return Ok(());
+        }
+        const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+        let sent: i64 =
+            sqlx::query_scalar("select count(*) from partner_requests where sender_id = $1 and created_at > $2")
+                .bind(sender.get())
+                .bind(now.minus_millis(DAY_MS).millis())
+                .fetch_one(&mut **tx)
+                .await?;
+        if sent >= i64::from(self.daily_request_quota) {
+            return Err(RuleError::QuotaExceeded(self.daily_request_quota).into());
+        }
+        Ok(())
     }
 
     /// Accepts or rejects a pending request; only its recipient may. Accepting creates the
@@ -87,6 +108,7 @@ impl Store {
         };
         if response == Response::Reject {
             tx.commit().await?;
+            metrics::counter!("dealnest_partner_requests_total", "event" => "rejected").increment(1);
             return Ok(request);
         }
 
@@ -108,6 +130,7 @@ impl Store {
             .await?;
         tx.commit().await?;
         self.wake_outbox();
+        metrics::counter!("dealnest_partner_requests_total", "event" => "accepted").increment(1);
         Ok(request)
     }
 
@@ -121,6 +144,7 @@ impl Store {
             return Err(explain_unchanged(&mut tx, request_id, actor, Role::Sender).await?.into());
         };
         tx.commit().await?;
+        metrics::counter!("dealnest_partner_requests_total", "event" => "cancelled").increment(1);
         Ok(request)
     }
 

@@ -4,6 +4,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod identity;
+pub mod limits;
 mod service;
 
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub struct AppState {
     pub store: Store,
     pub tokens: Arc<TokenKeys>,
     pub metrics: PrometheusHandle,
+    pub limiter: limits::WriteLimiter,
 }
 
 /// The whole application: API, pages and service endpoints behind the shared middleware.
@@ -51,8 +53,16 @@ pub fn app(state: AppState) -> Router {
             ApiError::internal().into_response()
         }))
         .layer(axum::middleware::from_fn(telemetry::track_http))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_writes))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // Pages set their own policy; everything else (JSON, metrics) may load and frame nothing.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
 
     Router::new().merge(api::router()).merge(service::router()).layer(middleware).with_state(state)

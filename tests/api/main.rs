@@ -9,6 +9,7 @@ mod bad_input;
 mod blocks;
 mod cli;
 mod concurrency;
+mod limits;
 mod notifications;
 mod partnerships;
 mod properties;

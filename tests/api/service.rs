@@ -59,3 +59,28 @@ async fn the_openapi_document_lists_every_v1_route() {
     assert_eq!(documented, expected.len(), "no undocumented or extra operations");
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+#[tokio::test]
+async fn metrics_show_the_pools_and_business_counters() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
+    let id = app.request(alice, bob).await;
+    app.respond(bob, id, "accept").await;
+    let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains(r#"dealnest_db_connections{pool="reader",state="idle"}"#), "{text}");
+    assert!(text.contains(r#"dealnest_partner_requests_total{event="sent"}"#), "{text}");
+    assert!(text.contains(r#"dealnest_partner_requests_total{event="accepted"}"#), "{text}");
+}
+
+#[tokio::test]
+async fn responses_carry_the_security_headers_and_a_request_id() {
+    let app = TestApp::spawn().await;
+    let response = app.client.get(app.url("/api/v1/users")).send().await.unwrap();
+    let headers = response.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(!headers["x-request-id"].is_empty());
+    let given = app.client.get(app.url("/healthz")).header("x-request-id", "trace-me-42").send().await.unwrap();
+    assert_eq!(given.headers()["x-request-id"], "trace-me-42", "an incoming id is kept");
+}
