@@ -44,6 +44,9 @@ pub async fn open_store(settings: &config::DatabaseSettings) -> anyhow::Result<S
     Ok(store)
 }
 
+/// How long a graceful shutdown waits for requests in flight.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// A running server: its address, and the means to stop it gracefully.
 pub struct Server {
     addr: SocketAddr,
@@ -113,10 +116,23 @@ impl Server {
     }
 
     /// Waits until the server has stopped (after [`Server::shutdown_token`] was cancelled).
+    /// Requests still running [`SHUTDOWN_GRACE`] after shutdown began are cut off.
     pub async fn wait(self) -> anyhow::Result<()> {
-        let served = self.http.await.context("the HTTP task failed")?;
-        let _ = self.worker.await;
-        self.store.close().await;
+        let Self { store, shutdown, mut http, worker, .. } = self;
+        let deadline = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        let served = tokio::select! {
+            served = &mut http => served.context("the HTTP task failed")?,
+            () = deadline => {
+                tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway");
+                http.abort();
+                Ok(())
+            }
+        };
+        let _ = worker.await;
+        store.close().await;
         served.context("the HTTP server failed")
     }
 

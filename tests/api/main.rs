@@ -5,14 +5,17 @@
 mod support;
 
 mod auth;
+mod authorization;
 mod bad_input;
 mod blocks;
 mod cli;
 mod concurrency;
+mod fuzz;
 mod limits;
 mod notifications;
 mod partnerships;
 mod properties;
 mod requests;
 mod service;
+mod shutdown;
 mod users;
