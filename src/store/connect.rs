@@ -12,7 +12,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyConnection, ConnectOptions, Executor};
 use tokio::sync::Notify;
 
-use super::Store;
+use super::{EventBus, Store};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -148,7 +148,13 @@ impl Store {
                 (pool.clone(), pool)
             }
         };
-        Ok(Self { writer, reader, backend: options.url.backend(), outbox: Arc::new(Notify::new()) })
+        Ok(Self {
+            writer,
+            reader,
+            backend: options.url.backend(),
+            outbox: Arc::new(Notify::new()),
+            events: EventBus::default(),
+        })
     }
 
     /// Applies the embedded migrations of this backend that have not run yet.
