@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod identity;
 mod service;
@@ -55,7 +56,12 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
 
-    Router::new().merge(api::router()).merge(service::router()).layer(middleware).with_state(state)
+    Router::new()
+        .merge(api::router())
+        .merge(events::router())
+        .merge(service::router())
+        .layer(middleware)
+        .with_state(state)
 }
 
 /// One span per request, carrying its id and matched route, so every log line of a request
