@@ -33,6 +33,9 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Print a bearer token for a user, signed with DEALNEST_JWT_SECRET.
     Token(TokenArgs),
+    /// Queue again every notification whose delivery was given up on (after fixing the mail
+    /// server or its settings); a running server picks them up within a minute.
+    RequeueFailed(DatabaseArgs),
 }
 
 #[derive(Debug, Clone, Args)]
