@@ -28,6 +28,15 @@ pub use sink::{DeliveryError, Sink, SmtpUrl};
 /// (another instance wrote the row) and to keep the backlog gauge fresh.
 const IDLE_RECHECK: Duration = Duration::from_secs(60);
 
+/// Notifications delivered.
+const DELIVERED: &str = "dealnest_notifications_delivered_total";
+/// Delivery attempts that failed, retried or not.
+const ATTEMPT_FAILURES: &str = "dealnest_notification_delivery_failures_total";
+/// Notifications given up on (their row has `failed_at`).
+const GIVEN_UP: &str = "dealnest_notifications_failed_total";
+/// Notifications waiting for delivery, counted in the database after each round.
+const BACKLOG: &str = "dealnest_notification_backlog";
+
 /// How the worker retries.
 #[derive(Debug, Clone)]
 pub struct DeliveryPolicy {
@@ -76,6 +85,10 @@ impl DeliveryPolicy {
 /// closes the sink and ends; rows it had not reached stay due for the next start.
 pub fn spawn_worker(store: Store, sink: Sink, policy: DeliveryPolicy, shutdown: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
+        // Every series exists from the start, so `rate()` and `increase()` see the first event.
+        for counter in [DELIVERED, ATTEMPT_FAILURES, GIVEN_UP] {
+            metrics::counter!(counter).increment(0);
+        }
         let worker = Worker { store, sink, policy };
         worker.run(&shutdown).await;
         worker.sink.shutdown().await;
@@ -138,7 +151,7 @@ impl Worker {
         let started = Instant::now();
         let outcome = match self.sink.deliver(&delivery).await {
             Ok(()) => {
-                metrics::counter!("dealnest_notifications_delivered_total").increment(1);
+                metrics::counter!(DELIVERED).increment(1);
                 metrics::histogram!("dealnest_notification_delivery_seconds").record(started.elapsed().as_secs_f64());
                 if attempt > 1 {
                     tracing::info!(notification_id = id, attempt, "notification delivered after retrying");
@@ -148,7 +161,7 @@ impl Worker {
                 self.store.mark_delivered(delivery.notification.id).await
             }
             Err(error) => {
-                metrics::counter!("dealnest_notification_delivery_failures_total").increment(1);
+                metrics::counter!(ATTEMPT_FAILURES).increment(1);
                 let retry_at = (!error.permanent && attempt < self.policy.max_attempts).then(|| {
                     let wait = self.policy.backoff(attempt);
                     tracing::warn!(
@@ -162,7 +175,7 @@ impl Worker {
                     Timestamp::from_millis(Timestamp::now().millis().saturating_add(wait.as_millis() as i64))
                 });
                 if retry_at.is_none() {
-                    metrics::counter!("dealnest_notifications_failed_total").increment(1);
+                    metrics::counter!(GIVEN_UP).increment(1);
                     tracing::error!(
                         notification_id = id,
                         attempts = attempt,
@@ -182,7 +195,7 @@ impl Worker {
 
     async fn refresh_backlog(&self) {
         match self.store.delivery_backlog().await {
-            Ok(count) => metrics::gauge!("dealnest_notification_backlog").set(count as f64),
+            Ok(count) => metrics::gauge!(BACKLOG).set(count as f64),
             Err(error) => tracing::warn!(%error, "could not count the outbox backlog"),
         }
     }

@@ -18,12 +18,14 @@ pub struct SmtpUrl(String);
 
 impl SmtpUrl {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        AsyncSmtpTransport::<Tokio1Executor>::from_url(raw).map_err(|e| {
-            format!(
-                "not a usable SMTP URL ({e}); expected smtp://host:port (plain), smtps://user:pass@host (TLS) \
-                 or smtp://host:port?tls=required (STARTTLS)"
-            )
-        })?;
+        const FORMS: &str =
+            "smtp://host:port (plain), smtps://user:pass@host (TLS) or smtp://host:port?tls=required (STARTTLS)";
+        if !(raw.starts_with("smtp://") || raw.starts_with("smtps://")) {
+            return Err(format!("expected {FORMS}"));
+        }
+        // lettre's own errors do not repeat the URL, so the password stays out of the message.
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(raw)
+            .map_err(|e| format!("not a usable SMTP URL ({e}); expected {FORMS}"))?;
         Ok(Self(raw.to_owned()))
     }
 
