@@ -6,8 +6,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use lettre::message::Mailbox;
 
+use crate::notify::{DeliveryPolicy, SmtpUrl};
 use crate::store::DatabaseUrl;
+
+/// The sender of notification mails when `DEALNEST_MAIL_FROM` is not set.
+pub const DEFAULT_MAIL_FROM: &str = "DealNest <no-reply@dealnest.localhost>";
 
 #[derive(Debug, Parser)]
 #[command(name = "dealnest", version, about = "DealNest Partners: partner requests between users")]
@@ -23,11 +28,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web application and the API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create the database if needed and apply the migrations, then exit.
     Migrate(DatabaseArgs),
     /// Print a bearer token for a user, signed with DEALNEST_JWT_SECRET.
     Token(TokenArgs),
+    /// Queue again every notification whose delivery was given up on (after fixing the mail
+    /// server or its settings); a running server picks them up within a minute.
+    RequeueFailed(DatabaseArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -65,6 +73,29 @@ pub struct ServeArgs {
     /// `pretty` or `json` log lines.
     #[arg(long, env = "DEALNEST_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// Where notifications go, and how hard delivery tries.
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// SMTP server for notification mails: smtp://host:port (plain), smtps://user:pass@host (TLS),
+    /// smtp://host?tls=required (STARTTLS). Unset: notifications are written to the log.
+    #[arg(long, env = "DEALNEST_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of notification mails, as `Name <address>` or a bare address.
+    #[arg(long, env = "DEALNEST_MAIL_FROM", default_value = DEFAULT_MAIL_FROM)]
+    pub mail_from: String,
+    /// Seconds one SMTP step (connecting, each command) may take; a whole mail gets three times that.
+    #[arg(long, env = "DEALNEST_SMTP_TIMEOUT", default_value = "20")]
+    pub smtp_timeout: String,
+    /// Attempts to deliver one notification before it is marked failed.
+    #[arg(long, env = "DEALNEST_DELIVERY_MAX_ATTEMPTS", default_value = "8")]
+    pub delivery_max_attempts: String,
+    /// Seconds before the first retry of a failed delivery; doubled for each further retry, up to 30 minutes.
+    #[arg(long, env = "DEALNEST_DELIVERY_BACKOFF", default_value = "30")]
+    pub delivery_backoff: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -110,6 +141,33 @@ pub struct DatabaseSettings {
     pub daily_request_quota: u32,
 }
 
+/// Mail settings, parsed.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `None`: notifications go to the log instead.
+    pub smtp_url: Option<SmtpUrl>,
+    pub from: Mailbox,
+    /// Bound on each SMTP step.
+    pub smtp_timeout: Duration,
+}
+
+impl MailSettings {
+    /// The longest one mail may take from connecting to the server's final answer.
+    pub fn send_bound(&self) -> Duration {
+        self.smtp_timeout.saturating_mul(3)
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            from: DEFAULT_MAIL_FROM.parse().expect("the default sender is a valid mailbox"),
+            smtp_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
 /// Everything `serve` needs, parsed and checked.
 #[derive(Clone)]
 pub struct Settings {
@@ -120,6 +178,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Writes per minute per client; 0 is off.
     pub rate_limit: u32,
+    pub mail: MailSettings,
+    pub delivery: DeliveryPolicy,
 }
 
 // The secret stays out of logs and panics.
@@ -131,6 +191,8 @@ impl std::fmt::Debug for Settings {
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "[redacted]"))
             .field("log_format", &self.log_format)
             .field("rate_limit", &self.rate_limit)
+            .field("mail", &self.mail)
+            .field("delivery", &self.delivery)
             .finish()
     }
 }
@@ -178,7 +240,36 @@ impl ServeArgs {
         let mut database = self.database.parse()?;
         database.daily_request_quota =
             parse_number::<u32>("DEALNEST_DAILY_REQUEST_QUOTA", &self.daily_request_quota, 0)?;
-        Ok(Settings { database, bind, jwt_secret, log_format, rate_limit })
+        let (mail, delivery) = self.mail.parse()?;
+        Ok(Settings { database, bind, jwt_secret, log_format, rate_limit, mail, delivery })
+    }
+}
+
+impl MailArgs {
+    pub fn parse(&self) -> Result<(MailSettings, DeliveryPolicy), ConfigError> {
+        let smtp_url = self
+            .smtp_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|raw| !raw.is_empty())
+            .map(|raw| SmtpUrl::parse(raw).map_err(|m| ConfigError::new("DEALNEST_SMTP_URL", m)))
+            .transpose()?;
+        let from: Mailbox = self.mail_from.trim().parse().map_err(|e| {
+            ConfigError::new(
+                "DEALNEST_MAIL_FROM",
+                format!("{:?} is not a mail address (`Name <name@example.com>`): {e}", self.mail_from),
+            )
+        })?;
+        let timeout = parse_number::<u64>("DEALNEST_SMTP_TIMEOUT", &self.smtp_timeout, 1)?;
+        let mail = MailSettings { smtp_url, from, smtp_timeout: Duration::from_secs(timeout) };
+        let max_attempts = parse_number::<u32>("DEALNEST_DELIVERY_MAX_ATTEMPTS", &self.delivery_max_attempts, 1)?;
+        let backoff = parse_number::<u64>("DEALNEST_DELIVERY_BACKOFF", &self.delivery_backoff, 1)?;
+        let delivery = DeliveryPolicy {
+            max_attempts,
+            base_backoff: Duration::from_secs(backoff),
+            ..DeliveryPolicy::for_send_bound(mail.send_bound())
+        };
+        Ok((mail, delivery))
     }
 }
 
@@ -208,6 +299,8 @@ impl Settings {
             jwt_secret: None,
             log_format: LogFormat::Pretty,
             rate_limit: 120,
+            mail: MailSettings::default(),
+            delivery: DeliveryPolicy::default(),
         }
     }
 }
@@ -236,5 +329,55 @@ mod tests {
         assert_eq!(serve(&["--log-format", "xml"]).parse().unwrap_err().variable, "DEALNEST_LOG_FORMAT");
         let err = serve(&["--db-max-connections", "0"]).parse().unwrap_err();
         assert_eq!(err.variable, "DEALNEST_DB_MAX_CONNECTIONS");
+    }
+
+    #[test]
+    fn mail_defaults_to_the_log_with_the_default_sender() {
+        let settings = serve(&[]).parse().unwrap();
+        assert!(settings.mail.smtp_url.is_none());
+        assert_eq!(settings.mail.from.email.domain(), "dealnest.localhost");
+        assert_eq!(settings.delivery.max_attempts, 8);
+        // A blank variable is the same as an unset one.
+        assert!(serve(&["--smtp-url", " "]).parse().unwrap().mail.smtp_url.is_none());
+    }
+
+    #[test]
+    fn mail_settings_parse() {
+        let settings = serve(&[
+            "--smtp-url",
+            "smtp://mail.example.com:2525",
+            "--mail-from",
+            "Deals <deals@example.com>",
+            "--delivery-max-attempts",
+            "3",
+            "--delivery-backoff",
+            "5",
+        ])
+        .parse()
+        .unwrap();
+        assert!(settings.mail.smtp_url.is_some());
+        assert_eq!(settings.mail.from.email.to_string(), "deals@example.com");
+        assert_eq!(settings.delivery.max_attempts, 3);
+        assert_eq!(settings.delivery.base_backoff, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn bad_mail_values_name_their_variable() {
+        let variable = |args: &[&str]| serve(args).parse().unwrap_err().variable;
+        assert_eq!(variable(&["--smtp-url", "http://mail.example.com"]), "DEALNEST_SMTP_URL");
+        assert_eq!(variable(&["--smtp-url", "not a url"]), "DEALNEST_SMTP_URL");
+        assert_eq!(variable(&["--mail-from", "nobody"]), "DEALNEST_MAIL_FROM");
+        assert_eq!(variable(&["--mail-from", ""]), "DEALNEST_MAIL_FROM");
+        assert_eq!(variable(&["--smtp-timeout", "0"]), "DEALNEST_SMTP_TIMEOUT");
+        assert_eq!(variable(&["--delivery-max-attempts", "0"]), "DEALNEST_DELIVERY_MAX_ATTEMPTS");
+        assert_eq!(variable(&["--delivery-backoff", "soon"]), "DEALNEST_DELIVERY_BACKOFF");
+    }
+
+    #[test]
+    fn the_smtp_password_stays_out_of_debug_output() {
+        let settings = serve(&["--smtp-url", "smtps://user:hunter2@mail.example.com"]).parse().unwrap();
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("mail.example.com"), "{shown}");
     }
 }

@@ -83,17 +83,24 @@ impl Server {
             metrics: telemetry::metrics_handle(),
             limiter: web::limits::WriteLimiter::new(settings.rate_limit),
         };
+        let sink = notify::Sink::from_settings(&settings.mail).map_err(anyhow::Error::msg)?;
+        tracing::info!(sink = %sink.describe(), max_attempts = settings.delivery.max_attempts, "delivering notifications");
         let shutdown = CancellationToken::new();
-        let worker =
-            notify::spawn_worker(store.clone(), notify::Sink::Log, notify::DeliveryPolicy::default(), shutdown.clone());
+        let worker = notify::spawn_worker(store.clone(), sink, settings.delivery.clone(), shutdown.clone());
 
         // Trailing slashes are trimmed before routing, so `/users/` is `/users`.
         let app = NormalizePathLayer::trim_trailing_slash().layer(web::app(state));
         let addr = listener.local_addr()?;
         let stop = shutdown.clone();
+        let events = store.events().clone();
         let http = tokio::spawn(async move {
             axum::serve(listener, ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app))
-                .with_graceful_shutdown(stop.cancelled_owned())
+                .with_graceful_shutdown(async move {
+                    stop.cancelled().await;
+                    // Event streams never end by themselves; graceful shutdown waits for every
+                    // connection, so they are closed first.
+                    events.close();
+                })
                 .await
         });
         tracing::info!(%addr, database = store.backend().name(), "serving");

@@ -10,9 +10,10 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Migrate(args)) => migrate(args).await,
         Some(Command::Token(args)) => token(args),
+        Some(Command::RequeueFailed(args)) => requeue_failed(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -43,6 +44,15 @@ async fn migrate(args: dealnest::config::DatabaseArgs) -> anyhow::Result<()> {
     let store = dealnest::open_store(&settings).await?;
     store.close().await;
     println!("migrations applied to {:?}", settings.url);
+    Ok(())
+}
+
+async fn requeue_failed(args: dealnest::config::DatabaseArgs) -> anyhow::Result<()> {
+    let settings = args.parse()?;
+    let store = dealnest::open_store(&settings).await?;
+    let requeued = store.requeue_failed_deliveries().await;
+    store.close().await;
+    println!("{} notification(s) queued for delivery again", requeued?);
     Ok(())
 }
 

@@ -4,15 +4,38 @@
 //! worker delivers them after commit, so a slow or failing sink never slows or fails a request.
 //! It wakes as soon as a commit wrote a notification, retries failures with exponential backoff
 //! and jitter, and gives up after a set number of attempts, leaving the row marked failed.
+//! Delivery is at least once: a crash between sending and recording sends again, with the same
+//! `Message-ID`.
+//!
+//! `sink` says where notifications go (the log or SMTP), `mail` what a mail looks like.
 
-use std::time::Duration;
+mod mail;
+mod sink;
+
+use std::time::{Duration, Instant};
 
 use rand::Rng;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::Timestamp;
-use crate::store::{PendingDelivery, Store};
+use crate::store::{DueDelivery, Store};
+
+pub use mail::message_id;
+pub use sink::{DeliveryError, Sink, SmtpUrl};
+
+/// The longest the worker sleeps without looking at the outbox, in case a wake-up was missed
+/// (another instance wrote the row) and to keep the backlog gauge fresh.
+const IDLE_RECHECK: Duration = Duration::from_secs(60);
+
+/// Notifications delivered.
+const DELIVERED: &str = "dealnest_notifications_delivered_total";
+/// Delivery attempts that failed, retried or not.
+const ATTEMPT_FAILURES: &str = "dealnest_notification_delivery_failures_total";
+/// Notifications given up on (their row has `failed_at`).
+const GIVEN_UP: &str = "dealnest_notifications_failed_total";
+/// Notifications waiting for delivery, counted in the database after each round.
+const BACKLOG: &str = "dealnest_notification_backlog";
 
 /// How the worker retries.
 #[derive(Debug, Clone)]
@@ -21,24 +44,33 @@ pub struct DeliveryPolicy {
     /// Delay before the first retry; doubled for each further one, up to `max_backoff`.
     pub base_backoff: Duration,
     pub max_backoff: Duration,
-    /// How long a claimed row stays with its worker before another may retry it.
+    /// How long a claimed row stays with its worker before another may retry it; longer than
+    /// one delivery can take.
     pub lease: Duration,
+    /// Rows read from the outbox at a time.
     pub batch: i64,
 }
 
 impl Default for DeliveryPolicy {
     fn default() -> Self {
-        Self {
-            max_attempts: 8,
-            base_backoff: Duration::from_secs(2),
-            max_backoff: Duration::from_secs(600),
-            lease: Duration::from_secs(120),
-            batch: 50,
-        }
+        Self::for_send_bound(crate::config::MailSettings::default().send_bound())
     }
 }
 
 impl DeliveryPolicy {
+    /// The default policy for a sink that needs at most `send_bound` per message. With 8
+    /// attempts 30 s apart at first, a mail server may be down for about an hour before a
+    /// notification is given up on.
+    pub fn for_send_bound(send_bound: Duration) -> Self {
+        Self {
+            max_attempts: 8,
+            base_backoff: Duration::from_secs(30),
+            max_backoff: Duration::from_secs(30 * 60),
+            lease: send_bound.saturating_mul(2).max(Duration::from_secs(30)),
+            batch: 50,
+        }
+    }
+
     /// The wait before attempt `attempt + 1`: base·2^(attempt-1), capped, with ±25 % jitter so
     /// that many failures do not retry in lockstep.
     pub fn backoff(&self, attempt: u32) -> Duration {
@@ -49,43 +81,32 @@ impl DeliveryPolicy {
     }
 }
 
-/// Where notifications go.
-#[derive(Debug, Clone)]
-pub enum Sink {
-    /// The seed's mock: a structured log event per notification.
-    Log,
-}
-
-impl Sink {
-    async fn deliver(&self, delivery: &PendingDelivery) -> Result<(), String> {
-        match self {
-            Self::Log => {
-                let n = &delivery.notification;
-                tracing::info!(
-                    target: "dealnest::mail",
-                    notification_id = n.id.get(),
-                    to = %delivery.email,
-                    to_name = %delivery.name,
-                    subject = n.kind.subject(),
-                    body = %n.text,
-                    "📧 EMAIL NOTIFICATION: Sent (mocked)"
-                );
-                Ok(())
-            }
-        }
-    }
-}
-
-/// Starts the delivery worker; it stops when `shutdown` is cancelled, after finishing the
-/// delivery in hand.
+/// Starts the delivery worker. When `shutdown` is cancelled it finishes the delivery in hand,
+/// closes the sink and ends; rows it had not reached stay due for the next start.
 pub fn spawn_worker(store: Store, sink: Sink, policy: DeliveryPolicy, shutdown: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
-        loop {
-            if shutdown.is_cancelled() {
-                break;
-            }
-            let batch = match store.claim_deliveries(policy.batch, policy.lease).await {
-                Ok(batch) => batch,
+        // Every series exists from the start, so `rate()` and `increase()` see the first event.
+        for counter in [DELIVERED, ATTEMPT_FAILURES, GIVEN_UP] {
+            metrics::counter!(counter).increment(0);
+        }
+        let worker = Worker { store, sink, policy };
+        worker.run(&shutdown).await;
+        worker.sink.shutdown().await;
+        tracing::info!("delivery worker stopped");
+    })
+}
+
+struct Worker {
+    store: Store,
+    sink: Sink,
+    policy: DeliveryPolicy,
+}
+
+impl Worker {
+    async fn run(&self, shutdown: &CancellationToken) {
+        while !shutdown.is_cancelled() {
+            let due = match self.store.due_deliveries(self.policy.batch).await {
+                Ok(due) => due,
                 Err(error) => {
                     tracing::warn!(%error, "could not read the outbox; retrying shortly");
                     tokio::select! {
@@ -94,46 +115,100 @@ pub fn spawn_worker(store: Store, sink: Sink, policy: DeliveryPolicy, shutdown: 
                     }
                 }
             };
-            let full = batch.len() as i64 == policy.batch;
-            for delivery in &batch {
-                deliver_one(&store, &sink, &policy, delivery).await;
+            for item in &due {
+                // Shutdown is looked at between deliveries, never during one: a mail in hand
+                // is finished (each is bounded by the sink's timeout).
+                if shutdown.is_cancelled() {
+                    return;
+                }
+                self.claim_and_deliver(item).await;
             }
-            if full {
+            self.refresh_backlog().await;
+            if due.len() as i64 == self.policy.batch {
                 continue;
             }
-            let wait = match store.next_delivery_due().await {
-                Ok(Some(due)) => {
-                    Duration::from_millis(due.millis().saturating_sub(Timestamp::now().millis()).max(0) as u64)
-                }
-                _ => Duration::from_secs(60),
-            };
+            let wait = self.until_next_due().await;
             tokio::select! {
-                () = store.outbox_written() => {}
-                () = tokio::time::sleep(wait.min(Duration::from_secs(60))) => {}
+                () = self.store.outbox_written() => {}
+                () = tokio::time::sleep(wait) => {}
                 () = shutdown.cancelled() => break,
             }
         }
-    })
-}
+    }
 
-async fn deliver_one(store: &Store, sink: &Sink, policy: &DeliveryPolicy, delivery: &PendingDelivery) {
-    let id = delivery.notification.id;
-    let outcome = match sink.deliver(delivery).await {
-        Ok(()) => store.mark_delivered(id).await,
-        Err(error) => {
-            let retry_at = (delivery.attempt < policy.max_attempts).then(|| {
-                Timestamp::from_millis(Timestamp::now().millis() + policy.backoff(delivery.attempt).as_millis() as i64)
-            });
-            if retry_at.is_none() {
-                tracing::error!(notification_id = id.get(), attempts = delivery.attempt, %error, "notification delivery failed; giving up");
-            } else {
-                tracing::warn!(notification_id = id.get(), attempt = delivery.attempt, %error, "notification delivery failed; will retry");
+    async fn claim_and_deliver(&self, due: &DueDelivery) {
+        let delivery = match self.store.claim_delivery(due, self.policy.lease).await {
+            Ok(Some(delivery)) => delivery,
+            // Another worker claimed it first.
+            Ok(None) => return,
+            Err(error) => {
+                tracing::warn!(notification_id = due.id().get(), %error, "could not claim a notification; will retry");
+                return;
             }
-            store.mark_delivery_failed(id, &error, retry_at).await
+        };
+        let id = delivery.notification.id.get();
+        let attempt = delivery.attempt;
+        let started = Instant::now();
+        let outcome = match self.sink.deliver(&delivery).await {
+            Ok(()) => {
+                metrics::counter!(DELIVERED).increment(1);
+                metrics::histogram!("dealnest_notification_delivery_seconds").record(started.elapsed().as_secs_f64());
+                if attempt > 1 {
+                    tracing::info!(notification_id = id, attempt, "notification delivered after retrying");
+                } else {
+                    tracing::debug!(notification_id = id, "notification delivered");
+                }
+                self.store.mark_delivered(delivery.notification.id).await
+            }
+            Err(error) => {
+                metrics::counter!(ATTEMPT_FAILURES).increment(1);
+                let retry_at = (!error.permanent && attempt < self.policy.max_attempts).then(|| {
+                    let wait = self.policy.backoff(attempt);
+                    tracing::warn!(
+                        notification_id = id,
+                        attempt,
+                        max_attempts = self.policy.max_attempts,
+                        retry_in_ms = wait.as_millis() as u64,
+                        %error,
+                        "notification delivery failed; will retry"
+                    );
+                    Timestamp::from_millis(Timestamp::now().millis().saturating_add(wait.as_millis() as i64))
+                });
+                if retry_at.is_none() {
+                    metrics::counter!(GIVEN_UP).increment(1);
+                    tracing::error!(
+                        notification_id = id,
+                        attempts = attempt,
+                        permanent = error.permanent,
+                        %error,
+                        "notification delivery failed; giving up (the row keeps failed_at and last_error)"
+                    );
+                }
+                self.store.mark_delivery_failed(delivery.notification.id, &error.message, retry_at).await
+            }
+        };
+        if let Err(error) = outcome {
+            // The lease runs out and the row is tried again: at least once, never lost.
+            tracing::warn!(notification_id = id, %error, "could not record the delivery outcome; it will be retried");
         }
-    };
-    if let Err(error) = outcome {
-        tracing::warn!(notification_id = id.get(), %error, "could not record the delivery outcome; it will be retried");
+    }
+
+    async fn refresh_backlog(&self) {
+        match self.store.delivery_backlog().await {
+            Ok(count) => metrics::gauge!(BACKLOG).set(count as f64),
+            Err(error) => tracing::warn!(%error, "could not count the outbox backlog"),
+        }
+    }
+
+    /// How long until the next undelivered row falls due (a retry, or a lease running out).
+    async fn until_next_due(&self) -> Duration {
+        match self.store.next_delivery_due().await {
+            Ok(Some(due)) => {
+                let millis = due.millis().saturating_sub(Timestamp::now().millis()).max(0);
+                Duration::from_millis(millis as u64).min(IDLE_RECHECK)
+            }
+            _ => IDLE_RECHECK,
+        }
     }
 }
 
@@ -143,11 +218,19 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        let policy = DeliveryPolicy::default();
+        let policy = DeliveryPolicy { base_backoff: Duration::from_secs(2), ..DeliveryPolicy::default() };
         let first = policy.backoff(1);
         assert!(first >= Duration::from_millis(1500) && first <= Duration::from_millis(2500));
         let third = policy.backoff(3);
         assert!(third >= Duration::from_secs(6) && third <= Duration::from_secs(10));
         assert!(policy.backoff(30) <= policy.max_backoff.mul_f64(1.25));
+    }
+
+    #[test]
+    fn the_lease_outlasts_one_delivery() {
+        let policy = DeliveryPolicy::for_send_bound(Duration::from_secs(60));
+        assert_eq!(policy.lease, Duration::from_secs(120));
+        assert_eq!(policy.max_attempts, 8);
+        assert!(DeliveryPolicy::for_send_bound(Duration::from_secs(1)).lease >= Duration::from_secs(30));
     }
 }

@@ -12,7 +12,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyConnection, ConnectOptions, Executor};
 use tokio::sync::Notify;
 
-use super::Store;
+use super::{EventBus, Store};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -157,6 +157,7 @@ impl Store {
             backend: options.url.backend(),
             outbox: Arc::new(Notify::new()),
             daily_request_quota: options.daily_request_quota,
+            events: EventBus::default(),
         })
     }
 

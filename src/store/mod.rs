@@ -9,6 +9,7 @@
 
 mod blocks;
 mod connect;
+mod events;
 mod notifications;
 mod partnerships;
 mod requests;
@@ -22,9 +23,10 @@ use sqlx::{Any, Transaction};
 use tokio::sync::Notify;
 
 pub use connect::{Backend, DatabaseUrl, StoreOptions};
-pub use notifications::PendingDelivery;
+pub use events::{EventBus, Received, Subscription, UserEvent, UserEventKind};
+pub use notifications::{DueDelivery, PendingDelivery};
 
-use crate::domain::RuleError;
+use crate::domain::{RuleError, UserId};
 
 /// What a store call can fail with: a broken rule (the caller's fault) or the database.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +49,8 @@ pub struct Store {
     outbox: Arc<Notify>,
     /// New partner requests per sender per 24 hours; 0 means no limit.
     daily_request_quota: u32,
+    /// Told after commit what changed for whom, for live updates.
+    events: EventBus,
 }
 
 impl Store {
@@ -72,6 +76,16 @@ impl Store {
         [("writer", writer_busy, writer_idle), ("reader", reader_busy, reader_idle)]
     }
 
+    /// Live events for `user` from now on: what other users' actions changed for them.
+    pub fn subscribe(&self, user: UserId) -> Subscription {
+        self.events.subscribe(user)
+    }
+
+    /// The bus the store publishes to (to feed it from another source, or close it at shutdown).
+    pub fn events(&self) -> &EventBus {
+        &self.events
+    }
+
     /// Answers when the database answers a trivial query.
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("select 1").execute(&self.reader).await?;
@@ -95,6 +109,12 @@ impl Store {
 
     fn wake_outbox(&self) {
         self.outbox.notify_one();
+    }
+
+    /// Announces a committed change to `user`. Call only after commit: a rolled-back change must
+    /// never be announced.
+    fn publish(&self, user: UserId, kind: UserEventKind) {
+        self.events.publish(UserEvent { user_id: user, kind });
     }
 }
 

@@ -10,7 +10,21 @@ use sqlx::Row;
 
 use super::rows::{self, NOTIFICATION_COLUMNS};
 use super::{Store, StoreResult};
-use crate::domain::{Email, Notification, NotificationId, PageRequest, Paged, Timestamp, UserId, UserName};
+use crate::domain::{Email, Id, Notification, NotificationId, PageRequest, Paged, Timestamp, UserId, UserName};
+
+/// A notification that was due when the worker looked; [`Store::claim_delivery`] takes it.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    id: NotificationId,
+    /// What `next_attempt_at` was when read: the compare-and-set's expected value.
+    seen_next_attempt: i64,
+}
+
+impl DueDelivery {
+    pub fn id(&self) -> NotificationId {
+        self.id
+    }
+}
 
 /// A notification claimed for delivery, with where to send it.
 #[derive(Debug, Clone)]
@@ -64,67 +78,77 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Claims up to `limit` notifications that are due for delivery, leasing each for `lease`.
-    pub async fn claim_deliveries(&self, limit: i64, lease: Duration) -> StoreResult<Vec<PendingDelivery>> {
-        let now = Timestamp::now();
-        let due = sqlx::query(
+    /// Up to `limit` notifications due for delivery, oldest due first. Nothing is claimed yet:
+    /// the worker claims each one just before it delivers it, so a claim's lease has to cover
+    /// one delivery only, and rows it never reached (at shutdown) stay due.
+    pub async fn due_deliveries(&self, limit: i64) -> StoreResult<Vec<DueDelivery>> {
+        let rows = sqlx::query(
             "select notification_id, next_attempt_at from notifications \
              where delivered_at is null and failed_at is null and next_attempt_at <= $1 \
-             order by next_attempt_at limit $2",
+             order by next_attempt_at, notification_id limit $2",
         )
-        .bind(now.millis())
+        .bind(Timestamp::now().millis())
         .bind(limit)
         .fetch_all(&self.reader)
         .await?;
-        let lease_until = now.millis().saturating_add(lease.as_millis() as i64);
-        let mut claimed = Vec::with_capacity(due.len());
-        for row in due {
-            let id: i64 = row.try_get("notification_id")?;
-            let seen_next: i64 = row.try_get("next_attempt_at")?;
-            let mut tx = self.begin().await?;
-            let won = sqlx::query(
-                "update notifications set next_attempt_at = $1, attempts = attempts + 1 \
-                 where notification_id = $2 and next_attempt_at = $3 and delivered_at is null and failed_at is null \
-                 returning attempts",
-            )
-            .bind(lease_until)
-            .bind(id)
-            .bind(seen_next)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(won) = won else { continue };
-            let attempt: i64 = won.try_get(0)?;
-            let row = sqlx::query(
-                "select n.notification_id, n.user_id, n.kind, n.text, n.request_id, n.created_at, n.read_at, \
-                        u.email, u.name \
-                 from notifications n join users u on u.user_id = n.user_id where n.notification_id = $1",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            claimed.push(PendingDelivery {
-                notification: rows::notification(&row)?,
-                email: Email::from_trusted(row.try_get("email")?),
-                name: UserName::from_trusted(row.try_get("name")?),
-                attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
-            });
-        }
-        Ok(claimed)
+        rows.iter()
+            .map(|row| Ok(DueDelivery { id: Id::new(row.try_get(0)?), seen_next_attempt: row.try_get(1)? }))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Claims `due` for delivery for `lease`: a compare-and-set on `next_attempt_at`, so of two
+    /// workers (in one process or several instances) exactly one wins; the loser gets `None`.
+    /// A worker that dies mid-delivery leaves the row to be retried when the lease runs out.
+    pub async fn claim_delivery(&self, due: &DueDelivery, lease: Duration) -> StoreResult<Option<PendingDelivery>> {
+        let lease_until = Timestamp::now().millis().saturating_add(lease.as_millis() as i64);
+        let mut tx = self.begin().await?;
+        let won = sqlx::query(
+            "update notifications set next_attempt_at = $1, attempts = attempts + 1 \
+             where notification_id = $2 and next_attempt_at = $3 and delivered_at is null and failed_at is null \
+             returning attempts",
+        )
+        .bind(lease_until)
+        .bind(due.id.get())
+        .bind(due.seen_next_attempt)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(won) = won else { return Ok(None) };
+        let attempt: i64 = won.try_get(0)?;
+        let row = sqlx::query(
+            "select n.notification_id, n.user_id, n.kind, n.text, n.request_id, n.created_at, n.read_at, \
+                    u.email, u.name \
+             from notifications n join users u on u.user_id = n.user_id where n.notification_id = $1",
+        )
+        .bind(due.id.get())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(PendingDelivery {
+            notification: rows::notification(&row)?,
+            email: Email::from_trusted(row.try_get("email")?),
+            name: UserName::from_trusted(row.try_get("name")?),
+            attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
+        }))
     }
 
     pub async fn mark_delivered(&self, id: NotificationId) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("update notifications set delivered_at = $1, last_error = null where notification_id = $2")
-            .bind(Timestamp::now().millis())
-            .bind(id.get())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "update notifications set delivered_at = $1, last_error = null \
+             where notification_id = $2 and delivered_at is null",
+        )
+        .bind(Timestamp::now().millis())
+        .bind(id.get())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Records a failed attempt: retry at `retry_at`, or give up (`None`) and keep the row as failed.
+    /// Records a failed attempt: retry at `retry_at`, or give up (`None`) and keep the row as
+    /// failed. A row another worker delivered meanwhile (after this one's lease ran out) stays
+    /// delivered.
     pub async fn mark_delivery_failed(
         &self,
         id: NotificationId,
@@ -134,7 +158,8 @@ impl Store {
         let now = Timestamp::now();
         let mut tx = self.begin().await?;
         sqlx::query(
-            "update notifications set last_error = $1, next_attempt_at = $2, failed_at = $3 where notification_id = $4",
+            "update notifications set last_error = $1, next_attempt_at = $2, failed_at = $3 \
+             where notification_id = $4 and delivered_at is null",
         )
         .bind(error)
         .bind(retry_at.unwrap_or(now).millis())
@@ -154,5 +179,32 @@ impl Store {
         .fetch_one(&self.reader)
         .await?;
         Ok(next.map(Timestamp::from_millis))
+    }
+
+    /// How many notifications wait for delivery (not delivered, not given up on).
+    pub async fn delivery_backlog(&self) -> StoreResult<i64> {
+        let count =
+            sqlx::query_scalar("select count(*) from notifications where delivered_at is null and failed_at is null")
+                .fetch_one(&self.reader)
+                .await?;
+        Ok(count)
+    }
+
+    /// Puts every notification that delivery gave up on back in the queue, with a fresh count of
+    /// attempts (after the mail server or an address was fixed). Returns how many.
+    pub async fn requeue_failed_deliveries(&self) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "update notifications set failed_at = null, attempts = 0, next_attempt_at = $1 \
+             where failed_at is not null and delivered_at is null",
+        )
+        .bind(Timestamp::now().millis())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if done.rows_affected() > 0 {
+            self.wake_outbox();
+        }
+        Ok(done.rows_affected())
     }
 }

@@ -1,7 +1,9 @@
 //! Partnerships: the list one member sees, and ending one.
 
+use sqlx::Row;
+
 use super::rows;
-use super::{Store, StoreResult};
+use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{Id, PageRequest, Paged, Partnership, PartnershipId, RuleError, Timestamp, UserId};
 
 impl Store {
@@ -22,7 +24,6 @@ impl Store {
         .await?
         .iter()
         .map(|row| {
-            use sqlx::Row;
             Ok(Partnership {
                 id: Id::new(row.try_get("partnership_id")?),
                 partner: rows::user(row, "u_")?,
@@ -44,21 +45,26 @@ impl Store {
     /// Ends a partnership; either member may. Afterwards either may send a new request.
     pub async fn end_partnership(&self, actor: UserId, id: PartnershipId) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let deleted =
-            sqlx::query("delete from partnerships where partnership_id = $1 and (user_a_id = $2 or user_b_id = $2)")
-                .bind(id.get())
-                .bind(actor.get())
-                .execute(&mut *tx)
-                .await?;
-        if deleted.rows_affected() == 0 {
+        let deleted = sqlx::query(
+            "delete from partnerships where partnership_id = $1 and (user_a_id = $2 or user_b_id = $2) \
+             returning user_a_id, user_b_id",
+        )
+        .bind(id.get())
+        .bind(actor.get())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(deleted) = deleted else {
             let exists = sqlx::query("select 1 from partnerships where partnership_id = $1")
                 .bind(id.get())
                 .fetch_optional(&mut *tx)
                 .await?
                 .is_some();
             return Err(if exists { RuleError::Forbidden } else { RuleError::PartnershipNotFound }.into());
-        }
+        };
         tx.commit().await?;
+        let (a, b): (i64, i64) = (deleted.try_get(0)?, deleted.try_get(1)?);
+        let other = Id::new(if a == actor.get() { b } else { a });
+        self.publish(other, UserEventKind::PartnershipEnded { partnership_id: id, ended_by: actor });
         Ok(())
     }
 }

@@ -4,10 +4,10 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::rows::{self, REQUEST_COLUMNS, USER_COLUMNS};
-use super::{Store, StoreResult, is_unique_violation};
+use super::{Store, StoreResult, UserEventKind, is_unique_violation};
 use crate::domain::{
-    Id, NotificationKind, PageRequest, Paged, PartnerRequest, Relation, RequestId, RequestMessage, RequestStatus,
-    RequestWithUser, Response, RuleError, Timestamp, User, UserId, check_can_send, ordered_pair,
+    Id, NotificationId, NotificationKind, PageRequest, Paged, PartnerRequest, Relation, RequestId, RequestMessage,
+    RequestStatus, RequestWithUser, Response, RuleError, Timestamp, User, UserId, check_can_send, ordered_pair,
 };
 
 /// Which side of a request a list shows.
@@ -65,10 +65,14 @@ impl Store {
             Err(e) => return Err(e.into()),
         };
         let kind = NotificationKind::RequestReceived;
-        insert_notification(&mut tx, recipient, kind, &kind.text(sender_user.name.as_str()), request.id, now).await?;
+        let notification_id =
+            insert_notification(&mut tx, recipient, kind, &kind.text(sender_user.name.as_str()), request.id, now)
+                .await?;
         tx.commit().await?;
         self.wake_outbox();
         metrics::counter!("dealnest_partner_requests_total", "event" => "sent").increment(1);
+        self.publish(recipient, UserEventKind::RequestReceived { request_id: request.id, sender_id: sender });
+        self.publish(recipient, UserEventKind::Notification { notification_id, kind });
         Ok(request)
     }
 
@@ -109,6 +113,7 @@ impl Store {
         if response == Response::Reject {
             tx.commit().await?;
             metrics::counter!("dealnest_partner_requests_total", "event" => "rejected").increment(1);
+            self.publish_answer(&request, request.sender_id);
             return Ok(request);
         }
 
@@ -126,11 +131,14 @@ impl Store {
         }
         let recipient = user_in(&mut tx, actor).await?.ok_or(RuleError::UserNotFound)?;
         let kind = NotificationKind::RequestAccepted;
-        insert_notification(&mut tx, request.sender_id, kind, &kind.text(recipient.name.as_str()), request.id, now)
-            .await?;
+        let notification_id =
+            insert_notification(&mut tx, request.sender_id, kind, &kind.text(recipient.name.as_str()), request.id, now)
+                .await?;
         tx.commit().await?;
         self.wake_outbox();
         metrics::counter!("dealnest_partner_requests_total", "event" => "accepted").increment(1);
+        self.publish_answer(&request, request.sender_id);
+        self.publish(request.sender_id, UserEventKind::Notification { notification_id, kind });
         Ok(request)
     }
 
@@ -145,7 +153,13 @@ impl Store {
         };
         tx.commit().await?;
         metrics::counter!("dealnest_partner_requests_total", "event" => "cancelled").increment(1);
+        self.publish_answer(&request, request.recipient_id);
         Ok(request)
+    }
+
+    /// Tells `other` (the party who did not act) that `request` left `pending`.
+    fn publish_answer(&self, request: &PartnerRequest, other: UserId) {
+        self.publish(other, UserEventKind::RequestAnswered { request_id: request.id, status: request.status });
     }
 
     /// A request as seen by one of its two parties; anyone else is `Forbidden`.
@@ -315,17 +329,17 @@ pub(super) async fn insert_notification(
     text: &str,
     request_id: RequestId,
     now: Timestamp,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<NotificationId, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
         "insert into notifications (user_id, kind, text, request_id, created_at, next_attempt_at) \
-         values ($1, $2, $3, $4, $5, $5)",
+         values ($1, $2, $3, $4, $5, $5) returning notification_id",
     )
     .bind(user.get())
     .bind(kind.as_str())
     .bind(text)
     .bind(request_id.get())
     .bind(now.millis())
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
-    Ok(())
+    Ok(Id::new(id))
 }

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod identity;
 pub mod limits;
@@ -65,7 +66,12 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
 
-    Router::new().merge(api::router()).merge(service::router()).layer(middleware).with_state(state)
+    Router::new()
+        .merge(api::router())
+        .merge(events::router())
+        .merge(service::router())
+        .layer(middleware)
+        .with_state(state)
 }
 
 /// One span per request, carrying its id and matched route, so every log line of a request

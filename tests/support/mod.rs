@@ -47,6 +47,14 @@ impl TestDb {
         Self { url: DatabaseUrl::Postgres(url), _dir: None, postgres: Some((base, name)) }
     }
 
+    /// The `DATABASE_URL` of this database, for a server started as a separate process.
+    pub fn connection_url(&self) -> String {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        }
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.postgres.is_some()
     }
@@ -183,6 +191,19 @@ impl TestApp {
 
     pub async fn respond(&self, user: i64, request: i64, action: &str) -> (StatusCode, Value) {
         self.post(&format!("/api/v1/partner-requests/{request}/respond"), Some(user), json!({ "action": action })).await
+    }
+
+    /// Stops the server (if it runs) and starts a new one on the same database, with settings
+    /// adjusted by `configure`: a restart of the process.
+    pub async fn restart_with(&mut self, configure: impl FnOnce(&mut Settings)) {
+        self.stop().await;
+        let mut settings = Settings::for_database(self.db.url.clone());
+        settings.jwt_secret = Some(JWT_SECRET.into());
+        configure(&mut settings);
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let server = Server::start_on(settings, listener).await.expect("server restarts");
+        self.base = format!("http://{}", server.addr());
+        self.server = Some(server);
     }
 
     /// Stops the server gracefully.
