@@ -54,6 +54,8 @@ pub struct Server {
     shutdown: CancellationToken,
     http: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
+    /// Relays live events between instances (PostgreSQL only).
+    relay: JoinHandle<()>,
 }
 
 impl Server {
@@ -87,6 +89,10 @@ impl Server {
         tracing::info!(sink = %sink.describe(), max_attempts = settings.delivery.max_attempts, "delivering notifications");
         let shutdown = CancellationToken::new();
         let worker = notify::spawn_worker(store.clone(), sink, settings.delivery.clone(), shutdown.clone());
+        let relay = {
+            let (store, shutdown) = (store.clone(), shutdown.clone());
+            tokio::spawn(async move { store.relay_events(shutdown).await })
+        };
 
         // Trailing slashes are trimmed before routing, so `/users/` is `/users`.
         let app = NormalizePathLayer::trim_trailing_slash().layer(web::app(state));
@@ -104,7 +110,7 @@ impl Server {
                 .await
         });
         tracing::info!(%addr, database = store.backend().name(), "serving");
-        Ok(Self { addr, store, shutdown, http, worker })
+        Ok(Self { addr, store, shutdown, http, worker, relay })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -125,7 +131,7 @@ impl Server {
     /// Waits until the server has stopped (after [`Server::shutdown_token`] was cancelled).
     /// Requests still running [`SHUTDOWN_GRACE`] after shutdown began are cut off.
     pub async fn wait(self) -> anyhow::Result<()> {
-        let Self { store, shutdown, mut http, worker, .. } = self;
+        let Self { store, shutdown, mut http, worker, relay, .. } = self;
         let deadline = async {
             shutdown.cancelled().await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -139,6 +145,7 @@ impl Server {
             }
         };
         let _ = worker.await;
+        let _ = relay.await;
         store.close().await;
         served.context("the HTTP server failed")
     }

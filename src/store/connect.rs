@@ -158,6 +158,10 @@ impl Store {
             outbox: Arc::new(Notify::new()),
             daily_request_quota: options.daily_request_quota,
             events: EventBus::default(),
+            postgres_url: match &options.url {
+                DatabaseUrl::Postgres(url) => Some(url.clone()),
+                DatabaseUrl::Sqlite(_) => None,
+            },
         })
     }
 

@@ -12,7 +12,7 @@ use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
-use crate::domain::{NotificationId, NotificationKind, PartnershipId, RequestId, RequestStatus, UserId};
+use crate::domain::{Id, NotificationId, NotificationKind, PartnershipId, RequestId, RequestStatus, UserId};
 
 /// Events kept for subscribers that are momentarily behind; past that they resynchronise.
 const CAPACITY: usize = 1024;
@@ -61,6 +61,42 @@ impl UserEventKind {
                 json!({ "notification_id": notification_id, "kind": kind })
             }
         }
+    }
+}
+
+impl UserEvent {
+    /// The event as one line of JSON, to cross process boundaries.
+    pub fn to_wire(&self) -> String {
+        json!({ "user_id": self.user_id, "event": self.kind.name(), "data": self.kind.data() }).to_string()
+    }
+
+    /// Reads what [`UserEvent::to_wire`] wrote; `None` for anything else.
+    pub fn from_wire(text: &str) -> Option<Self> {
+        let value: Value = serde_json::from_str(text).ok()?;
+        let data = &value["data"];
+        fn id<T>(data: &Value, key: &str) -> Option<Id<T>> {
+            data[key].as_i64().map(Id::new)
+        }
+        let kind = match value["event"].as_str()? {
+            "request_received" => UserEventKind::RequestReceived {
+                request_id: id(data, "request_id")?,
+                sender_id: id(data, "sender_id")?,
+            },
+            "request_answered" => UserEventKind::RequestAnswered {
+                request_id: id(data, "request_id")?,
+                status: RequestStatus::parse(data["status"].as_str()?)?,
+            },
+            "partnership_ended" => UserEventKind::PartnershipEnded {
+                partnership_id: id(data, "partnership_id")?,
+                ended_by: id(data, "ended_by")?,
+            },
+            "notification" => UserEventKind::Notification {
+                notification_id: id(data, "notification_id")?,
+                kind: NotificationKind::parse(data["kind"].as_str()?)?,
+            },
+            _ => return None,
+        };
+        Some(Self { user_id: Id::new(value["user_id"].as_i64()?), kind })
     }
 }
 
@@ -153,6 +189,32 @@ mod tests {
         assert_eq!(kind.name(), "request_received");
         assert_eq!(kind.data(), json!({ "request_id": 11, "sender_id": 9 }));
         assert!(tokio::time::timeout(Duration::from_millis(50), bob.recv()).await.is_err());
+    }
+
+    #[test]
+    fn events_survive_the_wire() {
+        let events = [
+            received(1, 10),
+            UserEvent {
+                user_id: Id::new(2),
+                kind: UserEventKind::RequestAnswered { request_id: Id::new(3), status: RequestStatus::Accepted },
+            },
+            UserEvent {
+                user_id: Id::new(4),
+                kind: UserEventKind::PartnershipEnded { partnership_id: Id::new(5), ended_by: Id::new(6) },
+            },
+            UserEvent {
+                user_id: Id::new(7),
+                kind: UserEventKind::Notification {
+                    notification_id: Id::new(8),
+                    kind: NotificationKind::RequestAccepted,
+                },
+            },
+        ];
+        for event in events {
+            assert_eq!(UserEvent::from_wire(&event.to_wire()), Some(event));
+        }
+        assert_eq!(UserEvent::from_wire("{}"), None);
     }
 
     #[tokio::test]

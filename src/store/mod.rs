@@ -10,6 +10,7 @@
 mod blocks;
 mod connect;
 mod events;
+mod fanout;
 mod notifications;
 mod partnerships;
 mod requests;
@@ -51,6 +52,8 @@ pub struct Store {
     daily_request_quota: u32,
     /// Told after commit what changed for whom, for live updates.
     events: EventBus,
+    /// The PostgreSQL URL, for the live-event listener; `None` on SQLite.
+    postgres_url: Option<String>,
 }
 
 impl Store {
@@ -109,12 +112,6 @@ impl Store {
 
     fn wake_outbox(&self) {
         self.outbox.notify_one();
-    }
-
-    /// Announces a committed change to `user`. Call only after commit: a rolled-back change must
-    /// never be announced.
-    fn publish(&self, user: UserId, kind: UserEventKind) {
-        self.events.publish(UserEvent { user_id: user, kind });
     }
 }
 

@@ -254,3 +254,33 @@ async fn killing_one_instance_mid_load_loses_no_acknowledged_write() {
     .await;
     assert_eq!(pending_pairs, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn live_events_reach_a_user_connected_to_the_other_instance() {
+    let Some(db) = postgres_db().await else { return };
+    let (one, two) = (Instance::start(&db).await, Instance::start(&db).await);
+    let client = Client::new();
+    let (alice, bob) = (client.user(&one, "alice").await, client.user(&one, "bob").await);
+
+    // Bob listens on instance two; Alice acts through instance one.
+    let token = client.keys.issue(dealnest::domain::UserId::parse(bob).unwrap(), Duration::from_secs(600));
+    let mut stream = client.http.get(format!("{}/events", two.base)).bearer_auth(token).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    // Give the stream a moment to subscribe before the event is published.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (status, _) = client.post(&one, "/api/v1/partner-requests", Some(alice), json!({"recipient_id": bob})).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let mut seen = String::new();
+    let heard = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Ok(Some(chunk)) = stream.chunk().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("event: request_received") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(heard, Ok(true), "Bob's stream on instance two heard nothing within 2 s: {seen:?}");
+}
