@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 
 use crate::store::DatabaseUrl;
@@ -59,6 +60,14 @@ pub struct ServeArgs {
     /// `pretty` or `json` log lines.
     #[arg(long, env = "DEALNEST_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
+    /// Mark the session cookie `Secure` and send HSTS: turn on when browsers reach the server
+    /// over HTTPS (directly or through a proxy).
+    #[arg(long, env = "DEALNEST_SECURE_COOKIES", value_parser = BoolishValueParser::new())]
+    pub secure_cookies: bool,
+    /// Fill an empty database with a demo cast (Alice, Bob, Carol…) and requests in every state;
+    /// a database that already has users is left as it is.
+    #[arg(long, env = "DEALNEST_DEMO", value_parser = BoolishValueParser::new())]
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -110,6 +119,10 @@ pub struct Settings {
     /// `None`: a random secret is made at start.
     pub jwt_secret: Option<String>,
     pub log_format: LogFormat,
+    /// Session cookie `Secure`, and HSTS on every response.
+    pub secure_cookies: bool,
+    /// Seed an empty database with the demo cast on start.
+    pub demo: bool,
 }
 
 // The secret stays out of logs and panics.
@@ -120,6 +133,8 @@ impl std::fmt::Debug for Settings {
             .field("bind", &self.bind)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "[redacted]"))
             .field("log_format", &self.log_format)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("demo", &self.demo)
             .finish()
     }
 }
@@ -162,7 +177,14 @@ impl ServeArgs {
         if jwt_secret.as_ref().is_some_and(|s| s.len() < 16) {
             return Err(ConfigError::new("DEALNEST_JWT_SECRET", "must be at least 16 bytes long"));
         }
-        Ok(Settings { database: self.database.parse()?, bind, jwt_secret, log_format })
+        Ok(Settings {
+            database: self.database.parse()?,
+            bind,
+            jwt_secret,
+            log_format,
+            secure_cookies: self.secure_cookies,
+            demo: self.demo,
+        })
     }
 }
 
@@ -190,6 +212,8 @@ impl Settings {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             jwt_secret: None,
             log_format: LogFormat::Pretty,
+            secure_cookies: false,
+            demo: false,
         }
     }
 }
@@ -209,6 +233,17 @@ mod tests {
         let settings = serve(&[]).parse().unwrap();
         assert_eq!(settings.bind.to_string(), "127.0.0.1:8004");
         assert_eq!(settings.database.url, DatabaseUrl::Sqlite("dealnest.db".into()));
+        assert!(!settings.secure_cookies && !settings.demo);
+    }
+
+    #[test]
+    fn demo_and_secure_cookies_are_switches() {
+        let settings = serve(&["--demo", "--secure-cookies"]).parse().unwrap();
+        assert!(settings.demo && settings.secure_cookies);
+        let Some(Command::Serve(args)) = Cli::try_parse_from(["dealnest", "serve", "--demo"]).unwrap().command else {
+            panic!("serve subcommand expected");
+        };
+        assert!(args.parse().unwrap().demo);
     }
 
     #[test]

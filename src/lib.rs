@@ -24,10 +24,15 @@ use tokio_util::sync::CancellationToken;
 use tower::Layer;
 use tower_http::normalize_path::NormalizePathLayer;
 
+use tower_sessions::ExpiredDeletion;
+
 use crate::auth::TokenKeys;
 use crate::config::Settings;
-use crate::store::{Store, StoreOptions};
+use crate::store::{SessionPool, SessionStore, Store, StoreOptions};
 use crate::web::AppState;
+
+/// How often expired browser sessions are deleted.
+const SESSION_CLEANUP_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// Opens the database named by the settings and brings its schema up to date.
 pub async fn open_store(settings: &config::DatabaseSettings) -> anyhow::Result<Store> {
@@ -50,6 +55,8 @@ pub struct Server {
     shutdown: CancellationToken,
     http: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
+    session_pool: SessionPool,
+    session_cleanup: JoinHandle<()>,
 }
 
 impl Server {
@@ -64,6 +71,15 @@ impl Server {
     /// Like [`Server::start`] on a listener the caller bound (tests bind port 0).
     pub async fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         let store = open_store(&settings.database).await?;
+        if settings.demo {
+            match store.seed_demo().await.context("cannot seed the demo data")? {
+                true => tracing::info!("demo: seeded an empty database with Alice, Bob, Carol and friends"),
+                false => tracing::info!("demo: the database already has users; left as it is"),
+            }
+        }
+        let (sessions, session_pool) = SessionStore::open(&settings.database.url, settings.database.acquire_timeout)
+            .await
+            .context("cannot open the session store")?;
         let secret = match &settings.jwt_secret {
             Some(secret) => secret.as_bytes().to_vec(),
             None => {
@@ -77,8 +93,11 @@ impl Server {
             store: store.clone(),
             tokens: Arc::new(TokenKeys::new(&secret)),
             metrics: telemetry::metrics_handle(),
+            sessions: sessions.clone(),
+            https: settings.secure_cookies,
         };
         let shutdown = CancellationToken::new();
+        let session_cleanup = spawn_session_cleanup(sessions, shutdown.clone());
         let worker =
             notify::spawn_worker(store.clone(), notify::Sink::Log, notify::DeliveryPolicy::default(), shutdown.clone());
 
@@ -92,7 +111,7 @@ impl Server {
                 .await
         });
         tracing::info!(%addr, database = store.backend().name(), "serving");
-        Ok(Self { addr, store, shutdown, http, worker })
+        Ok(Self { addr, store, shutdown, http, worker, session_pool, session_cleanup })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -114,6 +133,8 @@ impl Server {
     pub async fn wait(self) -> anyhow::Result<()> {
         let served = self.http.await.context("the HTTP task failed")?;
         let _ = self.worker.await;
+        let _ = self.session_cleanup.await;
+        self.session_pool.close().await;
         self.store.close().await;
         served.context("the HTTP server failed")
     }
@@ -122,4 +143,21 @@ impl Server {
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
     }
+}
+
+/// Deletes expired sessions every [`SESSION_CLEANUP_EVERY`] until shutdown. A failed round (the
+/// database briefly away) is logged and the next one tried, rather than ending the task.
+fn spawn_session_cleanup(sessions: SessionStore, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                result = sessions.clone().continuously_delete_expired(SESSION_CLEANUP_EVERY) => {
+                    if let Err(error) = result {
+                        tracing::warn!(%error, "could not delete expired sessions; trying again later");
+                    }
+                }
+            }
+        }
+    })
 }

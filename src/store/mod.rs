@@ -8,11 +8,14 @@
 //! readers serves the lists.
 
 mod blocks;
+mod browse;
 mod connect;
+mod demo;
 mod notifications;
 mod partnerships;
 mod requests;
 mod rows;
+mod sessions;
 mod users;
 
 use std::sync::Arc;
@@ -23,6 +26,7 @@ use tokio::sync::Notify;
 
 pub use connect::{Backend, DatabaseUrl, StoreOptions};
 pub use notifications::PendingDelivery;
+pub use sessions::{SessionPool, SessionStore};
 
 use crate::domain::RuleError;
 

@@ -1,10 +1,15 @@
 //! HTTP: the router, its middleware, and what handlers share (state, identity, errors).
 
 pub mod api;
+pub mod assets;
+pub mod csrf;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod identity;
+pub mod pages;
 mod service;
+pub mod session;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,8 +26,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
 use crate::auth::TokenKeys;
-use crate::store::Store;
+use crate::store::{SessionStore, Store};
 use crate::telemetry;
 use error::ApiError;
 
@@ -37,6 +45,10 @@ pub struct AppState {
     pub store: Store,
     pub tokens: Arc<TokenKeys>,
     pub metrics: PrometheusHandle,
+    /// Where browser sessions live.
+    pub sessions: SessionStore,
+    /// The site is reached over HTTPS: `Secure` cookies and HSTS.
+    pub https: bool,
 }
 
 /// The whole application: API, pages and service endpoints behind the shared middleware.
@@ -55,7 +67,24 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
 
-    Router::new().merge(api::router()).merge(service::router()).layer(middleware).with_state(state)
+    let sessions = SessionManagerLayer::new(state.sessions.clone())
+        .with_name(session::COOKIE_NAME)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.https)
+        .with_expiry(Expiry::OnInactivity(session::INACTIVITY));
+
+    Router::new()
+        .merge(api::router())
+        .merge(service::router())
+        .merge(pages::router())
+        .merge(assets::router())
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(state.https, headers::security_headers))
+        .layer(middleware)
+        .with_state(state)
 }
 
 /// One span per request, carrying its id and matched route, so every log line of a request
