@@ -2,6 +2,9 @@
 (function () {
   "use strict";
 
+  // Lets styles (and tests) tell a page with JavaScript from one without.
+  document.documentElement.classList.add("js");
+
   // The same words and thresholds as the server (src/web/pages/time.rs), so a page left open
   // keeps saying "5 minutes ago" truthfully.
   function relative(ageMs) {

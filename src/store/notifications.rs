@@ -94,11 +94,11 @@ impl Store {
             .await?;
             let Some(won) = won else { continue };
             let attempt: i64 = won.try_get(0)?;
-            let row = sqlx::query(&format!(
+            let row = sqlx::query(
                 "select n.notification_id, n.user_id, n.kind, n.text, n.request_id, n.created_at, n.read_at, \
                         u.email, u.name \
-                 from notifications n join users u on u.user_id = n.user_id where n.notification_id = $1"
-            ))
+                 from notifications n join users u on u.user_id = n.user_id where n.notification_id = $1",
+            )
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;

@@ -251,7 +251,7 @@ pub(super) async fn user_in(tx: &mut Transaction<'static, Any>, id: UserId) -> R
 }
 
 async fn relation_in(tx: &mut Transaction<'static, Any>, me: UserId, other: UserId) -> Result<Relation, sqlx::Error> {
-    relation_on(&mut **tx, me, other).await
+    relation_on(tx, me, other).await
 }
 
 /// Reads partnership, blocks and the pending request between two users in one statement.

@@ -5,11 +5,11 @@
 
 use std::time::Duration;
 
+use dealnest::Server;
 use dealnest::auth::TokenKeys;
 use dealnest::config::Settings;
 use dealnest::domain::UserId;
 use dealnest::store::DatabaseUrl;
-use dealnest::Server;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -72,7 +72,9 @@ impl Drop for TestDb {
                 rt.block_on(async move {
                     use sqlx::Connection;
                     if let Ok(mut admin) = sqlx::PgConnection::connect(&base).await {
-                        let _ = sqlx::query(&format!("drop database if exists {name} with (force)")).execute(&mut admin).await;
+                        let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
+                            .execute(&mut admin)
+                            .await;
                     }
                 });
             })

@@ -36,7 +36,7 @@ pub struct ActionContext {
 }
 
 impl ActionContext {
-    fn from_find_list(&self) -> bool {
+    fn came_from_find_list(&self) -> bool {
         self.target.as_deref().is_some_and(|t| t.starts_with("find-"))
     }
 }
@@ -123,7 +123,7 @@ pub async fn finish(state: &AppState, me: &CurrentUser, ctx: ActionContext, resu
 
 async fn update(state: &AppState, me: &CurrentUser, ctx: &ActionContext, done: Done) -> Result<Response, Problem> {
     let lists = Lists::load(&state.store, me.id()).await?.out_of_band();
-    let find_row = if ctx.from_find_list() {
+    let find_row = if ctx.came_from_find_list() {
         state.store.candidate(me.id(), done.other).await?.map(|c| FindRow::new(c, true))
     } else {
         None

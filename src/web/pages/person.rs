@@ -20,7 +20,7 @@ impl From<User> for Person {
 fn initials(name: &str) -> String {
     let mut words = name.split_whitespace().filter_map(|w| w.chars().find(|c| c.is_alphanumeric()));
     let first = words.next();
-    let last = words.last();
+    let last = words.next_back();
     first.into_iter().chain(last).flat_map(char::to_uppercase).collect()
 }
 
