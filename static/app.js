@@ -47,6 +47,42 @@
 
   setInterval(refreshTimes, 30000);
 
+  // An action replaces the row it came from, and the button that had focus with it. Afterwards
+  // focus goes to the row's new main action when the row is still there, else to the heading of
+  // its section, so keyboard users are not sent back to the top of the page.
+  var origin = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt.closest || elt.matches("#live")) return;
+    var row = elt.closest("li[id]");
+    var section = elt.closest("section[id]");
+    origin = { row: row && row.id, section: section && section.id };
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!origin) return;
+    var from = origin;
+    origin = null;
+    var active = document.activeElement;
+    if (active && active !== document.body && document.body.contains(active)) return;
+    var next = from.row && document.getElementById(from.row + "-primary");
+    if (!next && from.section) {
+      var section = document.getElementById(from.section);
+      next = section && section.querySelector("h2");
+    }
+    if (next) next.focus();
+  });
+
+  // The search results refresh themselves after an action elsewhere; not while someone is
+  // typing a message in one of them, which the refresh would throw away.
+  document.addEventListener("htmx:confirm", function (event) {
+    var detail = event.detail;
+    if (!detail.triggeringEvent || detail.triggeringEvent.type !== "dn-relations-changed") return;
+    var active = document.activeElement;
+    if (active && active.tagName === "INPUT" && active.value && detail.elt.contains(active)) {
+      event.preventDefault();
+    }
+  });
+
   // htmx says nothing when the server cannot be reached; people should hear about it.
   document.addEventListener("htmx:sendError", function () {
     announce("DealNest could not be reached. Check your connection and try again.");

@@ -37,23 +37,26 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
 
 /// True when the browser told us the request came from another site (or an opaque origin).
 fn is_cross_site(headers: &HeaderMap, uri: &Uri) -> bool {
+    // `Sec-Fetch-Site` is set by the browser itself and no page can change it, so when present it
+    // decides, even behind a proxy that rewrites `Host`. `none`: the person typed or bookmarked the
+    // address. `same-site` is refused too: a sibling subdomain is not necessarily ours.
     if let Some(site) = headers.get("sec-fetch-site") {
-        // `none`: the person typed or bookmarked the address; `same-site` is refused too, since
-        // a sibling subdomain is not necessarily ours.
-        if !matches!(site.as_bytes(), b"same-origin" | b"none") {
-            return true;
-        }
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
     }
+    // Older browsers: compare `Origin` with the host the request was sent to.
     let Some(origin) = headers.get(header::ORIGIN) else {
         return false;
     };
     let Some(origin_host) = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, host)| host) else {
         return true; // `null` or garbage: an opaque origin is never ours
     };
-    // The scheme is left out of the comparison: behind a TLS-terminating proxy the browser's
-    // origin is https while the request reaches us as http.
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).or_else(|| uri.authority().map(|a| a.as_str()));
-    !host.is_some_and(|host| host.eq_ignore_ascii_case(origin_host.trim_end_matches('/')))
+    // The scheme is left out: behind a TLS-terminating proxy the browser's origin is https while
+    // the request reaches us as http. A proxy that rewrites `Host` says the original in
+    // `X-Forwarded-Host`.
+    let origin_host = origin_host.trim_end_matches('/');
+    let named = |name| headers.get(name).and_then(|h| h.to_str().ok());
+    let hosts = [named(header::HOST.as_str()), named("x-forwarded-host"), uri.authority().map(|a| a.as_str())];
+    !hosts.into_iter().flatten().any(|host| host.eq_ignore_ascii_case(origin_host))
 }
 
 #[cfg(test)]
@@ -82,6 +85,12 @@ mod tests {
             &uri
         ));
         assert!(!is_cross_site(&headers(&[("host", "app.example"), ("origin", "https://app.example")]), &uri));
+        // Behind a proxy that rewrites Host, the browser's own header still vouches.
+        let proxied = [("host", "10.0.0.5:8004"), ("origin", "https://app.example"), ("sec-fetch-site", "same-origin")];
+        assert!(!is_cross_site(&headers(&proxied), &uri));
+        let forwarded =
+            [("host", "10.0.0.5:8004"), ("origin", "https://app.example"), ("x-forwarded-host", "app.example")];
+        assert!(!is_cross_site(&headers(&forwarded), &uri));
     }
 
     #[test]

@@ -64,7 +64,8 @@ impl Driver {
         let mut options = json!({
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1280,900",
+                "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-component-update",
+                "--disable-sync", "--hide-scrollbars", "--window-size=1280,900",
                 format!("--user-data-dir={}", profile.path().display()),
             ],
         });

@@ -153,3 +153,49 @@ async fn an_unknown_page_is_a_friendly_404_page_and_the_api_stays_json() {
     assert_eq!(api.status(), StatusCode::NOT_FOUND);
     assert!(api.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
 }
+
+#[tokio::test]
+async fn every_htmx_form_disables_its_button_while_in_flight() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, carol) = (app.user("Alice").await, app.user("Bob").await, app.user("Carol").await);
+    app.request(bob, alice).await;
+    app.request(alice, carol).await;
+    let page = Browser::signed_in(&app, alice).await.get("/").await;
+    let forms = page.select("form[hx-post]");
+    assert!(forms.len() >= 6);
+    for form in forms {
+        assert_eq!(form.value().attr("hx-disabled-elt"), Some("find button"), "{:?}", form.value());
+        let action = form.value().attr("action");
+        assert_eq!(action, form.value().attr("hx-post"), "the same address with and without JavaScript");
+        assert_eq!(form.value().attr("method"), Some("post"));
+    }
+}
+
+#[tokio::test]
+async fn a_failure_of_ours_is_a_friendly_page_or_message_never_json_or_blank() {
+    let mut app = TestApp::spawn().await;
+    let alice = app.user("Alice").await;
+    let browser = Browser::signed_in(&app, alice).await;
+    // The database goes away under the running server.
+    app.server.as_ref().unwrap().store().close().await;
+
+    let page = browser.get("/").await;
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert_eq!(page.text("main h1"), "Something went wrong");
+    assert!(page.text("main p").contains("Please try again"));
+
+    let fragment = browser.hx_get("/users/search?q=a").await;
+    assert_eq!(fragment.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!fragment.is_full_page());
+    assert_eq!(fragment.text(".inline-error"), "Something went wrong on our side. Please try again in a moment.");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_server_stops_promptly_with_the_session_cleanup_running() {
+    let mut app = TestApp::spawn().await;
+    let alice = app.user("Alice").await;
+    Browser::signed_in(&app, alice).await;
+    tokio::time::timeout(std::time::Duration::from_secs(10), app.stop()).await.expect("stopped in time");
+}

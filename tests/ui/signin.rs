@@ -195,3 +195,25 @@ async fn with_secure_cookies_the_cookie_is_secure_and_hsts_is_sent() {
     assert!(signed.header_all("set-cookie").contains("Secure"));
     assert_eq!(signed.header("strict-transport-security").as_deref(), Some("max-age=31536000"));
 }
+
+#[tokio::test]
+async fn expired_sessions_are_deleted_by_the_cleanup() {
+    use dealnest::store::SessionStore as Sessions;
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::{ExpiredDeletion, SessionStore};
+
+    let db = crate::support::TestDb::new().await;
+    let (sessions, pool) = Sessions::open(&db.url, std::time::Duration::from_secs(5)).await.unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    for expiry_date in [now - time::Duration::hours(1), now + time::Duration::hours(1)] {
+        let mut record = Record { id: Id::default(), data: Default::default(), expiry_date };
+        sessions.create(&mut record).await.unwrap();
+    }
+    sessions.delete_expired().await.unwrap();
+
+    let table = if db.is_postgres() { "tower_sessions.session" } else { "tower_sessions" };
+    let left: i64 =
+        sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(&db.raw().await).await.unwrap();
+    assert_eq!(left, 1, "only the live session is left");
+    pool.close().await;
+}

@@ -103,6 +103,12 @@ pub struct ActionUpdate {
 
 /// Answers an action that `me` attempted, as the request came (see the module doc).
 pub async fn finish(state: &AppState, me: &CurrentUser, ctx: ActionContext, result: Result<Done, Problem>) -> Response {
+    let mut response = answer(state, me, ctx, result).await;
+    response.headers_mut().append(header::VARY, HeaderValue::from_static("HX-Request"));
+    response
+}
+
+async fn answer(state: &AppState, me: &CurrentUser, ctx: ActionContext, result: Result<Done, Problem>) -> Response {
     if ctx.htmx {
         let answered = match result {
             Ok(done) => update(state, me, &ctx, done).await,
