@@ -53,7 +53,8 @@
   var origin = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
-    if (!elt.closest || elt.matches("#live")) return;
+    // Only a person's action (a form); not searching, paging, polling or self-refreshing.
+    if (elt.tagName !== "FORM" || elt.matches("[role=search]")) return;
     var row = elt.closest("li[id]");
     var section = elt.closest("section[id]");
     origin = { row: row && row.id, section: section && section.id };

@@ -20,6 +20,10 @@ use support::TestApp;
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// One browser test at a time: four Chromium processes at once on a two-core machine make every
+/// wait a race.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// `chromedriver` on PATH, or `None` after saying the test is skipped (a failure under CI).
 fn chromedriver() -> Option<PathBuf> {
     let found = std::env::var_os("PATH")
@@ -144,6 +148,7 @@ async fn sign_in(page: &Client, base: &str, name: &str) {
 #[tokio::test]
 async fn partner_flow_with_javascript_makes_no_full_page_load() {
     let Some(binary) = chromedriver() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
     let app = TestApp::spawn().await;
     let (_alice_id, bob_id) = (app.user("Alice").await, app.user("Bob").await);
     app.user("Carol").await;
@@ -206,6 +211,7 @@ async fn partner_flow_with_javascript_makes_no_full_page_load() {
 #[tokio::test]
 async fn partner_flow_without_javascript_uses_plain_forms() {
     let Some(binary) = chromedriver() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
     let app = TestApp::spawn().await;
     let bob_id = {
         app.user("Alice").await;

@@ -5,17 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::support::TestApp;
-use crate::web::{Browser, Page};
-
-async fn post_with(browser: &Browser, path: &str, header: (&str, &str), form: &[(&str, &str)]) -> Page {
-    let request = browser.client.post(browser.url(path)).header(header.0, header.1).form(form);
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let body = response.text().await.unwrap();
-    // Re-read through a GET-less constructor: keep the assertions on status and body text.
-    assert!(!body.is_empty() || status != StatusCode::FORBIDDEN);
-    Browser::page_from(status, body)
-}
+use crate::web::Browser;
 
 #[tokio::test]
 async fn a_cross_site_post_is_refused_with_403() {
@@ -26,14 +16,14 @@ async fn a_cross_site_post_is_refused_with_403() {
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
     for header in [("Origin", "http://evil.example"), ("Origin", "null"), ("Sec-Fetch-Site", "cross-site")] {
-        let page = post_with(&browser, "/requests", header, &form).await;
+        let page = browser.post_with("/requests", header, &form).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{header:?}");
         assert_eq!(page.text("main h1"), "Request refused");
     }
     assert!(crate::web::received(&app, bob).await.is_empty(), "a refused request changed something");
 
     let own_origin = browser.base.clone();
-    let page = post_with(&browser, "/requests", ("Origin", &own_origin), &form).await;
+    let page = browser.post_with("/requests", ("Origin", &own_origin), &form).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(crate::web::received(&app, bob).await.len(), 1);
 }

@@ -120,13 +120,10 @@ async fn signing_in_as_a_user_that_does_not_exist_says_so() {
 async fn sign_out_deletes_the_session() {
     let app = TestApp::spawn().await;
     let alice = app.user("Alice").await;
-    let browser = Browser::signed_in(&app, alice).await;
-    let cookie = browser.get("/").await;
-    assert_eq!(cookie.text("main h1"), "Hello, Alice");
-    let session_cookie = {
-        let jar = browser.post("/session", &[("user_id", &alice.to_string())]).await.header_all("set-cookie");
-        jar.split(';').next().unwrap().to_owned()
-    };
+    let browser = Browser::new(&app);
+    let signed = browser.post("/session", &[("user_id", &alice.to_string())]).await;
+    let session_cookie = signed.header_all("set-cookie").split(';').next().unwrap().to_owned();
+    assert_eq!(browser.get("/").await.text("main h1"), "Hello, Alice");
 
     let out = browser.post("/session/end", &[]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);

@@ -52,10 +52,10 @@ impl Browser {
         Page::read(request.send().await.unwrap()).await
     }
 
-    /// A page from a response read elsewhere.
-    pub fn page_from(status: StatusCode, body: String) -> Page {
-        let html = Html::parse_document(&body);
-        Page { status, headers: HeaderMap::new(), body, html }
+    /// A plain form post carrying one extra header (no `Referer`).
+    pub async fn post_with(&self, path: &str, header: (&str, &str), form: &[(&str, &str)]) -> Page {
+        let request = self.client.post(self.url(path)).header(header.0, header.1).form(form);
+        Page::read(request.send().await.unwrap()).await
     }
 
     /// An htmx post from a form whose target is the element `target`.
