@@ -14,6 +14,7 @@ fn assert_htmx_update(page: &Page, message: &str) {
     assert_eq!(page.text("#status[hx-swap-oob=innerHTML] .flash-success"), message);
     assert_eq!(page.count("a#nav-notifications[hx-swap-oob]"), 1);
     assert_eq!(page.count("#live[hx-swap-oob]"), 1);
+    assert!(page.varies_on_hx_request());
 }
 
 #[tokio::test]
@@ -70,6 +71,7 @@ async fn a_duplicate_request_is_a_409_message_beside_the_button_or_a_flash_witho
 
     let plain = browser.post("/requests", &form).await;
     assert_eq!(plain.status, StatusCode::SEE_OTHER);
+    assert!(plain.varies_on_hx_request(), "the same address answers both ways");
     assert_eq!(plain.location().as_deref(), Some("/"));
     let home = browser.get("/").await;
     assert_eq!(home.text("#status .flash-error"), "You already have a pending request to this user.");

@@ -51,13 +51,13 @@ async fn search_filters_the_sign_in_list_as_a_fragment_with_htmx_and_a_page_with
     assert_eq!(fragment.status, StatusCode::OK);
     assert!(!fragment.is_full_page(), "{}", fragment.body);
     assert_eq!(fragment.buttons("#signin-list"), ["Sign in as Alice"]);
-    assert!(fragment.header_all("vary").contains("HX-Request"));
+    assert!(fragment.varies_on_hx_request());
 
     let page = browser.get("/users/search?q=ali").await;
     assert!(page.is_full_page());
     assert_eq!(page.buttons("#signin-list"), ["Sign in as Alice"]);
     assert_eq!(page.attr("#signin-q", "value").as_deref(), Some("ali"));
-    assert!(page.header_all("vary").contains("HX-Request"));
+    assert!(page.varies_on_hx_request());
 
     let none = browser.hx_get("/users/search?q=zed").await;
     assert!(none.text("#signin-list .empty").contains("No one matches “zed”"));

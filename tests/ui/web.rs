@@ -101,6 +101,11 @@ impl Page {
         self.headers.get_all(name).iter().map(|v| v.to_str().unwrap()).collect::<Vec<_>>().join(", ")
     }
 
+    /// Whether `Vary` names `HX-Request` (header names are case-insensitive).
+    pub fn varies_on_hx_request(&self) -> bool {
+        self.header_all("vary").to_ascii_lowercase().split(',').any(|name| name.trim() == "hx-request")
+    }
+
     pub fn select(&self, css: &str) -> Vec<ElementRef<'_>> {
         let selector = Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css}: {e}"));
         self.html.select(&selector).collect()

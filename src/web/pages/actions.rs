@@ -11,9 +11,9 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_htmx::{HX_REQUEST, HX_TARGET, HX_TRIGGER};
+use axum_htmx::{HxRequest, HxResponseTrigger, HxTarget, VaryHxRequest};
 
 use super::find::FindRow;
 use super::layout::{CurrentUser, NotificationsLink, StatusRegion};
@@ -44,13 +44,10 @@ impl ActionContext {
 impl<S: Send + Sync> FromRequestParts<S> for ActionContext {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let headers = &parts.headers;
-        Ok(Self {
-            htmx: headers.get(HX_REQUEST).is_some_and(|v| v == "true"),
-            target: headers.get(HX_TARGET).and_then(|v| v.to_str().ok()).map(str::to_owned),
-            back: back_path(headers),
-        })
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let HxRequest(htmx) = HxRequest::from_request_parts(parts, state).await?;
+        let HxTarget(target) = HxTarget::from_request_parts(parts, state).await?;
+        Ok(Self { htmx, target, back: back_path(&parts.headers) })
     }
 }
 
@@ -103,9 +100,7 @@ pub struct ActionUpdate {
 
 /// Answers an action that `me` attempted, as the request came (see the module doc).
 pub async fn finish(state: &AppState, me: &CurrentUser, ctx: ActionContext, result: Result<Done, Problem>) -> Response {
-    let mut response = answer(state, me, ctx, result).await;
-    response.headers_mut().append(header::VARY, HeaderValue::from_static("HX-Request"));
-    response
+    (VaryHxRequest, answer(state, me, ctx, result).await).into_response()
 }
 
 async fn answer(state: &AppState, me: &CurrentUser, ctx: ActionContext, result: Result<Done, Problem>) -> Response {
@@ -144,10 +139,9 @@ async fn update(state: &AppState, me: &CurrentUser, ctx: &ActionContext, done: D
         status: Some(StatusRegion { flash: Some(Flash::success(done.message)), oob: true }),
         live: lists.live,
     };
-    let mut response = update.into_response();
-    if !from_find_list {
-        // The person may also be listed under "Find partners", now with a stale standing.
-        response.headers_mut().insert(HX_TRIGGER, HeaderValue::from_static(RELATIONS_CHANGED));
+    if from_find_list {
+        return Ok(update.into_response());
     }
-    Ok(response)
+    // The person may also be listed under "Find partners", now with a stale standing.
+    Ok((HxResponseTrigger::normal([RELATIONS_CHANGED]), update).into_response())
 }

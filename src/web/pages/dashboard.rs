@@ -4,9 +4,9 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum_htmx::{HX_TRIGGER, HxRequest};
+use axum_htmx::{HxRequest, HxResponseTrigger, VaryHxRequest};
 use serde::Deserialize;
 
 use super::actions::{ActionUpdate, RELATIONS_CHANGED};
@@ -71,9 +71,8 @@ pub async fn search(
     session: UserSession,
     Query(params): Query<SearchParams>,
 ) -> Response {
-    let mut response = start_page(&state, &session, params, htmx).await.unwrap_or_else(|p| p.respond(htmx));
-    response.headers_mut().append(header::VARY, HeaderValue::from_static("HX-Request"));
-    response
+    let response = start_page(&state, &session, params, htmx).await.unwrap_or_else(|p| p.respond(htmx));
+    (VaryHxRequest, response).into_response()
 }
 
 async fn start_page(
@@ -142,5 +141,5 @@ pub async fn live(State(state): State<AppState>, me: CurrentUser, Query(params):
         status: None,
         live: lists.live,
     };
-    ([(HX_TRIGGER, HeaderValue::from_static(RELATIONS_CHANGED))], update).into_response()
+    (HxResponseTrigger::normal([RELATIONS_CHANGED]), update).into_response()
 }

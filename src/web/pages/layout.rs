@@ -4,9 +4,9 @@
 use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_htmx::HX_REDIRECT;
+use axum_htmx::{HX_REQUEST, HxRedirect};
 
 use super::problem::Problem;
 use crate::domain::User;
@@ -89,7 +89,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             tracing::error!("the session layer is missing in front of a page");
             return Err(Problem::Internal.page());
         };
-        let htmx = parts.headers.contains_key("hx-request");
+        let htmx = parts.headers.get(HX_REQUEST).is_some_and(|v| v == "true");
         match signed_in(state, &session).await {
             Ok(Some(user)) => Ok(Self { user, session }),
             Ok(None) => Err(signed_out(&session, htmx, parts.method == Method::GET).await),
@@ -107,9 +107,7 @@ async fn signed_out(session: &UserSession, htmx: bool, get: bool) -> Response {
         }
     }
     if htmx {
-        let mut response = StatusCode::UNAUTHORIZED.into_response();
-        response.headers_mut().insert(HX_REDIRECT, HeaderValue::from_static("/"));
-        return response;
+        return (StatusCode::UNAUTHORIZED, HxRedirect("/".into()), "").into_response();
     }
     Redirect::to("/").into_response()
 }

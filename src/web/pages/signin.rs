@@ -6,10 +6,9 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use axum_htmx::{HX_REDIRECT, HxRequest};
+use axum_htmx::{HxRedirect, HxRequest, VaryHxRequest};
 use serde::Deserialize;
 
 use super::dashboard::Search;
@@ -113,7 +112,7 @@ pub async fn create_user(
         Ok::<_, Problem>(format!("Welcome, {}! You are signed in.", user.name))
     }
     .await;
-    match result {
+    let response = match result {
         Err(problem) if htmx => problem.fragment(),
         Err(problem) if problem.is_rule() => {
             let draft = SignupDraft { name: form.name.trim().to_owned(), email: form.email.trim().to_owned() };
@@ -124,11 +123,12 @@ pub async fn create_user(
         }
         Ok(message) if htmx => match session.set_flash(Flash::success(message)).await {
             // A new identity is a new page: htmx loads it whole.
-            Ok(()) => ([(HX_REDIRECT, HeaderValue::from_static("/"))], "").into_response(),
+            Ok(()) => (HxRedirect("/".into()), "").into_response(),
             Err(error) => Problem::from(error).fragment(),
         },
         other => flash_and_go_home(&session, other).await,
-    }
+    };
+    (VaryHxRequest, response).into_response()
 }
 
 /// 303 to the start page with the outcome as the flash message (a failure of ours gets a page).
