@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 use lettre::message::Mailbox;
 
@@ -73,6 +74,14 @@ pub struct ServeArgs {
     /// `pretty` or `json` log lines.
     #[arg(long, env = "DEALNEST_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
+    /// Mark the session cookie `Secure` and send HSTS: turn on when browsers reach the server
+    /// over HTTPS (directly or through a proxy).
+    #[arg(long, env = "DEALNEST_SECURE_COOKIES", value_parser = BoolishValueParser::new())]
+    pub secure_cookies: bool,
+    /// Fill an empty database with a demo cast (Alice, Bob, Carol…) and requests in every state;
+    /// a database that already has users is left as it is.
+    #[arg(long, env = "DEALNEST_DEMO", value_parser = BoolishValueParser::new())]
+    pub demo: bool,
     #[command(flatten)]
     pub mail: MailArgs,
 }
@@ -180,6 +189,10 @@ pub struct Settings {
     pub rate_limit: u32,
     pub mail: MailSettings,
     pub delivery: DeliveryPolicy,
+    /// Session cookie `Secure`, and HSTS on every response.
+    pub secure_cookies: bool,
+    /// Seed an empty database with the demo cast on start.
+    pub demo: bool,
 }
 
 // The secret stays out of logs and panics.
@@ -193,6 +206,8 @@ impl std::fmt::Debug for Settings {
             .field("rate_limit", &self.rate_limit)
             .field("mail", &self.mail)
             .field("delivery", &self.delivery)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("demo", &self.demo)
             .finish()
     }
 }
@@ -241,7 +256,17 @@ impl ServeArgs {
         database.daily_request_quota =
             parse_number::<u32>("DEALNEST_DAILY_REQUEST_QUOTA", &self.daily_request_quota, 0)?;
         let (mail, delivery) = self.mail.parse()?;
-        Ok(Settings { database, bind, jwt_secret, log_format, rate_limit, mail, delivery })
+        Ok(Settings {
+            database,
+            bind,
+            jwt_secret,
+            log_format,
+            rate_limit,
+            mail,
+            delivery,
+            secure_cookies: self.secure_cookies,
+            demo: self.demo,
+        })
     }
 }
 
@@ -301,6 +326,8 @@ impl Settings {
             rate_limit: 120,
             mail: MailSettings::default(),
             delivery: DeliveryPolicy::default(),
+            secure_cookies: false,
+            demo: false,
         }
     }
 }
@@ -320,6 +347,17 @@ mod tests {
         let settings = serve(&[]).parse().unwrap();
         assert_eq!(settings.bind.to_string(), "127.0.0.1:8004");
         assert_eq!(settings.database.url, DatabaseUrl::Sqlite("dealnest.db".into()));
+        assert!(!settings.secure_cookies && !settings.demo);
+    }
+
+    #[test]
+    fn demo_and_secure_cookies_are_switches() {
+        let settings = serve(&["--demo", "--secure-cookies"]).parse().unwrap();
+        assert!(settings.demo && settings.secure_cookies);
+        let Some(Command::Serve(args)) = Cli::try_parse_from(["dealnest", "serve", "--demo"]).unwrap().command else {
+            panic!("serve subcommand expected");
+        };
+        assert!(args.parse().unwrap().demo);
     }
 
     #[test]

@@ -24,10 +24,15 @@ use tokio_util::sync::CancellationToken;
 use tower::Layer;
 use tower_http::normalize_path::NormalizePathLayer;
 
+use tower_sessions::ExpiredDeletion;
+
 use crate::auth::TokenKeys;
 use crate::config::Settings;
-use crate::store::{Store, StoreOptions};
+use crate::store::{SessionPool, SessionStore, Store, StoreOptions};
 use crate::web::AppState;
+
+/// How often expired browser sessions are deleted.
+const SESSION_CLEANUP_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// Opens the database named by the settings and brings its schema up to date.
 pub async fn open_store(settings: &config::DatabaseSettings) -> anyhow::Result<Store> {
@@ -56,6 +61,8 @@ pub struct Server {
     worker: JoinHandle<()>,
     /// Relays live events between instances (PostgreSQL only).
     relay: JoinHandle<()>,
+    session_pool: SessionPool,
+    session_cleanup: JoinHandle<()>,
 }
 
 impl Server {
@@ -70,6 +77,15 @@ impl Server {
     /// Like [`Server::start`] on a listener the caller bound (tests bind port 0).
     pub async fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         let store = open_store(&settings.database).await?;
+        if settings.demo {
+            match store.seed_demo().await.context("cannot seed the demo data")? {
+                true => tracing::info!("demo: seeded an empty database with Alice, Bob, Carol and friends"),
+                false => tracing::info!("demo: the database already has users; left as it is"),
+            }
+        }
+        let (sessions, session_pool) = SessionStore::open(&settings.database.url, settings.database.acquire_timeout)
+            .await
+            .context("cannot open the session store")?;
         let secret = match &settings.jwt_secret {
             Some(secret) => secret.as_bytes().to_vec(),
             None => {
@@ -84,10 +100,13 @@ impl Server {
             tokens: Arc::new(TokenKeys::new(&secret)),
             metrics: telemetry::metrics_handle(),
             limiter: web::limits::WriteLimiter::new(settings.rate_limit),
+            sessions: sessions.clone(),
+            https: settings.secure_cookies,
         };
         let sink = notify::Sink::from_settings(&settings.mail).map_err(anyhow::Error::msg)?;
         tracing::info!(sink = %sink.describe(), max_attempts = settings.delivery.max_attempts, "delivering notifications");
         let shutdown = CancellationToken::new();
+        let session_cleanup = spawn_session_cleanup(sessions, shutdown.clone());
         let worker = notify::spawn_worker(store.clone(), sink, settings.delivery.clone(), shutdown.clone());
         let relay = {
             let (store, shutdown) = (store.clone(), shutdown.clone());
@@ -110,7 +129,7 @@ impl Server {
                 .await
         });
         tracing::info!(%addr, database = store.backend().name(), "serving");
-        Ok(Self { addr, store, shutdown, http, worker, relay })
+        Ok(Self { addr, store, shutdown, http, worker, relay, session_pool, session_cleanup })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -131,7 +150,7 @@ impl Server {
     /// Waits until the server has stopped (after [`Server::shutdown_token`] was cancelled).
     /// Requests still running [`SHUTDOWN_GRACE`] after shutdown began are cut off.
     pub async fn wait(self) -> anyhow::Result<()> {
-        let Self { store, shutdown, mut http, worker, relay, .. } = self;
+        let Self { store, shutdown, mut http, worker, relay, session_pool, session_cleanup, .. } = self;
         let deadline = async {
             shutdown.cancelled().await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -146,6 +165,8 @@ impl Server {
         };
         let _ = worker.await;
         let _ = relay.await;
+        let _ = session_cleanup.await;
+        session_pool.close().await;
         store.close().await;
         served.context("the HTTP server failed")
     }
@@ -154,4 +175,21 @@ impl Server {
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
     }
+}
+
+/// Deletes expired sessions every [`SESSION_CLEANUP_EVERY`] until shutdown. A failed round (the
+/// database briefly away) is logged and the next one tried, rather than ending the task.
+fn spawn_session_cleanup(sessions: SessionStore, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                result = sessions.clone().continuously_delete_expired(SESSION_CLEANUP_EVERY) => {
+                    if let Err(error) = result {
+                        tracing::warn!(%error, "could not delete expired sessions; trying again later");
+                    }
+                }
+            }
+        }
+    })
 }

@@ -7,6 +7,7 @@ mod error;
 mod ids;
 mod model;
 mod rules;
+mod standing;
 mod text;
 mod time;
 
@@ -14,6 +15,7 @@ pub use error::RuleError;
 pub use ids::{Id, NotificationId, PartnershipId, RequestId, UserId};
 pub use model::{Block, Notification, PartnerRequest, Partnership, RequestWithUser, User};
 pub use rules::{Relation, check_can_send, ordered_pair};
+pub use standing::{Candidate, PairFacts, Standing};
 pub use text::{Email, RequestMessage, SearchQuery, UserName};
 pub use time::Timestamp;
 
@@ -169,6 +171,15 @@ pub struct Paged<T> {
     pub items: Vec<T>,
     pub page: PageRequest,
     pub total: i64,
+}
+
+/// A page of items without a total: `has_more` says whether another page follows. Counting every
+/// match of a search over a large table costs a full scan, so lists that only need "next" use this.
+#[derive(Debug, Clone)]
+pub struct Slice<T> {
+    pub items: Vec<T>,
+    pub page: PageRequest,
+    pub has_more: bool,
 }
 
 impl<T> Paged<T> {

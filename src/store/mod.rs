@@ -8,13 +8,16 @@
 //! readers serves the lists.
 
 mod blocks;
+mod browse;
 mod connect;
+mod demo;
 mod events;
 mod fanout;
 mod notifications;
 mod partnerships;
 mod requests;
 mod rows;
+mod sessions;
 mod users;
 
 use std::sync::Arc;
@@ -26,6 +29,7 @@ use tokio::sync::Notify;
 pub use connect::{Backend, DatabaseUrl, StoreOptions};
 pub use events::{EventBus, Received, Subscription, UserEvent, UserEventKind};
 pub use notifications::{DueDelivery, PendingDelivery};
+pub use sessions::{SessionPool, SessionStore};
 
 use crate::domain::{RuleError, UserId};
 

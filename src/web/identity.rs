@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 
 use super::AppState;
 use super::error::ApiError;
+use super::session::UserSession;
 use crate::domain::UserId;
 
 /// The acting user, known to exist.
@@ -30,7 +31,7 @@ impl FromRequestParts<AppState> for Identity {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Some(header) = parts.headers.get(AUTHORIZATION) else {
-            return Err(ApiError::unauthorized("Sign in or send a bearer token."));
+            return from_session(parts, state).await;
         };
         let token = header
             .to_str()
@@ -47,4 +48,19 @@ impl FromRequestParts<AppState> for Identity {
         }
         Ok(Self(user))
     }
+}
+
+/// A browser's identity: the signed-in user of its session, if that user still exists.
+async fn from_session(parts: &Parts, state: &AppState) -> Result<Identity, ApiError> {
+    let signed_out = || ApiError::unauthorized("Sign in or send a bearer token.");
+    let session = UserSession::from_parts(parts).ok_or_else(signed_out)?;
+    let user = session.signed_in_user().await.map_err(|error| {
+        tracing::error!(error = &error as &dyn std::error::Error, "cannot read the session");
+        ApiError::internal()
+    })?;
+    let user = user.ok_or_else(signed_out)?;
+    if !state.store.user_exists(user).await? {
+        return Err(signed_out());
+    }
+    Ok(Identity(user))
 }

@@ -1,12 +1,17 @@
 //! HTTP: the router, its middleware, and what handlers share (state, identity, errors).
 
 pub mod api;
+pub mod assets;
+pub mod csrf;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod headers;
 pub mod identity;
 pub mod limits;
+pub mod pages;
 mod service;
+pub mod session;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,8 +28,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
 use crate::auth::TokenKeys;
-use crate::store::Store;
+use crate::store::{SessionStore, Store};
 use crate::telemetry;
 use error::ApiError;
 
@@ -40,6 +48,10 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub metrics: PrometheusHandle,
     pub limiter: limits::WriteLimiter,
+    /// Where browser sessions live.
+    pub sessions: SessionStore,
+    /// The site is reached over HTTPS: `Secure` cookies and HSTS.
+    pub https: bool,
 }
 
 /// The whole application: API, pages and service endpoints behind the shared middleware.
@@ -66,10 +78,23 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
 
+    let sessions = SessionManagerLayer::new(state.sessions.clone())
+        .with_name(session::COOKIE_NAME)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.https)
+        .with_expiry(Expiry::OnInactivity(session::INACTIVITY));
+
     Router::new()
         .merge(api::router())
         .merge(events::router())
         .merge(service::router())
+        .merge(pages::router())
+        .merge(assets::router())
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(state.https, headers::security_headers))
         .layer(middleware)
         .with_state(state)
 }

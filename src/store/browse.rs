@@ -1,0 +1,130 @@
+//! Reads for the pages: users a page at a time (never all of them), and users together with
+//! where each stands with the viewer, in one query rather than one per row.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::rows::{self, USER_COLUMNS};
+use super::{Store, StoreResult};
+use crate::domain::{Candidate, Id, PageRequest, PairFacts, PartnershipId, SearchQuery, Slice, Standing, User, UserId};
+
+/// The search filter over `users u`, with the pattern as parameter `$n`. An empty query keeps a
+/// tautology on the parameter so both forms bind the same parameters.
+fn filter(query: &SearchQuery, n: u8) -> String {
+    if query.is_empty() {
+        format!("${n} = ${n}")
+    } else {
+        format!("(u.name_key like ${n} escape '\\' or u.email like ${n} escape '\\')")
+    }
+}
+
+/// One row more than the page asks for tells whether another page follows, without counting.
+fn slice<T>(mut items: Vec<T>, page: PageRequest) -> Slice<T> {
+    let has_more = items.len() as i64 > page.limit();
+    items.truncate(page.size() as usize);
+    Slice { items, page, has_more }
+}
+
+impl Store {
+    /// True when no user exists yet.
+    pub async fn has_no_users(&self) -> StoreResult<bool> {
+        let row = sqlx::query("select user_id from users limit 1").fetch_optional(&self.reader).await?;
+        Ok(row.is_none())
+    }
+
+    /// Users whose name or e-mail contains `query` (all when empty), by name, one page.
+    pub async fn users_page(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Slice<User>> {
+        let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+        let rows = sqlx::query(&format!(
+            "select {columns} from users u where {} order by u.name_key, u.user_id limit $2 offset $3",
+            filter(query, 1)
+        ))
+        .bind(query.like_pattern())
+        .bind(page.limit() + 1)
+        .bind(page.offset())
+        .fetch_all(&self.reader)
+        .await?;
+        let items = rows.iter().map(|r| rows::user(r, "")).collect::<Result<Vec<_>, _>>()?;
+        Ok(slice(items, page))
+    }
+
+    /// Users other than `viewer` matching `query`, by name, one page, each with where they stand
+    /// with `viewer`. Every lookup per row goes through a unique or primary-key index.
+    pub async fn candidates(
+        &self,
+        viewer: UserId,
+        query: &SearchQuery,
+        page: PageRequest,
+    ) -> StoreResult<Slice<Candidate>> {
+        let sql = candidate_select(&format!(
+            "u.user_id <> $1 and {} order by u.name_key, u.user_id limit $3 offset $4",
+            filter(query, 2)
+        ));
+        let rows = sqlx::query(&sql)
+            .bind(viewer.get())
+            .bind(query.like_pattern())
+            .bind(page.limit() + 1)
+            .bind(page.offset())
+            .fetch_all(&self.reader)
+            .await?;
+        let items = rows.iter().map(|row| candidate(row, viewer)).collect::<Result<Vec<_>, _>>()?;
+        Ok(slice(items, page))
+    }
+
+    /// The other member of partnership `id`, when `member` is one of its two members.
+    pub async fn partner_in(&self, member: UserId, id: PartnershipId) -> StoreResult<Option<User>> {
+        let row = sqlx::query(
+            "select u.user_id, u.email, u.name, u.created_at from partnerships p join users u \
+               on u.user_id = case when p.user_a_id = $2 then p.user_b_id else p.user_a_id end \
+             where p.partnership_id = $1 and (p.user_a_id = $2 or p.user_b_id = $2)",
+        )
+        .bind(id.get())
+        .bind(member.get())
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(|r| rows::user(&r, "")).transpose()?)
+    }
+
+    /// One user with where they stand with `viewer` (`None` when there is no such user).
+    pub async fn candidate(&self, viewer: UserId, other: UserId) -> StoreResult<Option<Candidate>> {
+        let row = sqlx::query(&candidate_select("u.user_id = $2"))
+            .bind(viewer.get())
+            .bind(other.get())
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(row.map(|row| candidate(&row, viewer)).transpose()?)
+    }
+}
+
+/// Users `u` with the facts of each one's pair with the viewer (`$1`), filtered by `rest`.
+fn candidate_select(rest: &str) -> String {
+    const LOW: &str = "case when u.user_id < $1 then u.user_id else $1 end";
+    const HIGH: &str = "case when u.user_id < $1 then $1 else u.user_id end";
+    let pending =
+        format!("from partner_requests r where r.user_low = {LOW} and r.user_high = {HIGH} and r.status = 'pending'");
+    format!(
+        "select u.user_id, u.email, u.name, u.created_at, \
+           (select p.partnership_id from partnerships p where p.user_a_id = {LOW} and p.user_b_id = {HIGH}) \
+             as partnership_id, \
+           (select r.request_id {pending}) as pending_id, \
+           (select r.sender_id {pending}) as pending_sender, \
+           (select count(*) from blocks b where b.blocker_id = $1 and b.blocked_id = u.user_id) as blocked_by_me, \
+           (select count(*) from blocks b where b.blocker_id = u.user_id and b.blocked_id = $1) as blocked_me \
+         from users u where {rest}"
+    )
+}
+
+fn candidate(row: &AnyRow, viewer: UserId) -> Result<Candidate, sqlx::Error> {
+    let pending = match (row.try_get::<Option<i64>, _>("pending_id")?, row.try_get::<Option<i64>, _>("pending_sender")?)
+    {
+        (Some(id), Some(sender)) => Some((Id::new(id), sender == viewer.get())),
+        _ => None,
+    };
+    let facts = PairFacts {
+        partnership: row.try_get::<Option<i64>, _>("partnership_id")?.map(Id::new),
+        pending,
+        blocked_by_viewer: row.try_get::<i64, _>("blocked_by_me")? > 0,
+        blocked_viewer: row.try_get::<i64, _>("blocked_me")? > 0,
+    };
+    Ok(Candidate { user: rows::user(row, "")?, standing: Standing::from_facts(facts) })
+}

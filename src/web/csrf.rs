@@ -1,0 +1,105 @@
+//! Cross-site request forgery defence: a state-changing request that a browser sent from another
+//! site is refused with 403.
+//!
+//! Browsers say where a request comes from: `Sec-Fetch-Site` (all current browsers) and `Origin`
+//! (on every cross-origin POST). A request carrying either, saying "another site", is refused.
+//! Requests with an `Authorization` header are let through: a bearer token is not sent by a
+//! browser on its own, so it cannot be forged by another site the way a cookie can. Clients that
+//! send neither header (curl, API clients) are not browsers and carry no ambient cookie.
+
+use axum::extract::Request;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::ApiError;
+use super::pages::ErrorPage;
+
+const REFUSED: &str = "This form was sent from another site, so it was refused. Go back to DealNest and try again.";
+
+/// Middleware: refuses unsafe-method requests that a browser sent from another site.
+pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let bearer = request.headers().contains_key(header::AUTHORIZATION);
+    if unsafe_method && !bearer && is_cross_site(request.headers(), request.uri()) {
+        tracing::warn!(
+            origin = ?request.headers().get(header::ORIGIN),
+            sec_fetch_site = ?request.headers().get("sec-fetch-site"),
+            "refused a cross-site request"
+        );
+        if request.uri().path().starts_with("/api") {
+            return ApiError::new(StatusCode::FORBIDDEN, "cross_site_request", REFUSED).into_response();
+        }
+        return ErrorPage::new(StatusCode::FORBIDDEN, "Request refused", REFUSED).into_response();
+    }
+    next.run(request).await
+}
+
+/// True when the browser told us the request came from another site (or an opaque origin).
+fn is_cross_site(headers: &HeaderMap, uri: &Uri) -> bool {
+    // `Sec-Fetch-Site` is set by the browser itself and no page can change it, so when present it
+    // decides, even behind a proxy that rewrites `Host`. `none`: the person typed or bookmarked the
+    // address. `same-site` is refused too: a sibling subdomain is not necessarily ours.
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    // Older browsers: compare `Origin` with the host the request was sent to.
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let Some(origin_host) = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, host)| host) else {
+        return true; // `null` or garbage: an opaque origin is never ours
+    };
+    // The scheme is left out: behind a TLS-terminating proxy the browser's origin is https while
+    // the request reaches us as http. A proxy that rewrites `Host` says the original in
+    // `X-Forwarded-Host`.
+    let origin_host = origin_host.trim_end_matches('/');
+    let named = |name| headers.get(name).and_then(|h| h.to_str().ok());
+    let hosts = [named(header::HOST.as_str()), named("x-forwarded-host"), uri.authority().map(|a| a.as_str())];
+    !hosts.into_iter().flatten().any(|host| host.eq_ignore_ascii_case(origin_host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn same_origin_and_headerless_requests_pass() {
+        let uri = Uri::from_static("/requests");
+        assert!(!is_cross_site(&headers(&[("host", "localhost:8004")]), &uri));
+        assert!(!is_cross_site(
+            &headers(&[
+                ("host", "localhost:8004"),
+                ("origin", "http://localhost:8004"),
+                ("sec-fetch-site", "same-origin")
+            ]),
+            &uri
+        ));
+        assert!(!is_cross_site(&headers(&[("host", "app.example"), ("origin", "https://app.example")]), &uri));
+        // Behind a proxy that rewrites Host, the browser's own header still vouches.
+        let proxied = [("host", "10.0.0.5:8004"), ("origin", "https://app.example"), ("sec-fetch-site", "same-origin")];
+        assert!(!is_cross_site(&headers(&proxied), &uri));
+        let forwarded =
+            [("host", "10.0.0.5:8004"), ("origin", "https://app.example"), ("x-forwarded-host", "app.example")];
+        assert!(!is_cross_site(&headers(&forwarded), &uri));
+    }
+
+    #[test]
+    fn another_site_is_refused() {
+        let uri = Uri::from_static("/requests");
+        assert!(is_cross_site(&headers(&[("host", "localhost:8004"), ("sec-fetch-site", "cross-site")]), &uri));
+        assert!(is_cross_site(&headers(&[("host", "localhost:8004"), ("sec-fetch-site", "same-site")]), &uri));
+        assert!(is_cross_site(&headers(&[("host", "localhost:8004"), ("origin", "http://evil.example")]), &uri));
+        assert!(is_cross_site(&headers(&[("host", "localhost:8004"), ("origin", "http://localhost:9999")]), &uri));
+        assert!(is_cross_site(&headers(&[("host", "localhost:8004"), ("origin", "null")]), &uri));
+    }
+}

@@ -1,0 +1,145 @@
+//! The start page (`/`: the dashboard when signed in, else the sign-in page), the one user search
+//! address both use, and the live update of the dashboard's lists.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum_htmx::{HxRequest, HxResponseTrigger, VaryHxRequest};
+use serde::Deserialize;
+
+use super::actions::{ActionUpdate, RELATIONS_CHANGED};
+use super::find::{FindResults, FindSection};
+use super::layout::{CurrentUser, Layout, signed_in};
+use super::problem::Problem;
+use super::sections::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
+use super::signin;
+use crate::domain::{PageRequest, SearchQuery, User};
+use crate::web::AppState;
+use crate::web::session::UserSession;
+
+/// Results per page of user search (sign-in list and "Find partners").
+pub const SEARCH_PAGE_SIZE: i64 = 20;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub layout: Layout,
+    pub first_name: String,
+    pub incoming: IncomingSection,
+    pub sent: SentSection,
+    pub partners: PartnersSection,
+    pub find: FindSection,
+    pub live: LivePoller,
+}
+
+/// `?q=&page=` of user search, as typed; a page that is not a number is the first.
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub page: Option<String>,
+}
+
+/// A search as asked: the text to show back, the parsed query and the page.
+pub struct Search {
+    pub text: String,
+    pub query: SearchQuery,
+    pub page: PageRequest,
+}
+
+impl Search {
+    pub fn parse(params: &SearchParams) -> Result<Self, Problem> {
+        let text = params.q.as_deref().unwrap_or_default().trim().to_owned();
+        let query = SearchQuery::parse(Some(&text))?;
+        let page = params.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok());
+        let page = PageRequest::parse(page.filter(|p| *p >= 1), Some(SEARCH_PAGE_SIZE))?;
+        Ok(Self { text, query, page })
+    }
+}
+
+pub async fn home(State(state): State<AppState>, session: UserSession) -> Response {
+    start_page(&state, &session, SearchParams::default(), false).await.unwrap_or_else(Problem::page)
+}
+
+/// One address, four answers: signed in or not, htmx (the results alone) or not (the whole page).
+pub async fn search(
+    State(state): State<AppState>,
+    HxRequest(htmx): HxRequest,
+    session: UserSession,
+    Query(params): Query<SearchParams>,
+) -> Response {
+    let response = start_page(&state, &session, params, htmx).await.unwrap_or_else(|p| p.respond(htmx));
+    (VaryHxRequest, response).into_response()
+}
+
+async fn start_page(
+    state: &AppState,
+    session: &UserSession,
+    params: SearchParams,
+    htmx: bool,
+) -> Result<Response, Problem> {
+    let search = Search::parse(&params)?;
+    let Some(user) = signed_in(state, session).await? else {
+        return signin::page_or_list(state, session, search, htmx).await;
+    };
+    let found = state.store.candidates(user.id, &search.query, search.page).await?;
+    let results = FindResults::new(&search.text, found);
+    if htmx {
+        return Ok(results.into_response());
+    }
+    dashboard(state, session, user, FindSection { q: search.text, results }).await
+}
+
+async fn dashboard(
+    state: &AppState,
+    session: &UserSession,
+    user: User,
+    find: FindSection,
+) -> Result<Response, Problem> {
+    let lists = Lists::load(&state.store, user.id).await?;
+    let flash = session.take_flash().await?;
+    let first_name = user.name.as_str().split_whitespace().next().unwrap_or_default().to_owned();
+    let layout = Layout::new("Dashboard", Some(user), lists.nav.unread, flash);
+    let page = DashboardPage {
+        layout,
+        first_name,
+        incoming: lists.incoming,
+        sent: lists.sent,
+        partners: lists.partners,
+        find,
+        live: lists.live,
+    };
+    Ok(page.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LiveParams {
+    #[serde(default)]
+    pub v: String,
+}
+
+/// The poller's question "did my lists change?": 204 when they did not, else every list out of
+/// band, and a nudge to the search results, which may show a stale standing.
+pub async fn live(State(state): State<AppState>, me: CurrentUser, Query(params): Query<LiveParams>) -> Response {
+    let lists = match Lists::load(&state.store, me.id()).await {
+        Ok(lists) => lists,
+        Err(problem) => return problem.fragment(),
+    };
+    if lists.live.stamp == params.v {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    let lists = lists.out_of_band();
+    let update = ActionUpdate {
+        find_row: None,
+        incoming: Some(lists.incoming),
+        sent: Some(lists.sent),
+        partners: Some(lists.partners),
+        nav: lists.nav,
+        status: None,
+        live: lists.live,
+    };
+    (HxResponseTrigger::normal([RELATIONS_CHANGED]), update).into_response()
+}

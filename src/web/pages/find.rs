@@ -1,0 +1,131 @@
+//! "Find partners": the search box, a page of results with where each person stands with you,
+//! and one row per person offering the single action that fits.
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::person::Person;
+use std::fmt::Display;
+
+use crate::domain::{Candidate, Slice, Standing};
+
+/// The whole section: heading, search box, results.
+#[derive(Template)]
+#[template(path = "partials/find.html")]
+pub struct FindSection {
+    pub q: String,
+    pub results: FindResults,
+}
+
+/// One page of results; re-fetches itself when an action elsewhere on the page changed
+/// someone's standing (the `dn-relations-changed` event).
+#[derive(Template, WebTemplate)]
+#[template(path = "partials/find_results.html")]
+pub struct FindResults {
+    pub q: String,
+    pub rows: Vec<FindRow>,
+    pub pager: Pager,
+    /// This very page, for the self-refresh.
+    pub url: String,
+}
+
+impl FindResults {
+    pub fn new(q: &str, found: Slice<Candidate>) -> Self {
+        let page = found.page.page();
+        Self {
+            q: q.to_owned(),
+            pager: Pager::new(page, found.has_more, |n| search_url(q, n), Some("find-results"), "Search result pages"),
+            rows: found.items.into_iter().map(|c| FindRow::new(c, false)).collect(),
+            url: search_url(q, page),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "partials/find_row.html")]
+pub struct FindRow {
+    pub person: Person,
+    pub standing: Standing,
+    /// Prefix of the row's element ids: `find-<user id>`. The `find-` prefix is how an action
+    /// knows it came from this list (htmx names the target, `find-<id>-err`, in `HX-Target`).
+    pub dom: String,
+    pub oob: bool,
+}
+
+impl FindRow {
+    pub fn new(candidate: Candidate, oob: bool) -> Self {
+        Self {
+            dom: format!("find-{}", candidate.user.id),
+            person: candidate.user.into(),
+            standing: candidate.standing,
+            oob,
+        }
+    }
+
+    pub fn request_url(&self, id: impl Display, action: &str) -> String {
+        format!("/requests/{id}/{action}")
+    }
+
+    pub fn end_url(&self, id: impl Display) -> String {
+        format!("/partnerships/{id}/end")
+    }
+
+    pub fn unblock_url(&self) -> String {
+        format!("/blocks/{}/remove", self.person.id)
+    }
+
+    /// Blocking is offered to anyone not already blocked by you.
+    pub fn can_block(&self) -> bool {
+        !matches!(self.standing, Standing::BlockedByYou)
+    }
+}
+
+/// Previous / next links of a paged list; plain links that htmx turns into in-place swaps.
+#[derive(Template)]
+#[template(path = "partials/pager.html")]
+pub struct Pager {
+    pub page: u32,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    /// The element the links replace with htmx; `None`: plain links.
+    pub target: Option<&'static str>,
+    pub label: &'static str,
+}
+
+impl Pager {
+    pub fn new(
+        page: u32,
+        has_more: bool,
+        url: impl Fn(u32) -> String,
+        target: Option<&'static str>,
+        label: &'static str,
+    ) -> Self {
+        Self { page, prev: (page > 1).then(|| url(page - 1)), next: has_more.then(|| url(page + 1)), target, label }
+    }
+}
+
+/// `/users/search` for a query and page (the one address of user search, signed in or out).
+pub fn search_url(q: &str, page: u32) -> String {
+    let mut params = Vec::new();
+    if !q.is_empty() {
+        params.push(("q", q.to_owned()));
+    }
+    if page > 1 {
+        params.push(("page", page.to_string()));
+    }
+    match serde_urlencoded::to_string(&params) {
+        Ok(query) if !query.is_empty() => format!("/users/search?{query}"),
+        _ => "/users/search".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_url;
+
+    #[test]
+    fn search_urls_encode_the_query() {
+        assert_eq!(search_url("", 1), "/users/search");
+        assert_eq!(search_url("a&b c", 2), "/users/search?q=a%26b+c&page=2");
+    }
+}

@@ -1,0 +1,63 @@
+//! The signed-in user's notifications. Opening the page marks them read; the ones that were new
+//! stay marked "New" on this visit.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::find::Pager;
+use super::layout::{CurrentUser, Layout};
+use super::problem::Problem;
+use super::time::When;
+use crate::domain::{PageRequest, Timestamp};
+use crate::web::AppState;
+
+pub struct NoteRow {
+    pub text: String,
+    pub when: When,
+    pub new: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "notifications.html")]
+pub struct NotificationsPage {
+    pub layout: Layout,
+    pub notes: Vec<NoteRow>,
+    pub total: i64,
+    pub pager: Pager,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NotesParams {
+    #[serde(default)]
+    pub page: Option<String>,
+}
+
+pub async fn page(State(state): State<AppState>, me: CurrentUser, Query(params): Query<NotesParams>) -> Response {
+    render(&state, me, params).await.unwrap_or_else(Problem::page)
+}
+
+async fn render(state: &AppState, me: CurrentUser, params: NotesParams) -> Result<Response, Problem> {
+    let page = params.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).filter(|p| *p >= 1);
+    let page = PageRequest::parse(page, None)?;
+    let list = state.store.notifications(me.id(), page).await?;
+    state.store.mark_notifications_read(me.id()).await?;
+    let unread = state.store.unread_notifications(me.id()).await?;
+    let flash = me.session.take_flash().await?;
+    let now = Timestamp::now();
+    let has_more = page.offset() + page.limit() < list.total;
+    let notes = list
+        .items
+        .into_iter()
+        .map(|n| NoteRow { new: n.read_at.is_none(), when: When::new(n.created_at, now), text: n.text })
+        .collect();
+    Ok(NotificationsPage {
+        layout: Layout::new("Notifications", Some(me.user), unread, flash),
+        notes,
+        total: list.total,
+        pager: Pager::new(page.page(), has_more, |n| format!("/notifications?page={n}"), None, "Notification pages"),
+    }
+    .into_response())
+}

@@ -1,0 +1,39 @@
+//! A user as the pages show one: name, e-mail and the initials of the round badge beside them.
+
+use crate::domain::{User, UserId};
+
+pub struct Person {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub initials: String,
+}
+
+impl From<User> for Person {
+    fn from(user: User) -> Self {
+        let name = user.name.as_str().to_owned();
+        Self { id: user.id, initials: initials(&name), name, email: user.email.as_str().to_owned() }
+    }
+}
+
+/// Up to two letters: the first of the first and of the last word.
+fn initials(name: &str) -> String {
+    let mut words = name.split_whitespace().filter_map(|w| w.chars().find(|c| c.is_alphanumeric()));
+    let first = words.next();
+    let last = words.next_back();
+    first.into_iter().chain(last).flat_map(char::to_uppercase).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::initials;
+
+    #[test]
+    fn initials_take_first_and_last_word() {
+        assert_eq!(initials("Alice Martin"), "AM");
+        assert_eq!(initials("bob"), "B");
+        assert_eq!(initials("Jean Claude van Damme"), "JD");
+        assert_eq!(initials("<script>"), "S");
+        assert_eq!(initials("  "), "");
+    }
+}

@@ -1,0 +1,129 @@
+//! What can go wrong on a page, and how a person is told: a full page for a plain request, a
+//! short message in place of the action for an htmx one. A broken rule speaks the same sentence
+//! as the API (`RuleError`'s `Display`); a failure of ours is logged and never explained.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::layout::Layout;
+use crate::domain::RuleError;
+use crate::store::StoreError;
+use crate::web::error::rule_status;
+use crate::web::session::SessionError;
+
+const INTERNAL: &str = "Something went wrong on our side. Please try again in a moment.";
+const BUSY: &str = "The service is busy right now. Please try again in a moment.";
+
+#[derive(Debug)]
+pub enum Problem {
+    /// The person's request broke a rule of the product.
+    Rule(RuleError),
+    /// The database had no connection to spare in time.
+    Busy,
+    /// A failure of ours; the cause was logged where it happened.
+    Internal,
+}
+
+impl Problem {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Rule(rule) => rule_status(rule),
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::Rule(rule) => rule.to_string(),
+            Self::Busy => BUSY.to_owned(),
+            Self::Internal => INTERNAL.to_owned(),
+        }
+    }
+
+    /// True for the person's own mistakes, which a form answers with a message rather than an error page.
+    pub fn is_rule(&self) -> bool {
+        matches!(self, Self::Rule(_))
+    }
+
+    /// The answer to a plain (non-htmx) request: a whole page.
+    pub fn page(self) -> Response {
+        let title = match &self {
+            Self::Rule(_) => "That did not work",
+            Self::Busy => "Busy",
+            Self::Internal => "Something went wrong",
+        };
+        ErrorPage::new(self.status(), title, &self.message()).into_response()
+    }
+
+    /// The answer to an htmx request: the message alone, swapped in where the action was.
+    pub fn fragment(self) -> Response {
+        (self.status(), InlineError { message: self.message() }).into_response()
+    }
+
+    /// [`Problem::fragment`] for htmx requests, [`Problem::page`] otherwise.
+    pub fn respond(self, htmx: bool) -> Response {
+        if htmx { self.fragment() } else { self.page() }
+    }
+}
+
+impl From<RuleError> for Problem {
+    fn from(rule: RuleError) -> Self {
+        Self::Rule(rule)
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Rule(rule) => Self::Rule(rule),
+            StoreError::Database(sqlx::Error::PoolTimedOut) => {
+                tracing::warn!("database pool exhausted: no connection within the acquire timeout");
+                Self::Busy
+            }
+            StoreError::Database(cause) => {
+                tracing::error!(error = &cause as &dyn std::error::Error, "database error");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<SessionError> for Problem {
+    fn from(error: SessionError) -> Self {
+        tracing::error!(error = &error as &dyn std::error::Error, "session store error");
+        Self::Internal
+    }
+}
+
+/// A message shown in place of an action that failed.
+#[derive(Template, WebTemplate)]
+#[template(path = "partials/inline_error.html")]
+pub struct InlineError {
+    pub message: String,
+}
+
+/// A whole page that says what went wrong and where to go from here, with its status.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: StatusCode,
+    pub heading: String,
+    pub message: String,
+}
+
+impl ErrorPage {
+    pub fn new(status: StatusCode, heading: &str, message: &str) -> Self {
+        Self { layout: Layout::bare(heading), status, heading: heading.to_owned(), message: message.to_owned() }
+    }
+}
+
+impl IntoResponse for ErrorPage {
+    fn into_response(self) -> Response {
+        let status = self.status;
+        (status, WebTemplate(self)).into_response()
+    }
+}

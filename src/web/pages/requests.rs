@@ -1,0 +1,100 @@
+//! Partner requests from the pages: send, accept, reject, withdraw. Each calls the same store
+//! function as the API, so the rules and their messages are the same.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum_extra::extract::Form;
+use serde::Deserialize;
+
+use super::actions::{ActionContext, Changed, Done, finish};
+use super::layout::CurrentUser;
+use super::problem::Problem;
+use crate::domain::{Id, RequestId, RequestMessage, Response as Answer, RuleError, UserId};
+use crate::web::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct SendForm {
+    #[serde(default)]
+    pub recipient_id: String,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// An id typed into a URL or a form: a positive whole number, else the API's `invalid_id` message.
+pub fn parse_id<T>(raw: &str) -> Result<Id<T>, RuleError> {
+    raw.trim().parse::<i64>().map_err(|_| RuleError::InvalidId).and_then(Id::parse)
+}
+
+pub async fn send(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ctx: ActionContext,
+    Form(form): Form<SendForm>,
+) -> Response {
+    let result = async {
+        let recipient: UserId = parse_id(&form.recipient_id)?;
+        let message = RequestMessage::parse(form.message.as_deref())?;
+        state.store.send_request(me.id(), recipient, message.as_ref()).await?;
+        let other = state.store.existing_user(recipient).await?;
+        Ok::<_, Problem>(Done {
+            message: format!("Request sent to {}.", other.name),
+            changed: Changed { sent: true, ..Changed::default() },
+            other: recipient,
+        })
+    }
+    .await;
+    finish(&state, &me, ctx, result).await
+}
+
+pub async fn accept(state: State<AppState>, me: CurrentUser, ctx: ActionContext, id: Path<String>) -> Response {
+    respond(state, me, ctx, id, Answer::Accept).await
+}
+
+pub async fn reject(state: State<AppState>, me: CurrentUser, ctx: ActionContext, id: Path<String>) -> Response {
+    respond(state, me, ctx, id, Answer::Reject).await
+}
+
+async fn respond(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ctx: ActionContext,
+    Path(id): Path<String>,
+    answer: Answer,
+) -> Response {
+    let result = async {
+        let id: RequestId = parse_id(&id)?;
+        let request = state.store.respond(me.id(), id, answer).await?;
+        let other = state.store.existing_user(request.sender_id).await?;
+        let (message, partners) = match answer {
+            Answer::Accept => (format!("You and {} are now partners.", other.name), true),
+            Answer::Reject => (format!("You turned down {}’s request.", other.name), false),
+        };
+        Ok::<_, Problem>(Done {
+            message,
+            changed: Changed { incoming: true, partners, ..Changed::default() },
+            other: other.id,
+        })
+    }
+    .await;
+    finish(&state, &me, ctx, result).await
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ctx: ActionContext,
+    Path(id): Path<String>,
+) -> Response {
+    let result = async {
+        let id: RequestId = parse_id(&id)?;
+        let request = state.store.cancel_request(me.id(), id).await?;
+        let other = state.store.existing_user(request.recipient_id).await?;
+        Ok::<_, Problem>(Done {
+            message: format!("You withdrew your request to {}.", other.name),
+            changed: Changed { sent: true, ..Changed::default() },
+            other: other.id,
+        })
+    }
+    .await;
+    finish(&state, &me, ctx, result).await
+}

@@ -1,0 +1,160 @@
+//! The three lists of the dashboard (incoming and sent requests, partners), the live poller that
+//! keeps them current, and the read that fills them. Each section is one template used both by
+//! the full page and, out of band, by htmx responses.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use askama::Template;
+
+use super::layout::NotificationsLink;
+use super::person::Person;
+use super::problem::Problem;
+use super::time::When;
+use crate::domain::{PageRequest, Paged, PartnershipId, RequestId, RequestWithUser, Timestamp, UserId};
+use crate::store::Store;
+
+/// A pending request as a row: the other person, their note, when it was sent.
+pub struct RequestRow {
+    pub id: RequestId,
+    pub user: Person,
+    pub message: Option<String>,
+    pub when: When,
+    /// Prefix of the row's element ids (`incoming-7`, `sent-7`).
+    pub dom: String,
+}
+
+impl RequestRow {
+    fn new(item: RequestWithUser, side: &str, now: Timestamp) -> Self {
+        Self {
+            id: item.request.id,
+            dom: format!("{side}-{}", item.request.id),
+            user: item.other.into(),
+            message: item.request.message,
+            when: When::new(item.request.created_at, now),
+        }
+    }
+
+    pub fn url(&self, action: &str) -> String {
+        format!("/requests/{}/{action}", self.id)
+    }
+}
+
+pub struct PartnerRow {
+    pub id: PartnershipId,
+    pub user: Person,
+    pub since: When,
+    pub dom: String,
+}
+
+impl PartnerRow {
+    pub fn url(&self) -> String {
+        format!("/partnerships/{}/end", self.id)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "partials/incoming.html")]
+pub struct IncomingSection {
+    pub rows: Vec<RequestRow>,
+    pub total: i64,
+    pub oob: bool,
+}
+
+#[derive(Template)]
+#[template(path = "partials/sent.html")]
+pub struct SentSection {
+    pub rows: Vec<RequestRow>,
+    pub total: i64,
+    pub oob: bool,
+}
+
+#[derive(Template)]
+#[template(path = "partials/partners.html")]
+pub struct PartnersSection {
+    pub rows: Vec<PartnerRow>,
+    pub total: i64,
+    pub oob: bool,
+}
+
+/// A hidden element that asks every few seconds whether the lists changed; `stamp` fingerprints
+/// what the page shows, so an unchanged dashboard costs a 204 and no swap.
+#[derive(Template)]
+#[template(path = "partials/live.html")]
+pub struct LivePoller {
+    pub stamp: String,
+    pub oob: bool,
+}
+
+/// Everything the dashboard's lists show for one user, read at one moment.
+pub struct Lists {
+    pub incoming: IncomingSection,
+    pub sent: SentSection,
+    pub partners: PartnersSection,
+    pub nav: NotificationsLink,
+    pub live: LivePoller,
+}
+
+impl Lists {
+    /// The newest page of each list. Longer lists say how many more there are; the search in
+    /// "Find partners" reaches everyone.
+    pub async fn load(store: &Store, user: UserId) -> Result<Self, Problem> {
+        let page = PageRequest::default();
+        let now = Timestamp::now();
+        let incoming = store.received_requests(user, page).await?;
+        let sent = store.sent_requests(user, page).await?;
+        let partners = store.partnerships(user, page).await?;
+        let unread = store.unread_notifications(user).await?;
+        let stamp = fingerprint(&incoming, &sent, &partners, unread);
+        let rows = |list: Paged<RequestWithUser>, side: &str| -> Vec<RequestRow> {
+            list.items.into_iter().map(|item| RequestRow::new(item, side, now)).collect()
+        };
+        Ok(Self {
+            incoming: IncomingSection { total: incoming.total, rows: rows(incoming, "incoming"), oob: false },
+            sent: SentSection { total: sent.total, rows: rows(sent, "sent"), oob: false },
+            partners: PartnersSection {
+                total: partners.total,
+                rows: partners
+                    .items
+                    .into_iter()
+                    .map(|p| PartnerRow {
+                        dom: format!("partner-{}", p.id),
+                        id: p.id,
+                        user: p.partner.into(),
+                        since: When::new(p.created_at, now),
+                    })
+                    .collect(),
+                oob: false,
+            },
+            nav: NotificationsLink { unread, oob: false },
+            live: LivePoller { stamp, oob: false },
+        })
+    }
+
+    /// Marks every part for an out-of-band swap.
+    pub fn out_of_band(mut self) -> Self {
+        self.incoming.oob = true;
+        self.sent.oob = true;
+        self.partners.oob = true;
+        self.nav.oob = true;
+        self.live.oob = true;
+        self
+    }
+}
+
+/// Ids, totals and the unread count: what, when it changes, changes what the lists show.
+fn fingerprint(
+    incoming: &Paged<RequestWithUser>,
+    sent: &Paged<RequestWithUser>,
+    partners: &Paged<crate::domain::Partnership>,
+    unread: i64,
+) -> String {
+    let mut hasher = DefaultHasher::new();
+    for list in [incoming, sent] {
+        list.total.hash(&mut hasher);
+        list.items.iter().for_each(|item| item.request.id.hash(&mut hasher));
+    }
+    partners.total.hash(&mut hasher);
+    partners.items.iter().for_each(|item| item.id.hash(&mut hasher));
+    unread.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}

@@ -1,0 +1,86 @@
+//! Times as people read them: "3 minutes ago", with the exact UTC time on hover and the machine
+//! form in `datetime` (which `static/app.js` uses to keep the words current).
+
+use std::fmt;
+
+use askama::filters::HtmlSafe;
+use time::macros::format_description;
+
+use crate::domain::Timestamp;
+
+/// A `<time>` element for one instant, rendered relative to when the page was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct When {
+    iso: String,
+    exact: String,
+    relative: String,
+}
+
+impl When {
+    pub fn new(at: Timestamp, now: Timestamp) -> Self {
+        let exact = at
+            .to_datetime()
+            .format(format_description!("[year]-[month]-[day] [hour]:[minute] UTC"))
+            .unwrap_or_else(|_| at.rfc3339());
+        Self { iso: at.rfc3339(), exact, relative: relative(now.millis() - at.millis()) }
+    }
+}
+
+// Only machine-made text goes in (a timestamp and fixed words), so the element needs no escaping.
+impl fmt::Display for When {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, r#"<time datetime="{}" title="{}">{}</time>"#, self.iso, self.exact, self.relative)
+    }
+}
+
+impl HtmlSafe for When {}
+
+/// Words for an age in milliseconds; the thresholds round the way people do ("an hour ago" at
+/// 50 minutes). `static/app.js` applies the same thresholds.
+pub fn relative(age_ms: i64) -> String {
+    let seconds = age_ms.max(0) / 1000;
+    let minutes = (seconds + 30) / 60;
+    let hours = (minutes + 30) / 60;
+    let days = (hours + 12) / 24;
+    match seconds {
+        s if s < 45 => "just now".to_owned(),
+        s if s < 90 => "a minute ago".to_owned(),
+        s if s < 45 * 60 => format!("{minutes} minutes ago"),
+        s if s < 90 * 60 => "an hour ago".to_owned(),
+        s if s < 22 * 3600 => format!("{hours} hours ago"),
+        s if s < 36 * 3600 => "yesterday".to_owned(),
+        s if s < 26 * 86400 => format!("{days} days ago"),
+        s if s < 45 * 86400 => "a month ago".to_owned(),
+        s if s < 320 * 86400 => format!("{} months ago", (days + 15) / 30),
+        s if s < 548 * 86400 => "a year ago".to_owned(),
+        _ => format!("{} years ago", (days + 182) / 365),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: i64 = 60_000;
+
+    #[test]
+    fn ages_read_as_people_say_them() {
+        assert_eq!(relative(0), "just now");
+        assert_eq!(relative(-5_000), "just now");
+        assert_eq!(relative(60_000), "a minute ago");
+        assert_eq!(relative(3 * MIN), "3 minutes ago");
+        assert_eq!(relative(50 * MIN), "an hour ago");
+        assert_eq!(relative(5 * 60 * MIN), "5 hours ago");
+        assert_eq!(relative(30 * 60 * MIN), "yesterday");
+        assert_eq!(relative(9 * 24 * 60 * MIN), "9 days ago");
+        assert_eq!(relative(90 * 24 * 60 * MIN), "3 months ago");
+        assert_eq!(relative(800 * 24 * 60 * MIN), "2 years ago");
+    }
+
+    #[test]
+    fn the_element_carries_the_exact_time() {
+        let at = Timestamp::from_millis(1_795_676_400_000);
+        let html = When::new(at, Timestamp::from_millis(at.millis() + 3 * MIN)).to_string();
+        assert_eq!(html, r#"<time datetime="2026-11-26T07:00:00Z" title="2026-11-26 07:00 UTC">3 minutes ago</time>"#);
+    }
+}

@@ -1,0 +1,253 @@
+//! The partner flow in a real browser: headless Chromium, driven through chromedriver, against
+//! the real server. Alice signs in, finds Bob, sends him a request with a message; Bob, in a
+//! second browser session, sees it and accepts; Alice sees Bob under Partners. Once with
+//! JavaScript (htmx: no full page load between the actions) and once without (plain forms).
+//!
+//! Needs `chromium` and `chromedriver` (Debian: `apt-get install chromium chromium-driver`).
+//! Without chromedriver on PATH the tests say they were skipped, except under CI (`CI` set),
+//! where a missing browser is a failure. Screenshots go to `target/screenshots/`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use support::TestApp;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// One browser test at a time: four Chromium processes at once on a two-core machine make every
+/// wait a race.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// `chromedriver` on PATH, or `None` after saying the test is skipped (a failure under CI).
+fn chromedriver() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join("chromedriver")).find(|p| p.is_file()));
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromedriver not found on PATH, and CI is set: install chromium and chromium-driver"
+        );
+        eprintln!("SKIPPED: chromedriver not found (apt-get install chromium chromium-driver)");
+    }
+    found
+}
+
+/// A chromedriver process on a free port, ended when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    async fn start(binary: &Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while reqwest::get(format!("{url}/status")).await.is_err() {
+            assert!(started.elapsed() < WAIT, "chromedriver did not answer on {url}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Self { child, url }
+    }
+
+    /// A fresh browser (its own profile, so its own cookies), with or without JavaScript.
+    async fn browser(&self, javascript: bool) -> (Client, tempfile::TempDir) {
+        let profile = tempfile::tempdir().unwrap();
+        let mut options = json!({
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-component-update",
+                "--disable-sync", "--hide-scrollbars", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        });
+        if !javascript {
+            options["prefs"] = json!({ "profile.managed_default_content_settings.javascript": 2 });
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("goog:chromeOptions".into(), options);
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("a browser session");
+        (client, profile)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn click_button(page: &Client, scope: &str, label: &str) {
+    let xpath = format!("{scope}//button[normalize-space()='{label}']");
+    page.wait().at_most(WAIT).for_element(Locator::XPath(&xpath)).await.unwrap_or_else(|e| panic!("{xpath}: {e}"));
+    page.find(Locator::XPath(&xpath)).await.unwrap().click().await.unwrap();
+}
+
+/// Waits until the element at `css` exists and its text contains `text`.
+async fn wait_for_text(page: &Client, css: &str, text: &str) {
+    let started = Instant::now();
+    loop {
+        if let Ok(element) = page.find(Locator::Css(css)).await
+            && element.text().await.is_ok_and(|t| t.contains(text))
+        {
+            return;
+        }
+        if started.elapsed() > WAIT {
+            let source = page.source().await.unwrap_or_default();
+            panic!("{css} never contained {text:?}; the page was:\n{source}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn count(page: &Client, css: &str) -> usize {
+    page.find_all(Locator::Css(css)).await.map_or(0, |all| all.len())
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Saves the whole page at `width` (the window grows to the page's height).
+async fn screenshot(page: &Client, name: &str, width: u32) {
+    page.set_window_size(width, 900).await.unwrap();
+    let height = page.execute("return document.documentElement.scrollHeight", vec![]).await.unwrap();
+    let height = height.as_u64().unwrap_or(900).clamp(600, 4000) as u32;
+    page.set_window_size(width, height + 140).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let png = page.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join(format!("{name}-{width}.png")), png).unwrap();
+    page.set_window_size(1280, 900).await.unwrap();
+}
+
+async fn sign_in(page: &Client, base: &str, name: &str) {
+    page.goto(&format!("{base}/")).await.unwrap();
+    click_button(page, "", &format!("Sign in as {name}")).await;
+    wait_for_text(page, "#main h1", &format!("Hello, {name}")).await;
+}
+
+#[tokio::test]
+async fn partner_flow_with_javascript_makes_no_full_page_load() {
+    let Some(binary) = chromedriver() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let (_alice_id, bob_id) = (app.user("Alice").await, app.user("Bob").await);
+    app.user("Carol").await;
+    let driver = Driver::start(&binary).await;
+    let (alice, _alice_profile) = driver.browser(true).await;
+    let (bob, _bob_profile) = driver.browser(true).await;
+
+    alice.goto(&app.url("/")).await.unwrap();
+    wait_for_text(&alice, "#main h1", "Choose who you are").await;
+    for width in [1280, 375] {
+        screenshot(&alice, "signin", width).await;
+    }
+    sign_in(&alice, &app.base, "Alice").await;
+    assert_eq!(count(&alice, "html.js").await, 1, "JavaScript runs");
+    alice.execute("window.__marker = 1", vec![]).await.unwrap();
+
+    // Find Bob: typing filters the list in place.
+    let search = alice.find(Locator::Css("#find-q")).await.unwrap();
+    search.send_keys("bob").await.unwrap();
+    let started = Instant::now();
+    while count(&alice, "#find-results li.person").await != 1 {
+        assert!(started.elapsed() < WAIT, "the search never narrowed to Bob");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let row = format!("#find-{bob_id}");
+    wait_for_text(&alice, &row, "Bob").await;
+
+    // Send the request with a message: the row, the Sent section and the status change in place.
+    let message = alice.find(Locator::Css(&format!("{row}-message"))).await.unwrap();
+    message.send_keys("Shall we do the harbour deal together?").await.unwrap();
+    click_button(&alice, &format!("//li[@id='find-{bob_id}']"), "Send request").await;
+    wait_for_text(&alice, &row, "Request sent").await;
+    wait_for_text(&alice, "#sent", "Bob").await;
+    wait_for_text(&alice, "#status", "Request sent to Bob.").await;
+
+    // Bob sees the request and its message, and accepts.
+    sign_in(&bob, &app.base, "Bob").await;
+    wait_for_text(&bob, "#incoming", "Alice").await;
+    wait_for_text(&bob, "#incoming", "Shall we do the harbour deal together?").await;
+    bob.execute("window.__marker = 1", vec![]).await.unwrap();
+    click_button(&bob, "//section[@id='incoming']", "Accept").await;
+    wait_for_text(&bob, "#partners", "Alice").await;
+    wait_for_text(&bob, "#incoming", "No one is waiting for your answer").await;
+    let bob_marker = bob.execute("return window.__marker", vec![]).await.unwrap();
+    assert_eq!(bob_marker, Value::from(1), "Bob's page was reloaded");
+
+    // Alice's dashboard catches up by itself.
+    wait_for_text(&alice, "#partners", "Bob").await;
+    let marker = alice.execute("return window.__marker", vec![]).await.unwrap();
+    assert_eq!(marker, Value::from(1), "a full page load happened between the actions");
+
+    alice.goto(&app.url("/")).await.unwrap();
+    for width in [1280, 375] {
+        screenshot(&alice, "dashboard", width).await;
+    }
+    alice.close().await.unwrap();
+    bob.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn partner_flow_without_javascript_uses_plain_forms() {
+    let Some(binary) = chromedriver() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let bob_id = {
+        app.user("Alice").await;
+        app.user("Bob").await
+    };
+    app.user("Carol").await;
+    let driver = Driver::start(&binary).await;
+    let (alice, _alice_profile) = driver.browser(false).await;
+    let (bob, _bob_profile) = driver.browser(false).await;
+
+    sign_in(&alice, &app.base, "Alice").await;
+    assert_eq!(count(&alice, "html.js").await, 0, "JavaScript is off");
+    wait_for_text(&alice, "#status", "Signed in as Alice.").await;
+
+    // Search by submitting the form: a page of results at its own address.
+    alice.find(Locator::Css("#find-q")).await.unwrap().send_keys("bob").await.unwrap();
+    click_button(&alice, "//form[@role='search']", "Search").await;
+    wait_for_text(&alice, "#find-results", "Bob").await;
+    assert!(alice.current_url().await.unwrap().as_str().contains("/users/search?q=bob"));
+    assert_eq!(count(&alice, "#find-results li.person").await, 1);
+
+    let row = format!("#find-{bob_id}");
+    alice.find(Locator::Css(&format!("{row}-message"))).await.unwrap().send_keys("Coffee and a deal?").await.unwrap();
+    click_button(&alice, &format!("//li[@id='find-{bob_id}']"), "Send request").await;
+    wait_for_text(&alice, "#status", "Request sent to Bob.").await;
+    wait_for_text(&alice, &row, "Request sent").await;
+    wait_for_text(&alice, "#sent", "Bob").await;
+
+    sign_in(&bob, &app.base, "Bob").await;
+    wait_for_text(&bob, "#incoming", "Coffee and a deal?").await;
+    click_button(&bob, "//section[@id='incoming']", "Accept").await;
+    wait_for_text(&bob, "#status", "You and Alice are now partners.").await;
+    wait_for_text(&bob, "#partners", "Alice").await;
+
+    alice.goto(&app.url("/")).await.unwrap();
+    wait_for_text(&alice, "#partners", "Bob").await;
+    alice.close().await.unwrap();
+    bob.close().await.unwrap();
+}

@@ -1,0 +1,252 @@
+//! The dashboard: its four sections, the notifications link, "Find partners", live updates and
+//! the notifications page.
+
+use reqwest::StatusCode;
+
+use crate::support::TestApp;
+use crate::web::{Browser, block, request_with};
+
+#[tokio::test]
+async fn the_dashboard_has_four_landmark_sections_each_with_its_heading() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("Alice").await;
+    let page = Browser::signed_in(&app, alice).await.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for (id, heading) in [
+        ("incoming", "Incoming requests"),
+        ("sent", "Sent requests"),
+        ("partners", "Partners"),
+        ("find", "Find partners"),
+    ] {
+        let labelled_by = page.attr(&format!("section#{id}"), "aria-labelledby").expect("a named region");
+        assert_eq!(page.text(&format!("section#{id} h2#{labelled_by}")), heading);
+    }
+    assert_eq!(page.text("label[for=find-q]"), "Search users");
+    assert_eq!(page.count("main#main"), 1);
+    assert_eq!(page.count("header nav[aria-label]"), 1);
+    assert_eq!(page.count("h1"), 1);
+}
+
+#[tokio::test]
+async fn the_notifications_link_carries_the_unread_count() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, carol) = (app.user("Alice").await, app.user("Bob").await, app.user("Carol").await);
+    let browser = Browser::signed_in(&app, alice).await;
+    assert_eq!(browser.get("/").await.text("a#nav-notifications"), "Notifications 0 unread");
+    app.request(bob, alice).await;
+    app.request(carol, alice).await;
+    let page = browser.get("/").await;
+    assert_eq!(page.text("a#nav-notifications"), "Notifications 2 unread");
+    assert_eq!(page.attr("a#nav-notifications", "href").as_deref(), Some("/notifications"));
+}
+
+#[tokio::test]
+async fn empty_sections_say_what_to_do_next() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("Alice").await;
+    let page = Browser::signed_in(&app, alice).await.get("/").await;
+    assert!(page.text("#incoming .empty").contains("When someone asks you to partner"));
+    assert!(page.text("#sent .empty").contains("Find someone under “Find partners”"));
+    assert!(page.text("#partners .empty").contains("Send a request under “Find partners”"));
+    assert!(page.text("#find .empty").contains("No one else is here yet"));
+}
+
+#[tokio::test]
+async fn find_partners_shows_each_relation_and_only_the_action_that_fits() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("Alice").await;
+    let [bob, carol, dan, erin, frank, grace] = [
+        app.user("Bob").await,
+        app.user("Carol").await,
+        app.user("Dan").await,
+        app.user("Erin").await,
+        app.user("Frank").await,
+        app.user("Grace").await,
+    ];
+    app.request(carol, alice).await;
+    app.request(alice, dan).await;
+    let to_erin = app.request(erin, alice).await;
+    app.respond(alice, to_erin, "accept").await;
+    block(&app, alice, frank).await;
+    block(&app, grace, alice).await;
+
+    let page = Browser::signed_in(&app, alice).await.get("/").await;
+    assert_eq!(page.count("#find-results li.person"), 6, "everyone but Alice");
+    let row = |id: i64| format!("#find-{id}");
+    let cases: [(i64, &str, &[&str]); 6] = [
+        (bob, "Not connected", &["Send request", "Block"]),
+        (carol, "Asked you", &["Accept", "Reject", "Block"]),
+        (dan, "Request sent", &["Cancel request", "Block"]),
+        (erin, "Partner", &["End partnership", "Block"]),
+        (frank, "Blocked by you", &["Unblock"]),
+        (grace, "Blocked", &["Block"]),
+    ];
+    for (id, tag, buttons) in cases {
+        assert_eq!(page.text(&format!("{} .tag", row(id))), tag, "row of user {id}");
+        assert_eq!(page.buttons(&row(id)), buttons, "actions of user {id}");
+    }
+    // Sending carries an optional message, labelled.
+    let message = format!("{}-message", row(bob));
+    assert_eq!(page.attr(&message, "name").as_deref(), Some("message"));
+    assert_eq!(page.text(&format!("label[for={}]", &message[1..])), "Message to Bob (optional)");
+}
+
+#[tokio::test]
+async fn the_message_of_a_request_is_shown_to_the_recipient_and_the_sender() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
+    let id = request_with(&app, alice, bob, "Lunch on Friday?\nI'll bring the term sheet.").await;
+    let bob_page = Browser::signed_in(&app, bob).await.get("/").await;
+    assert_eq!(
+        bob_page.text(&format!("#incoming-{id} blockquote.message")),
+        "Lunch on Friday? I'll bring the term sheet."
+    );
+    assert_eq!(bob_page.buttons(&format!("#incoming-{id}")), ["Accept", "Reject"]);
+    let alice_page = Browser::signed_in(&app, alice).await.get("/").await;
+    assert_eq!(
+        alice_page.text(&format!("#sent-{id} blockquote.message")),
+        "Lunch on Friday? I'll bring the term sheet."
+    );
+    assert_eq!(alice_page.buttons(&format!("#sent-{id}")), ["Cancel request"]);
+}
+
+#[tokio::test]
+async fn times_are_relative_with_the_exact_time_on_hover() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
+    let id = app.request(bob, alice).await;
+    let page = Browser::signed_in(&app, alice).await.get("/").await;
+    let time = format!("#incoming-{id} time");
+    assert_eq!(page.text(&time), "just now");
+    let datetime = page.attr(&time, "datetime").unwrap();
+    assert!(
+        time::OffsetDateTime::parse(&datetime, &time::format_description::well_known::Rfc3339).is_ok(),
+        "{datetime}"
+    );
+    assert!(page.attr(&time, "title").unwrap().ends_with(" UTC"));
+}
+
+#[tokio::test]
+async fn every_value_a_user_typed_is_shown_escaped() {
+    let app = TestApp::spawn().await;
+    let body = serde_json::json!({ "name": "<script>alert(1)</script>", "email": "evil@example.com" });
+    let (status, created) = app.post("/api/v1/users", None, body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let evil = created["id"].as_i64().unwrap();
+    let alice = app.user("Alice").await;
+    request_with(&app, evil, alice, "<img src=x onerror=alert(2)>").await;
+
+    let signin = Browser::new(&app).get("/").await;
+    assert!(!signin.body.contains("<script>alert(1)"), "raw markup in the sign-in page");
+    assert!(signin.buttons("#signin-list").contains(&"Sign in as <script>alert(1)</script>".to_owned()));
+
+    let page = Browser::signed_in(&app, alice).await.get("/").await;
+    assert!(!page.body.contains("<script>alert(1)"));
+    assert!(!page.body.contains("<img src=x"));
+    assert_eq!(page.count("img"), 0);
+    assert_eq!(page.text("#incoming .name"), "<script>alert(1)</script>");
+    assert_eq!(page.text("#incoming blockquote.message"), "<img src=x onerror=alert(2)>");
+    // Every script on the page is one of ours, loaded by address.
+    assert!(page.select("script").iter().all(|s| s.value().attr("src").is_some_and(|src| src.starts_with("/static/"))));
+}
+
+#[tokio::test]
+async fn dashboard_search_answers_a_fragment_with_htmx_and_a_page_without() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
+    app.user("Carol").await;
+    let browser = Browser::signed_in(&app, alice).await;
+
+    let fragment = browser.hx_get("/users/search?q=bo").await;
+    assert_eq!(fragment.status, StatusCode::OK);
+    assert!(!fragment.is_full_page());
+    assert_eq!(fragment.count("div#find-results > ul > li.person"), 1);
+    assert_eq!(fragment.text(&format!("#find-{bob} .tag")), "Not connected");
+    assert!(fragment.varies_on_hx_request());
+    assert_eq!(fragment.header("cache-control").as_deref(), Some("no-store"));
+
+    let page = browser.get("/users/search?q=bo").await;
+    assert!(page.is_full_page());
+    assert_eq!(page.attr("#find-q", "value").as_deref(), Some("bo"));
+    assert_eq!(page.count("#find-results li.person"), 1);
+    assert_eq!(page.count("section#incoming"), 1, "the whole dashboard");
+
+    let none = browser.hx_get("/users/search?q=%25").await;
+    assert!(none.text(".empty").contains("No one matches “%”"));
+}
+
+#[tokio::test]
+async fn find_partners_is_paged() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("Alice").await;
+    for i in 0..21 {
+        app.user(&format!("Partner {i:02}")).await;
+    }
+    let browser = Browser::signed_in(&app, alice).await;
+    let first = browser.get("/").await;
+    assert_eq!(first.count("#find-results li.person"), 20);
+    let next = first.attr("#find-results a[rel=next]", "href").unwrap();
+    assert_eq!(first.attr("#find-results a[rel=next]", "hx-get").as_deref(), Some(next.as_str()));
+    let second = browser.hx_get(&next).await;
+    assert_eq!(second.count("#find-results li.person"), 1);
+}
+
+#[tokio::test]
+async fn the_live_poll_answers_204_until_the_lists_change() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
+    let browser = Browser::signed_in(&app, alice).await;
+    let page = browser.get("/").await;
+    let poll = page.attr("#live", "hx-get").unwrap();
+    assert_eq!(page.attr("#live", "hx-trigger").as_deref(), Some("every 5s"));
+
+    let quiet = browser.hx_get(&poll).await;
+    assert_eq!(quiet.status, StatusCode::NO_CONTENT);
+
+    app.request(bob, alice).await;
+    let changed = browser.hx_get(&poll).await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert!(changed.text("section#incoming[hx-swap-oob]").contains("Bob"));
+    assert_eq!(changed.text("a#nav-notifications[hx-swap-oob]"), "Notifications 1 unread");
+    assert_eq!(changed.header("hx-trigger").as_deref(), Some("dn-relations-changed"));
+    let next_poll = changed.attr("#live[hx-swap-oob]", "hx-get").unwrap();
+    assert_ne!(next_poll, poll);
+    assert_eq!(browser.hx_get(&next_poll).await.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn opening_the_notifications_lists_them_and_marks_them_read() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
+    let browser = Browser::signed_in(&app, alice).await;
+    assert!(browser.get("/notifications").await.text(".empty").contains("Nothing yet"));
+    app.request(bob, alice).await;
+
+    let page = browser.get("/notifications").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.text("main h1"), "Notifications");
+    assert_eq!(page.texts("li.note .note-text"), ["New You have a new partner request from Bob."]);
+    assert_eq!(page.text("a#nav-notifications"), "Notifications 0 unread");
+    let again = browser.get("/notifications").await;
+    assert_eq!(again.count("li.note .tag-new"), 0);
+    assert_eq!(browser.get("/").await.text("a#nav-notifications"), "Notifications 0 unread");
+}
+
+#[tokio::test]
+async fn pages_that_need_a_user_send_strangers_to_sign_in() {
+    let app = TestApp::spawn().await;
+    let bob = app.user("Bob").await;
+    let stranger = Browser::new(&app);
+    let notes = stranger.get("/notifications").await;
+    assert_eq!(notes.status, StatusCode::SEE_OTHER);
+    assert_eq!(notes.location().as_deref(), Some("/"));
+
+    let plain = stranger.post("/requests", &[("recipient_id", &bob.to_string())]).await;
+    assert_eq!(plain.status, StatusCode::SEE_OTHER);
+    assert_eq!(plain.location().as_deref(), Some("/"));
+    assert!(stranger.get("/").await.text("#status").contains("You are signed out"));
+
+    let htmx = stranger.hx_post("/requests", &format!("find-{bob}-err"), &[("recipient_id", &bob.to_string())]).await;
+    assert_eq!(htmx.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(htmx.header("hx-redirect").as_deref(), Some("/"));
+}

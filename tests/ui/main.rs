@@ -1,0 +1,14 @@
+//! The browser UI over HTTP, as a browser would use it (with and without htmx), checked by
+//! status, `Location`, headers and the HTML by CSS selector. One test per rule of the UI contract
+//! (`shared/ui-contract.md`), named after the rule.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod web;
+
+mod actions;
+mod dashboard;
+mod demo;
+mod safety;
+mod signin;
