@@ -47,6 +47,29 @@
 
   setInterval(refreshTimes, 30000);
 
+  // Live updates: the server pushes an event (server-sent events on /events) when someone else's
+  // action changed something for this user, and the dashboard fetches what changed at once. The
+  // poller's slow timer (see partials/live.html) remains for browsers without EventSource.
+  var LIVE_EVENTS = ["request_received", "request_answered", "partnership_ended", "notification", "resync"];
+  if (window.EventSource && document.getElementById("live")) {
+    var source = new EventSource("/events");
+    var refresh = function () {
+      var live = document.getElementById("live");
+      if (live && window.htmx) window.htmx.trigger(live, "dn-live");
+    };
+    LIVE_EVENTS.forEach(function (name) {
+      source.addEventListener(name, refresh);
+    });
+    // After a dropped connection the browser reconnects by itself; catch up on what was missed.
+    source.addEventListener("open", function () {
+      if (source.dn_opened) refresh();
+      source.dn_opened = true;
+    });
+    window.addEventListener("pagehide", function () {
+      source.close();
+    });
+  }
+
   // An action replaces the row it came from, and the button that had focus with it. Afterwards
   // focus goes to the row's new main action when the row is still there, else to the heading of
   // its section, so keyboard users are not sent back to the top of the page.

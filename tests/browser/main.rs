@@ -190,13 +190,18 @@ async fn partner_flow_with_javascript_makes_no_full_page_load() {
     wait_for_text(&bob, "#incoming", "Shall we do the harbour deal together?").await;
     bob.execute("window.__marker = 1", vec![]).await.unwrap();
     click_button(&bob, "//section[@id='incoming']", "Accept").await;
+    let accepted_at = Instant::now();
     wait_for_text(&bob, "#partners", "Alice").await;
     wait_for_text(&bob, "#incoming", "No one is waiting for your answer").await;
     let bob_marker = bob.execute("return window.__marker", vec![]).await.unwrap();
     assert_eq!(bob_marker, Value::from(1), "Bob's page was reloaded");
 
-    // Alice's dashboard catches up by itself.
+    // Alice's dashboard catches up by itself, pushed by a server-sent event: the fallback poll
+    // is a minute apart, so only the push can make it this quick.
     wait_for_text(&alice, "#partners", "Bob").await;
+    wait_for_text(&alice, "#nav-notifications", "1").await;
+    let caught_up = accepted_at.elapsed();
+    assert!(caught_up < Duration::from_secs(3), "Alice's page took {caught_up:?} to show the acceptance");
     let marker = alice.execute("return window.__marker", vec![]).await.unwrap();
     assert_eq!(marker, Value::from(1), "a full page load happened between the actions");
 

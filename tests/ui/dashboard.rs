@@ -198,7 +198,7 @@ async fn the_live_poll_answers_204_until_the_lists_change() {
     let browser = Browser::signed_in(&app, alice).await;
     let page = browser.get("/").await;
     let poll = page.attr("#live", "hx-get").unwrap();
-    assert_eq!(page.attr("#live", "hx-trigger").as_deref(), Some("every 5s"));
+    assert_eq!(page.attr("#live", "hx-trigger").as_deref(), Some("dn-live, every 60s"));
 
     let quiet = browser.hx_get(&poll).await;
     assert_eq!(quiet.status, StatusCode::NO_CONTENT);
