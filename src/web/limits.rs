@@ -1,13 +1,15 @@
-//! Per-client rate limiting of writes: each identity (else each IP address) may make
-//! `DEALNEST_RATE_LIMIT` writes per minute; past that it gets 429 `rate_limited` with
-//! `Retry-After`. Reads are not limited.
+//! Per-client rate limiting of writes: each identity (bearer token or signed-in session, else the
+//! IP address) may make `DEALNEST_RATE_LIMIT` writes per minute; past that it gets 429 with
+//! `Retry-After` (`rate_limited` in the API). Reads are not limited.
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{Method, StatusCode, header::AUTHORIZATION};
+use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -15,6 +17,8 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::AppState;
 use super::error::ApiError;
+use super::pages;
+use super::session::UserSession;
 
 /// Who a write is counted against.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -55,9 +59,9 @@ fn is_write(method: &Method) -> bool {
 
 /// The identity a write is counted against: the bearer token's user when it verifies, else the
 /// signed-in session's user, else the peer address.
-fn client_key(request: &Request, state: &AppState) -> ClientKey {
-    let bearer = request
-        .headers()
+async fn client_key(parts: &Parts, state: &AppState, session: Option<&UserSession>) -> ClientKey {
+    let bearer = parts
+        .headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
@@ -65,26 +69,42 @@ fn client_key(request: &Request, state: &AppState) -> ClientKey {
     if let Some(user) = bearer {
         return ClientKey::User(user.get());
     }
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    if let Some(session) = session
+        && let Ok(Some(user)) = session.signed_in_user().await
+    {
+        return ClientKey::User(user.get());
+    }
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     ClientKey::Ip(peer.unwrap_or(IpAddr::from([0, 0, 0, 0])))
 }
 
-/// Middleware: refuses writes over the client's allowance.
+/// Middleware (inside the session layer): refuses writes over the client's allowance, in the
+/// form the client understands — the JSON error body for the API, an inline message for htmx, a
+/// flash message and a redirect back for a plain form.
 pub async fn limit_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if is_write(request.method()) {
-        let key = client_key(&request, &state);
-        if let Err(wait) = state.limiter.check(&key) {
-            metrics::counter!("dealnest_rate_limited_total").increment(1);
-            let mut error = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("Too many changes in a short time; try again in {wait} seconds."),
-            );
-            error.retry_after = Some(wait.max(1));
-            return error.into_response();
-        }
+    if !is_write(request.method()) {
+        return next.run(request).await;
     }
-    next.run(request).await
+    let (parts, body) = request.into_parts();
+    let session = UserSession::from_parts(&parts);
+    let key = client_key(&parts, &state, session.as_ref()).await;
+    let Err(wait) = state.limiter.check(&key) else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    metrics::counter!("dealnest_rate_limited_total").increment(1);
+    let wait = wait.max(1);
+    let mut response = if parts.uri.path().starts_with("/api/") || parts.headers.contains_key(AUTHORIZATION) {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("Too many changes in a short time; try again in {wait} seconds."),
+        )
+        .into_response()
+    } else {
+        pages::refuse_rate_limited(&parts, session, wait).await
+    };
+    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
+    response
 }
 
 #[cfg(test)]

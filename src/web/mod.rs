@@ -66,7 +66,6 @@ pub fn app(state: AppState) -> Router {
             ApiError::internal().into_response()
         }))
         .layer(axum::middleware::from_fn(telemetry::track_http))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_writes))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
@@ -93,6 +92,8 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
+        // Inside the session layer, so a signed-in browser is limited as its user, not its address.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_writes))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(state.https, headers::security_headers))
         .layer(middleware)

@@ -10,5 +10,6 @@ mod web;
 mod actions;
 mod dashboard;
 mod demo;
+mod limits;
 mod safety;
 mod signin;

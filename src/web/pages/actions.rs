@@ -21,7 +21,7 @@ use super::problem::Problem;
 use super::sections::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
 use crate::domain::UserId;
 use crate::web::AppState;
-use crate::web::session::Flash;
+use crate::web::session::{Flash, UserSession};
 
 /// The event that makes the "Find partners" results refresh themselves.
 pub const RELATIONS_CHANGED: &str = "dn-relations-changed";
@@ -144,4 +144,20 @@ async fn update(state: &AppState, me: &CurrentUser, ctx: &ActionContext, done: D
     }
     // The person may also be listed under "Find partners", now with a stale standing.
     Ok((HxResponseTrigger::normal([RELATIONS_CHANGED]), update).into_response())
+}
+
+/// Answers a form write the rate limiter refused, the way [`finish`] answers a broken rule: the
+/// message beside the button for htmx, a flash message on the page it came from otherwise.
+pub async fn refuse_rate_limited(parts: &Parts, session: Option<UserSession>, wait: u64) -> Response {
+    let problem = Problem::RateLimited(wait);
+    let htmx = parts.headers.get("hx-request").is_some_and(|v| v == "true");
+    if htmx {
+        return (VaryHxRequest, problem.fragment()).into_response();
+    }
+    if let Some(session) = session
+        && session.set_flash(Flash::error(problem.message())).await.is_ok()
+    {
+        return Redirect::to(&back_path(&parts.headers)).into_response();
+    }
+    problem.page()
 }

@@ -25,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
+pub use actions::refuse_rate_limited;
 pub use layout::CurrentUser;
 pub use problem::{ErrorPage, Problem};
 

@@ -22,6 +22,8 @@ pub enum Problem {
     Rule(RuleError),
     /// The database had no connection to spare in time.
     Busy,
+    /// Too many changes in a short time; try again after this many seconds.
+    RateLimited(u64),
     /// A failure of ours; the cause was logged where it happened.
     Internal,
 }
@@ -31,6 +33,7 @@ impl Problem {
         match self {
             Self::Rule(rule) => rule_status(rule),
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -39,13 +42,16 @@ impl Problem {
         match self {
             Self::Rule(rule) => rule.to_string(),
             Self::Busy => BUSY.to_owned(),
+            Self::RateLimited(wait) => {
+                format!("You are making changes too quickly. Please wait {wait} seconds and try again.")
+            }
             Self::Internal => INTERNAL.to_owned(),
         }
     }
 
     /// True for the person's own mistakes, which a form answers with a message rather than an error page.
     pub fn is_rule(&self) -> bool {
-        matches!(self, Self::Rule(_))
+        matches!(self, Self::Rule(_) | Self::RateLimited(_))
     }
 
     /// The answer to a plain (non-htmx) request: a whole page.
@@ -53,6 +59,7 @@ impl Problem {
         let title = match &self {
             Self::Rule(_) => "That did not work",
             Self::Busy => "Busy",
+            Self::RateLimited(_) => "Slow down",
             Self::Internal => "Something went wrong",
         };
         ErrorPage::new(self.status(), title, &self.message()).into_response()
