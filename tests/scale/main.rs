@@ -284,3 +284,37 @@ async fn live_events_reach_a_user_connected_to_the_other_instance() {
     .await;
     assert_eq!(heard, Ok(true), "Bob's stream on instance two heard nothing within 2 s: {seen:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_session_made_on_one_instance_works_on_the_other() {
+    let Some(db) = postgres_db().await else { return };
+    let (one, two) = (Instance::start(&db).await, Instance::start(&db).await);
+    let client = Client::new();
+    let alice = client.user(&one, "alice").await;
+
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let signed_in = browser
+        .post(format!("{}/session", one.base))
+        .header("Origin", one.base.as_str())
+        .form(&[("user_id", alice.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let cookie = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("dealnest_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+
+    let page = browser.get(format!("{}/", two.base)).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Hello, alice"), "instance two knows the session: {html}");
+    let api = browser.get(format!("{}/api/v1/users/{alice}/notifications", two.base)).header("cookie", &cookie);
+    assert_eq!(api.send().await.unwrap().status(), StatusCode::OK, "the API accepts the same session");
+}
