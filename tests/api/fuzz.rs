@@ -1,5 +1,6 @@
-//! Thousands of generated requests — paths, query strings, headers and bodies — at every route:
-//! none may get a 5xx, and the server must stay healthy.
+//! Thousands of generated requests — paths, query strings, headers, JSON and form bodies — at
+//! every route of the API and the pages (signed in by session, by token, or not at all): none may
+//! get a 5xx, and the server must stay healthy. (`/events` streams forever and is left out.)
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -28,6 +29,19 @@ const ROUTES: &[&str] = &[
     "/readyz",
     "/metrics",
     "/",
+    "/session",
+    "/session/end",
+    "/users",
+    "/users/search",
+    "/dashboard/live",
+    "/requests",
+    "/requests/{}/accept",
+    "/requests/{}/reject",
+    "/requests/{}/cancel",
+    "/partnerships/{}/end",
+    "/blocks",
+    "/blocks/{}/remove",
+    "/notifications",
 ];
 
 #[derive(Debug, Clone)]
@@ -37,6 +51,7 @@ struct Fuzzed {
     query: String,
     content_type: Option<&'static str>,
     auth: Option<String>,
+    htmx: bool,
     body: Vec<u8>,
 }
 
@@ -114,15 +129,28 @@ fn request(tokens: Vec<String>) -> impl Strategy<Value = Fuzzed> {
         json_value().prop_map(|v| v.to_string().into_bytes()),
         prop::collection::vec(any::<u8>(), 0..64),
         "[a-z_]{1,10}=[^&]{0,20}(&[a-z_]{1,10}=[^&]{0,20}){0,3}".prop_map(String::into_bytes),
+        prop::collection::vec(
+            (
+                prop::sample::select(&["user_id", "recipient_id", "message", "name", "email", "q"][..]),
+                prop_oneof![segment(), "[^&]{0,30}"],
+            ),
+            0..4
+        )
+        .prop_map(|fields| {
+            fields.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&").into_bytes()
+        }),
     ];
-    (method, path, query, content_type, auth, body).prop_map(|(method, path, query, content_type, auth, body)| Fuzzed {
-        method,
-        path,
-        query,
-        content_type,
-        auth,
-        body,
-    })
+    (method, path, query, content_type, auth, any::<bool>(), body).prop_map(
+        |(method, path, query, content_type, auth, htmx, body)| Fuzzed {
+            method,
+            path,
+            query,
+            content_type,
+            auth,
+            htmx,
+            body,
+        },
+    )
 }
 
 #[test]
@@ -137,6 +165,9 @@ fn generated_requests_never_get_a_server_error() {
         }
         let (a, b) = (1, 2);
         app.request(a, b).await;
+        // The client keeps a session cookie, so page routes are also tried signed in.
+        let signed_in = app.client.post(app.url("/session")).form(&[("user_id", "1")]).send().await.unwrap();
+        assert_eq!(signed_in.status(), reqwest::StatusCode::SEE_OTHER);
         tokens
     });
 
@@ -152,6 +183,9 @@ fn generated_requests_never_get_a_server_error() {
                 let mut request = app.client.request(fuzzed.method.clone(), url).body(fuzzed.body.clone());
                 if let Some(ct) = fuzzed.content_type {
                     request = request.header("content-type", ct);
+                }
+                if fuzzed.htmx {
+                    request = request.header("hx-request", "true");
                 }
                 if let Some(auth) = &fuzzed.auth {
                     request = request.header("authorization", auth.as_str());

@@ -8,6 +8,7 @@ mod support;
 mod web;
 
 mod actions;
+mod authorization;
 mod dashboard;
 mod demo;
 mod limits;
