@@ -248,9 +248,6 @@ impl ServeArgs {
             }
         };
         let jwt_secret = self.jwt_secret.clone().filter(|s| !s.is_empty());
-        if jwt_secret.as_ref().is_some_and(|s| s.len() < 16) {
-            return Err(ConfigError::new("DEALNEST_JWT_SECRET", "must be at least 16 bytes long"));
-        }
         let rate_limit = parse_number::<u32>("DEALNEST_RATE_LIMIT", &self.rate_limit, 0)?;
         let mut database = self.database.parse()?;
         database.daily_request_quota =

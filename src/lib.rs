@@ -49,6 +49,9 @@ pub async fn open_store(settings: &config::DatabaseSettings) -> anyhow::Result<S
     Ok(store)
 }
 
+/// Below this many bytes an HS256 secret is weak enough to warn about.
+const MIN_SECRET_LEN: usize = 32;
+
 /// How long a graceful shutdown waits for requests in flight.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
@@ -87,7 +90,14 @@ impl Server {
             .await
             .context("cannot open the session store")?;
         let secret = match &settings.jwt_secret {
-            Some(secret) => secret.as_bytes().to_vec(),
+            Some(secret) => {
+                if secret.len() < MIN_SECRET_LEN {
+                    tracing::warn!(
+                        "DEALNEST_JWT_SECRET is shorter than {MIN_SECRET_LEN} bytes: tokens are easier to forge"
+                    );
+                }
+                secret.as_bytes().to_vec()
+            }
             None => {
                 tracing::warn!(
                     "DEALNEST_JWT_SECRET is not set: using a random secret, so tokens end with this process"

@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -15,10 +15,10 @@ use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use super::AppState;
 use super::error::ApiError;
 use super::pages;
 use super::session::UserSession;
+use super::{AppState, BODY_LIMIT};
 
 /// Who a write is counted against.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -50,6 +50,23 @@ impl WriteLimiter {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
         })
+    }
+}
+
+/// Middleware: refuses a body declared larger than [`BODY_LIMIT`] before reading any of it, on
+/// every route (extractors enforce the same limit on bodies sent without a length).
+pub async fn refuse_large_bodies(request: Request, next: Next) -> Response {
+    let declared =
+        request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_none_or(|length| length <= BODY_LIMIT as u64) {
+        return next.run(request).await;
+    }
+    if request.uri().path().starts_with("/api/") {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.")
+            .into_response()
+    } else {
+        let message = "That was more than we accept in one request (64 KiB).";
+        pages::ErrorPage::new(StatusCode::PAYLOAD_TOO_LARGE, "Too large", message).into_response()
     }
 }
 

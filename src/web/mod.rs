@@ -75,6 +75,7 @@ pub fn app(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         ))
+        .layer(axum::middleware::from_fn(limits::refuse_large_bodies))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
 
     let sessions = SessionManagerLayer::new(state.sessions.clone())

@@ -112,3 +112,17 @@ async fn trailing_slashes_are_the_same_route() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["pagination"]["total"], 1);
 }
+
+#[tokio::test]
+async fn a_large_body_is_413_on_every_route_even_one_that_reads_no_body() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
+    let id = app.request(alice, bob).await;
+    let big = vec![b'x'; 1024 * 1024];
+    let cancel = app.client.post(app.url(&format!("/api/v1/partner-requests/{id}/cancel"))).body(big.clone());
+    assert_error(&app.send(cancel, Some(alice)).await, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    let (_, request) = app.get(&format!("/api/v1/partner-requests/{id}"), Some(alice)).await;
+    assert_eq!(request["status"], "pending", "nothing changed");
+    let page = app.client.post(app.url("/requests")).body(big).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
