@@ -5,23 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
-
-/// Everything the database holds, in a comparable form.
-async fn snapshot(app: &TestApp) -> Vec<String> {
-    let raw = app.db.raw().await;
-    let mut rows = Vec::new();
-    for sql in [
-        "select 'r' || request_id || ':' || status from partner_requests order by request_id",
-        "select 'p' || partnership_id || ':' || user_a_id || '-' || user_b_id from partnerships order by partnership_id",
-        "select 'b' || blocker_id || '>' || blocked_id from blocks order by blocker_id, blocked_id",
-        "select 'n' || notification_id || ':' || user_id from notifications order by notification_id",
-    ] {
-        let found: Vec<String> = sqlx::query_scalar(sql).fetch_all(&raw).await.unwrap();
-        rows.extend(found);
-    }
-    rows
-}
+use crate::support::{TestApp, snapshot};
 
 enum Caller {
     User(i64),
@@ -61,7 +45,7 @@ async fn every_protected_route_refuses_everyone_it_should() {
         (Method::GET, format!("/api/v1/users/{alice}/notifications"), Value::Null, vec![alice]),
     ];
 
-    let before = snapshot(&app).await;
+    let before = snapshot(&app.db).await;
     let mut checked = 0;
     for (method, path, body, allowed) in &routes {
         let mut callers: Vec<Caller> =
@@ -88,5 +72,5 @@ async fn every_protected_route_refuses_everyone_it_should() {
         }
     }
     assert!(checked > 40);
-    assert_eq!(snapshot(&app).await, before, "refused calls changed nothing");
+    assert_eq!(snapshot(&app.db).await, before, "refused calls changed nothing");
 }

@@ -221,3 +221,21 @@ pub fn assert_error(response: &(StatusCode, Value), status: StatusCode, code: &s
     assert_eq!(response.1["error"]["code"], code, "body: {}", response.1);
     assert!(response.1["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "body: {}", response.1);
 }
+
+/// Every row that a refused call must leave alone (requests and their status, partnerships,
+/// blocks, notifications and whether they were read), in a comparable form.
+pub async fn snapshot(db: &TestDb) -> Vec<String> {
+    let raw = db.raw().await;
+    let mut rows = Vec::new();
+    for sql in [
+        "select 'r' || request_id || ':' || status from partner_requests order by request_id",
+        "select 'p' || partnership_id || ':' || user_a_id || '-' || user_b_id from partnerships order by partnership_id",
+        "select 'b' || blocker_id || '>' || blocked_id from blocks order by blocker_id, blocked_id",
+        "select 'n' || notification_id || ':' || user_id || ':' || coalesce(read_at, 0) from notifications \
+         order by notification_id",
+    ] {
+        let found: Vec<String> = sqlx::query_scalar(sql).fetch_all(&raw).await.expect("snapshot query");
+        rows.extend(found);
+    }
+    rows
+}

@@ -3,23 +3,8 @@
 
 use reqwest::StatusCode;
 
-use crate::support::TestApp;
+use crate::support::{TestApp, snapshot};
 use crate::web::Browser;
-
-async fn snapshot(app: &TestApp) -> Vec<String> {
-    let raw = app.db.raw().await;
-    let mut rows = Vec::new();
-    for sql in [
-        "select 'r' || request_id || ':' || status from partner_requests order by request_id",
-        "select 'p' || partnership_id from partnerships order by partnership_id",
-        "select 'b' || blocker_id || '>' || blocked_id from blocks order by blocker_id, blocked_id",
-        "select 'n' || notification_id || ':' || coalesce(read_at, 0) from notifications order by notification_id",
-    ] {
-        let found: Vec<String> = sqlx::query_scalar(sql).fetch_all(&raw).await.unwrap();
-        rows.extend(found);
-    }
-    rows
-}
 
 #[tokio::test]
 async fn page_actions_refuse_everyone_who_may_not_act() {
@@ -39,7 +24,7 @@ async fn page_actions_refuse_everyone_who_may_not_act() {
         (format!("/requests/{request}/cancel"), vec![bob, carol, eve]),
         (format!("/partnerships/{partnership}/end"), vec![bob, eve]),
     ];
-    let before = snapshot(&app).await;
+    let before = snapshot(&app.db).await;
     for (path, refused) in &actions {
         for &user in refused {
             let browser = Browser::signed_in(&app, user).await;
@@ -75,5 +60,5 @@ async fn page_actions_refuse_everyone_who_may_not_act() {
         let page = nobody.get(path).await;
         assert!(!page.body.contains("Alice") && !page.body.contains("Bob"), "{path} leaks: {}", page.body);
     }
-    assert_eq!(snapshot(&app).await, before, "refused actions changed nothing");
+    assert_eq!(snapshot(&app.db).await, before, "refused actions changed nothing");
 }
