@@ -1,9 +1,11 @@
 //! Live events across instances. On SQLite there is one process, and events go straight to the
-//! in-process bus. On PostgreSQL every instance announces its events with `pg_notify`, and each
-//! instance relays what it hears on `LISTEN` (its own announcements included) to its bus, so a
-//! user connected to any instance hears about changes made through any other.
+//! in-process bus. On PostgreSQL every instance announces its events with `pg_notify` in the
+//! transaction of the change, and each instance relays what it hears on `LISTEN` (its own
+//! announcements included) to its bus, so a user connected to any instance hears about changes
+//! made through any other.
 
 use sqlx::postgres::PgListener;
+use sqlx::{Any, Transaction};
 use tokio_util::sync::CancellationToken;
 
 use super::events::{UserEvent, UserEventKind};
@@ -14,28 +16,28 @@ use crate::domain::UserId;
 const CHANNEL: &str = "dealnest_events";
 
 impl Store {
-    /// Announces a committed change to `user`. Call only after commit: a rolled-back change must
-    /// never be announced.
-    pub(super) fn publish(&self, user: UserId, kind: UserEventKind) {
-        let event = UserEvent { user_id: user, kind };
-        match self.backend {
-            Backend::Sqlite => self.events.publish(event),
-            Backend::Postgres => {
-                // Fire and forget: an event is a hint to refresh, and must never delay or fail
-                // the write that caused it.
-                let pool = self.writer.clone();
-                tokio::spawn(async move {
-                    let sent = sqlx::query("select pg_notify($1, $2)")
-                        .bind(CHANNEL)
-                        .bind(event.to_wire())
-                        .execute(&pool)
-                        .await;
-                    if let Err(error) = sent {
-                        tracing::warn!(%error, "could not announce a live event");
-                    }
-                });
+    /// Commits a write and announces what it changed for other users. On PostgreSQL the
+    /// announcements are `pg_notify` calls inside the transaction, so they are delivered at
+    /// commit, in order, and never for a rolled-back change; on SQLite they go to the bus after
+    /// the commit.
+    pub(super) async fn commit_announcing(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        events: Vec<(UserId, UserEventKind)>,
+    ) -> Result<(), sqlx::Error> {
+        let events: Vec<UserEvent> = events.into_iter().map(|(user_id, kind)| UserEvent { user_id, kind }).collect();
+        if self.backend == Backend::Postgres {
+            for event in &events {
+                sqlx::query("select pg_notify($1, $2)").bind(CHANNEL).bind(event.to_wire()).execute(&mut *tx).await?;
             }
         }
+        tx.commit().await?;
+        if self.backend == Backend::Sqlite {
+            for event in events {
+                self.events.publish(event);
+            }
+        }
+        Ok(())
     }
 
     /// On PostgreSQL, relays announced events to this instance's bus until `shutdown`; on SQLite

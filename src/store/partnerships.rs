@@ -61,10 +61,10 @@ impl Store {
                 .is_some();
             return Err(if exists { RuleError::Forbidden } else { RuleError::PartnershipNotFound }.into());
         };
-        tx.commit().await?;
         let (a, b): (i64, i64) = (deleted.try_get(0)?, deleted.try_get(1)?);
         let other = Id::new(if a == actor.get() { b } else { a });
-        self.publish(other, UserEventKind::PartnershipEnded { partnership_id: id, ended_by: actor });
+        let ended = UserEventKind::PartnershipEnded { partnership_id: id, ended_by: actor };
+        self.commit_announcing(tx, vec![(other, ended)]).await?;
         Ok(())
     }
 }

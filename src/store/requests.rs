@@ -68,11 +68,13 @@ impl Store {
         let notification_id =
             insert_notification(&mut tx, recipient, kind, &kind.text(sender_user.name.as_str()), request.id, now)
                 .await?;
-        tx.commit().await?;
+        let events = vec![
+            (recipient, UserEventKind::RequestReceived { request_id: request.id, sender_id: sender }),
+            (recipient, UserEventKind::Notification { notification_id, kind }),
+        ];
+        self.commit_announcing(tx, events).await?;
         self.wake_outbox();
         metrics::counter!("dealnest_partner_requests_total", "event" => "sent").increment(1);
-        self.publish(recipient, UserEventKind::RequestReceived { request_id: request.id, sender_id: sender });
-        self.publish(recipient, UserEventKind::Notification { notification_id, kind });
         Ok(request)
     }
 
@@ -111,9 +113,8 @@ impl Store {
             return Err(explain_unchanged(&mut tx, request_id, actor, Role::Recipient).await?.into());
         };
         if response == Response::Reject {
-            tx.commit().await?;
+            self.commit_announcing(tx, vec![answered(&request, request.sender_id)]).await?;
             metrics::counter!("dealnest_partner_requests_total", "event" => "rejected").increment(1);
-            self.publish_answer(&request, request.sender_id);
             return Ok(request);
         }
 
@@ -134,11 +135,13 @@ impl Store {
         let notification_id =
             insert_notification(&mut tx, request.sender_id, kind, &kind.text(recipient.name.as_str()), request.id, now)
                 .await?;
-        tx.commit().await?;
+        let events = vec![
+            answered(&request, request.sender_id),
+            (request.sender_id, UserEventKind::Notification { notification_id, kind }),
+        ];
+        self.commit_announcing(tx, events).await?;
         self.wake_outbox();
         metrics::counter!("dealnest_partner_requests_total", "event" => "accepted").increment(1);
-        self.publish_answer(&request, request.sender_id);
-        self.publish(request.sender_id, UserEventKind::Notification { notification_id, kind });
         Ok(request)
     }
 
@@ -151,15 +154,9 @@ impl Store {
         else {
             return Err(explain_unchanged(&mut tx, request_id, actor, Role::Sender).await?.into());
         };
-        tx.commit().await?;
+        self.commit_announcing(tx, vec![answered(&request, request.recipient_id)]).await?;
         metrics::counter!("dealnest_partner_requests_total", "event" => "cancelled").increment(1);
-        self.publish_answer(&request, request.recipient_id);
         Ok(request)
-    }
-
-    /// Tells `other` (the party who did not act) that `request` left `pending`.
-    fn publish_answer(&self, request: &PartnerRequest, other: UserId) {
-        self.publish(other, UserEventKind::RequestAnswered { request_id: request.id, status: request.status });
     }
 
     /// A request as seen by one of its two parties; anyone else is `Forbidden`.
@@ -223,6 +220,11 @@ impl Store {
         let mut conn = self.reader.acquire().await?;
         Ok(relation_on(&mut conn, me, other).await?)
     }
+}
+
+/// The event telling `other` (the party who did not act) that `request` left `pending`.
+fn answered(request: &PartnerRequest, other: UserId) -> (UserId, UserEventKind) {
+    (other, UserEventKind::RequestAnswered { request_id: request.id, status: request.status })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

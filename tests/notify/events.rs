@@ -70,6 +70,12 @@ impl EventStream {
         assert_eq!(self.next(SOON).await, Some((name.to_owned(), data)));
     }
 
+    /// Discards what is already on its way: on PostgreSQL, events travel through `pg_notify`
+    /// and may reach a stream opened just after the change that caused them.
+    async fn drain(&mut self) {
+        while self.next(Duration::from_millis(300)).await.is_some() {}
+    }
+
     async fn expect_nothing(&mut self) {
         assert_eq!(self.next(QUIET).await, None);
     }
@@ -89,6 +95,9 @@ async fn a_request_is_announced_to_its_recipient_only() {
     let mut alice_events = EventStream::open(&app, alice).await;
     let mut bob_events = EventStream::open(&app, bob).await;
     let mut carol_events = EventStream::open(&app, carol).await;
+    alice_events.drain().await;
+    bob_events.drain().await;
+    carol_events.drain().await;
 
     let request = app.request(alice, bob).await;
 
@@ -110,6 +119,9 @@ async fn an_answer_is_announced_to_the_sender() {
     let mut alice_events = EventStream::open(&app, alice).await;
     let mut bob_events = EventStream::open(&app, bob).await;
     let mut carol_events = EventStream::open(&app, carol).await;
+    alice_events.drain().await;
+    bob_events.drain().await;
+    carol_events.drain().await;
 
     assert_eq!(app.respond(bob, accepted, "accept").await.0, StatusCode::OK);
     assert_eq!(app.respond(bob, rejected, "reject").await.0, StatusCode::OK);
@@ -130,6 +142,8 @@ async fn a_cancelled_request_is_announced_to_its_recipient() {
     let request = app.request(alice, bob).await;
     let mut alice_events = EventStream::open(&app, alice).await;
     let mut bob_events = EventStream::open(&app, bob).await;
+    alice_events.drain().await;
+    bob_events.drain().await;
 
     let (status, _) = app.post(&format!("/api/v1/partner-requests/{request}/cancel"), Some(alice), json!({})).await;
     assert_eq!(status, StatusCode::OK);
@@ -149,6 +163,8 @@ async fn an_ended_partnership_is_announced_to_the_other_member() {
     let partnership = body["partnerships"][0]["partnership_id"].as_i64().unwrap();
     let mut alice_events = EventStream::open(&app, alice).await;
     let mut bob_events = EventStream::open(&app, bob).await;
+    alice_events.drain().await;
+    bob_events.drain().await;
 
     let (status, _) = app.delete(&format!("/api/v1/partnerships/{partnership}"), Some(alice)).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -165,6 +181,8 @@ async fn blocking_is_announced_to_nobody() {
     app.request(alice, bob).await;
     let mut alice_events = EventStream::open(&app, alice).await;
     let mut bob_events = EventStream::open(&app, bob).await;
+    alice_events.drain().await;
+    bob_events.drain().await;
 
     let (status, _) =
         app.post(&format!("/api/v1/users/{bob}/blocks"), Some(bob), json!({ "blocked_user_id": alice })).await;
