@@ -1,10 +1,9 @@
 //! Live events for users: what the store's writes changed for someone other than the actor,
 //! published after commit, so a page can update without polling.
 //!
-//! The bus is in-process (a `tokio::sync::broadcast` channel). Anything may feed it through
-//! [`EventBus::publish`]; with several instances, a task listening on PostgreSQL `LISTEN` would
-//! publish the events the other instances announced with `pg_notify`, and subscribers would not
-//! change. Events are hints to refresh, not a record: the database stays the truth, and a
+//! The bus is in-process (a `tokio::sync::broadcast` channel), fed through [`EventBus::publish`]:
+//! directly by the store on SQLite, and on PostgreSQL by the `LISTEN` relay of `fanout.rs`, which
+//! hears every instance's announcements. Events are hints to refresh, not a record: the database stays the truth, and a
 //! subscriber that falls behind is told to resynchronise rather than being replayed.
 
 use serde_json::{Value, json};
