@@ -17,6 +17,7 @@ mod notifications;
 mod partnerships;
 mod requests;
 mod rows;
+mod seed;
 mod sessions;
 mod users;
 
@@ -29,6 +30,7 @@ use tokio::sync::Notify;
 pub use connect::{Backend, DatabaseUrl, StoreOptions};
 pub use events::{EventBus, Received, Subscription, UserEvent, UserEventKind};
 pub use notifications::{DueDelivery, PendingDelivery};
+pub use seed::{SeedError, SeedPlan, Seeded};
 pub use sessions::{SessionPool, SessionStore};
 
 use crate::domain::{RuleError, UserId};
