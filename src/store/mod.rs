@@ -60,6 +60,8 @@ pub struct Store {
     events: EventBus,
     /// The PostgreSQL URL, for the live-event listener; `None` on SQLite.
     postgres_url: Option<String>,
+    /// Ids known to name a user, so identifying a request needs no query once a user is seen.
+    known_users: Arc<users::KnownUsers>,
 }
 
 impl Store {

@@ -1,5 +1,8 @@
 //! Users: creation, lookup and search.
 
+use std::collections::HashSet;
+use std::sync::RwLock;
+
 use sqlx::Row;
 
 use super::rows::{self, USER_COLUMNS};
@@ -42,9 +45,17 @@ impl Store {
         self.user(id).await?.ok_or_else(|| RuleError::UserNotFound.into())
     }
 
+    /// Whether `id` names a user. Every authenticated request asks, so a positive answer is
+    /// remembered (see [`KnownUsers`]); an unknown id always asks the database.
     pub async fn user_exists(&self, id: UserId) -> StoreResult<bool> {
+        if self.known_users.contains(id) {
+            return Ok(true);
+        }
         let row =
             sqlx::query("select 1 from users where user_id = $1").bind(id.get()).fetch_optional(&self.reader).await?;
+        if row.is_some() {
+            self.known_users.insert(id);
+        }
         Ok(row.is_some())
     }
 
@@ -69,5 +80,28 @@ impl Store {
             .fetch_one(&self.reader)
             .await?;
         Ok(Paged { items, page, total })
+    }
+}
+
+/// Ids of users known to exist. Users are never deleted, so "exists" can never turn false and
+/// the set is right for every instance sharing the database; only misses reach it. It is bounded
+/// (about 2 MB at most): when full it starts over, which costs one query per user afterwards.
+#[derive(Default)]
+pub(super) struct KnownUsers(RwLock<HashSet<i64>>);
+
+impl KnownUsers {
+    const CAPACITY: usize = 100_000;
+
+    fn contains(&self, id: UserId) -> bool {
+        self.0.read().is_ok_and(|set| set.contains(&id.get()))
+    }
+
+    fn insert(&self, id: UserId) {
+        if let Ok(mut set) = self.0.write() {
+            if set.len() >= Self::CAPACITY {
+                set.clear();
+            }
+            set.insert(id.get());
+        }
     }
 }
