@@ -8,7 +8,9 @@
 #   bench/run.sh --large          # also 1,000,000 requests (lists) and 1,000,000 users (search)
 #   bench/run.sh --only received,search --no-build
 #
-# Environment: BENCH_DURATION (default 10s), BENCH_CONNECTIONS (32), BENCH_PORT (18004).
+# Environment: BENCH_DURATION (default 10s), BENCH_CONNECTIONS (32), BENCH_PORT (18004);
+# BENCH_PROFILE=<dir> records the server with `perf` during each run and writes <dir>/<workload>.txt
+# (the hottest symbols, self time).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -110,21 +112,35 @@ prepare() {
   stop_server
 }
 
-printf '%-34s %10s %9s %9s %8s %9s %7s\n' workload "req/s" "p50 ms" "p99 ms" non-2xx "RSS MB" "CPU s"
+# CPU µs/req (server CPU time per request) is the figure least moved by other load on the machine.
+printf '%-34s %10s %9s %9s %8s %9s %7s %9s\n' workload "req/s" "p50 ms" "p99 ms" non-2xx "RSS MB" "CPU s" "CPU us/req"
 run() {
   local label=$1 script=$2
   start_server
   local cpu0; cpu0=$(cpu_seconds)
+  local perf_pid=""
+  if [ -n "${BENCH_PROFILE:-}" ]; then
+    mkdir -p "$BENCH_PROFILE"
+    perf record -q -F 999 -g -p "$server_pid" -o "$BENCH_PROFILE/${script%.lua}.data" 2>/dev/null &
+    perf_pid=$!
+  fi
   local out; out=$("${client_cpu[@]}" wrk -t1 -c"$connections" -d"$duration" --latency -s "$here/$script" "$base")
   local cpu1; cpu1=$(cpu_seconds)
-  local rps p50 p99 errors
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+    perf report -q --no-children --stdio -g none --percent-limit 0.7 -i "$BENCH_PROFILE/${script%.lua}.data" \
+      2>/dev/null | grep -v '^$' >"$BENCH_PROFILE/${script%.lua}.txt" || true
+  fi
+  local rps p50 p99 errors total
+  total=$(awk '/requests in/ { print $1 }' <<<"$out")
   rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
   p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
   p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
   errors=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' <<<"$out")
   local socket; socket=$(awk '/Socket errors:/ { $1 = $2 = ""; print }' <<<"$out")
-  printf '%-34s %10s %9s %9s %8s %9s %7.2f%s\n' "$label" "$rps" "$p50" "$p99" "${errors:-0}" "$(peak_rss_mb)" \
-    "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { print b - a }')" "${socket:+  socket errors:$socket}"
+  local cpu; cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { print b - a }')
+  printf '%-34s %10s %9s %9s %8s %9s %7.2f %9.1f%s\n' "$label" "$rps" "$p50" "$p99" "${errors:-0}" "$(peak_rss_mb)" \
+    "$cpu" "$(awk -v c="$cpu" -v n="$total" 'BEGIN { print c * 1e6 / n }')" "${socket:+  socket errors:$socket}"
   stop_server
 }
 
