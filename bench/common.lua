@@ -19,7 +19,7 @@ local dir = os.getenv("BENCH_DIR") or "."
 function M.tokens() return M.lines(dir .. "/tokens.txt") end
 -- Each line: "<user id> <cookie>".
 function M.cookies() return M.lines(dir .. "/cookies.txt") end
-function M.terms() return M.lines(dir .. "/terms.txt") end
+function M.terms() return M.lines(dir .. "/" .. (os.getenv("BENCH_TERMS") or "terms.txt")) end
 
 -- A rotating cursor over a list.
 function M.cycle(list)

@@ -21,7 +21,7 @@ connections=${BENCH_CONNECTIONS:-32}
 port=${BENCH_PORT:-18004}
 large=0
 build=1
-only="received,partnerships,search,dashboard,write,mixed"
+only="received,partnerships,search,selective,dashboard,write,mixed"
 while [ $# -gt 0 ]; do
   case "$1" in
     --large) large=1 ;;
@@ -99,8 +99,14 @@ prepare() {
   local actors=$(( users < 2000 ? users : 2000 ))
   : >"$work/tokens.txt"
   for id in $(seq 1 "$actors"); do "$bin" token --user "$id" --hours 4 >>"$work/tokens.txt"; done
+  # Broad terms: a first or last name fragment, matching about 1 user in 20 to 26.
   printf '%s\n' ali mart nguy son okafor walsh fisch moreau kim lars silva rossi tanak haddad \
     dubois jens costa murph schmi grace ivan judy 123 e.k >"$work/terms.txt"
+  # Selective terms, as someone looking for one person types them: a last name and the first
+  # digits of the number in the seeded names ("kim 4711" matches a handful of users).
+  awk -v n="$users" 'BEGIN {
+    split("martin okafor nguyen fischer walsh moreau kim larsen silva novak rossi tanaka haddad kowalski dubois jensen ibrahim costa murphy schmidt", last, " ")
+    srand(7); for (k = 0; k < 24; k++) { i = int(rand() * n); printf "%s%%20%d\n", last[int(i / 26) % 20 + 1], i } }' >"$work/selective.txt"
   start_server
   : >"$work/cookies.txt"
   for id in $(seq 1 $(( actors < 500 ? actors : 500 ))); do
@@ -151,6 +157,7 @@ run_set() {
   wanted received && run "received list$tag" received.lua
   wanted partnerships && run "partnerships list$tag" partnerships.lua
   wanted search && run "user search$tag" search.lua
+  wanted selective && BENCH_TERMS=selective.txt run "user search, selective$tag" search.lua
   wanted dashboard && run "dashboard HTML$tag" dashboard.lua
   wanted write && run "create+accept$tag" write.lua
   # Past every pair the write run used.
@@ -162,7 +169,7 @@ prepare 2000 20000 6000
 run_set ""
 if [ "$large" = 1 ]; then
   prepare 2000 1000000 6000
-  only=$(tr , '\n' <<<"$only" | grep -E '^(received|partnerships|search|dashboard)$' | paste -sd, -) run_set " (1M requests)"
+  only=$(tr , '\n' <<<"$only" | grep -E '^(received|partnerships|dashboard)$' | paste -sd, -) run_set " (1M requests)"
   prepare 1000000 20000 6000
-  only=search run_set " (1M users)"
+  only=$(tr , '\n' <<<"$only" | grep -E '^(search|selective)$' | paste -sd, -) run_set " (1M users)"
 fi
