@@ -37,6 +37,24 @@ pub enum Command {
     /// Queue again every notification whose delivery was given up on (after fixing the mail
     /// server or its settings); a running server picks them up within a minute.
     RequeueFailed(DatabaseArgs),
+    /// Load a synthetic data set into an empty database, for benchmarks: users, pending requests
+    /// and partnerships, in bulk.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Users to create.
+    #[arg(long, default_value_t = 2_000)]
+    pub users: usize,
+    /// Pending partner requests, spread evenly: each user receives and sends about requests/users.
+    #[arg(long, default_value_t = 20_000)]
+    pub requests: usize,
+    /// Partnerships; default three per user.
+    #[arg(long)]
+    pub partnerships: Option<usize>,
 }
 
 #[derive(Debug, Clone, Args)]

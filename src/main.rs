@@ -14,6 +14,7 @@ async fn main() -> ExitCode {
         Some(Command::Migrate(args)) => migrate(args).await,
         Some(Command::Token(args)) => token(args),
         Some(Command::RequeueFailed(args)) => requeue_failed(args).await,
+        Some(Command::Seed(args)) => seed(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -53,6 +54,30 @@ async fn requeue_failed(args: dealnest::config::DatabaseArgs) -> anyhow::Result<
     let requeued = store.requeue_failed_deliveries().await;
     store.close().await;
     println!("{} notification(s) queued for delivery again", requeued?);
+    Ok(())
+}
+
+async fn seed(args: dealnest::config::SeedArgs) -> anyhow::Result<()> {
+    let settings = args.database.parse()?;
+    let store = dealnest::open_store(&settings).await?;
+    let plan = dealnest::store::SeedPlan {
+        users: args.users,
+        requests: args.requests,
+        partnerships: args.partnerships.unwrap_or(args.users * 3),
+    };
+    let started = std::time::Instant::now();
+    let seeded = store.seed(plan).await;
+    store.close().await;
+    let seeded = seeded?;
+    println!(
+        "seeded {} users (ids {}..={}), {} pending requests, {} partnerships in {:.1} s",
+        plan.users,
+        seeded.first_user,
+        seeded.last_user,
+        plan.requests,
+        plan.partnerships,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

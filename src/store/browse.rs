@@ -5,18 +5,9 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::rows::{self, USER_COLUMNS};
+use super::users::UserSearch;
 use super::{Store, StoreResult};
 use crate::domain::{Candidate, Id, PageRequest, PairFacts, PartnershipId, SearchQuery, Slice, Standing, User, UserId};
-
-/// The search filter over `users u`, with the pattern as parameter `$n`. An empty query keeps a
-/// tautology on the parameter so both forms bind the same parameters.
-fn filter(query: &SearchQuery, n: u8) -> String {
-    if query.is_empty() {
-        format!("${n} = ${n}")
-    } else {
-        format!("(u.name_key like ${n} escape '\\' or u.email like ${n} escape '\\')")
-    }
-}
 
 /// One row more than the page asks for tells whether another page follows, without counting.
 fn slice<T>(mut items: Vec<T>, page: PageRequest) -> Slice<T> {
@@ -35,15 +26,13 @@ impl Store {
     /// Users whose name or e-mail contains `query` (all when empty), by name, one page.
     pub async fn users_page(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Slice<User>> {
         let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
-        let rows = sqlx::query(&format!(
-            "select {columns} from users u where {} order by u.name_key, u.user_id limit $2 offset $3",
-            filter(query, 1)
-        ))
-        .bind(query.like_pattern())
-        .bind(page.limit() + 1)
-        .bind(page.offset())
-        .fetch_all(&self.reader)
-        .await?;
+        let search = UserSearch::new(self.backend, query, 1);
+        let sql = format!(
+            "select {columns} from {} where {} order by u.name_key, u.user_id limit $3 offset $4",
+            search.from, search.filter
+        );
+        let rows =
+            search.bind(sqlx::query(&sql)).bind(page.limit() + 1).bind(page.offset()).fetch_all(&self.reader).await?;
         let items = rows.iter().map(|r| rows::user(r, "")).collect::<Result<Vec<_>, _>>()?;
         Ok(slice(items, page))
     }
@@ -56,13 +45,13 @@ impl Store {
         query: &SearchQuery,
         page: PageRequest,
     ) -> StoreResult<Slice<Candidate>> {
-        let sql = candidate_select(&format!(
-            "u.user_id <> $1 and {} order by u.name_key, u.user_id limit $3 offset $4",
-            filter(query, 2)
-        ));
-        let rows = sqlx::query(&sql)
-            .bind(viewer.get())
-            .bind(query.like_pattern())
+        let search = UserSearch::new(self.backend, query, 2);
+        let sql = candidate_select(
+            search.from,
+            &format!("u.user_id <> $1 and {} order by u.name_key, u.user_id limit $4 offset $5", search.filter),
+        );
+        let rows = search
+            .bind(sqlx::query(&sql).bind(viewer.get()))
             .bind(page.limit() + 1)
             .bind(page.offset())
             .fetch_all(&self.reader)
@@ -87,7 +76,7 @@ impl Store {
 
     /// One user with where they stand with `viewer` (`None` when there is no such user).
     pub async fn candidate(&self, viewer: UserId, other: UserId) -> StoreResult<Option<Candidate>> {
-        let row = sqlx::query(&candidate_select("u.user_id = $2"))
+        let row = sqlx::query(&candidate_select("users u", "u.user_id = $2"))
             .bind(viewer.get())
             .bind(other.get())
             .fetch_optional(&self.reader)
@@ -96,8 +85,9 @@ impl Store {
     }
 }
 
-/// Users `u` with the facts of each one's pair with the viewer (`$1`), filtered by `rest`.
-fn candidate_select(rest: &str) -> String {
+/// Users `u` (read from `from`) with the facts of each one's pair with the viewer (`$1`),
+/// filtered by `rest`.
+fn candidate_select(from: &str, rest: &str) -> String {
     const LOW: &str = "case when u.user_id < $1 then u.user_id else $1 end";
     const HIGH: &str = "case when u.user_id < $1 then $1 else u.user_id end";
     let pending =
@@ -110,7 +100,7 @@ fn candidate_select(rest: &str) -> String {
            (select r.sender_id {pending}) as pending_sender, \
            (select count(*) from blocks b where b.blocker_id = $1 and b.blocked_id = u.user_id) as blocked_by_me, \
            (select count(*) from blocks b where b.blocker_id = u.user_id and b.blocked_id = $1) as blocked_me \
-         from users u where {rest}"
+         from {from} where {rest}"
     )
 }
 

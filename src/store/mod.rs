@@ -17,6 +17,7 @@ mod notifications;
 mod partnerships;
 mod requests;
 mod rows;
+mod seed;
 mod sessions;
 mod users;
 
@@ -29,6 +30,7 @@ use tokio::sync::Notify;
 pub use connect::{Backend, DatabaseUrl, StoreOptions};
 pub use events::{EventBus, Received, Subscription, UserEvent, UserEventKind};
 pub use notifications::{DueDelivery, PendingDelivery};
+pub use seed::{SeedError, SeedPlan, Seeded};
 pub use sessions::{SessionPool, SessionStore};
 
 use crate::domain::{RuleError, UserId};
@@ -58,6 +60,8 @@ pub struct Store {
     events: EventBus,
     /// The PostgreSQL URL, for the live-event listener; `None` on SQLite.
     postgres_url: Option<String>,
+    /// Ids known to name a user, so identifying a request needs no query once a user is seen.
+    known_users: Arc<users::KnownUsers>,
 }
 
 impl Store {

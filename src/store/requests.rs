@@ -186,32 +186,32 @@ impl Store {
         self.pending_list(user, Side::Sent, page).await
     }
 
+    /// One statement: the page, and the total as an uncorrelated scalar subquery that the
+    /// database evaluates once (an index-only count over the same index range). Only a page past
+    /// the end, which has no row to carry the total, costs a second query.
     async fn pending_list(&self, user: UserId, side: Side, page: PageRequest) -> StoreResult<Paged<RequestWithUser>> {
-        let (mine, other) = match side {
-            Side::Received => ("recipient_id", "sender_id"),
-            Side::Sent => ("sender_id", "recipient_id"),
+        // Both texts are constants, so each is prepared once per connection and reused.
+        let sql = match side {
+            Side::Received => PENDING_RECEIVED,
+            Side::Sent => PENDING_SENT,
         };
-        let items = sqlx::query(&format!(
-            "select r.request_id, r.sender_id, r.recipient_id, r.status, r.message, r.created_at, r.responded_at, \
-                    u.user_id as u_user_id, u.email as u_email, u.name as u_name, u.created_at as u_created_at \
-             from partner_requests r join users u on u.user_id = r.{other} \
-             where r.{mine} = $1 and r.status = 'pending' \
-             order by r.created_at desc, r.request_id desc limit $2 offset $3"
-        ))
-        .bind(user.get())
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(|row| Ok(RequestWithUser { request: rows::request(row)?, other: rows::user(row, "u_")? }))
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let total: i64 = sqlx::query_scalar(&format!(
-            "select count(*) from partner_requests where {mine} = $1 and status = 'pending'"
-        ))
-        .bind(user.get())
-        .fetch_one(&self.reader)
-        .await?;
+        let rows =
+            sqlx::query(sql).bind(user.get()).bind(page.limit()).bind(page.offset()).fetch_all(&self.reader).await?;
+        let total = match rows.first() {
+            Some(row) => row.try_get::<i64, _>("total")?,
+            None if page.offset() == 0 => 0,
+            None => {
+                let count = match side {
+                    Side::Received => PENDING_RECEIVED_COUNT,
+                    Side::Sent => PENDING_SENT_COUNT,
+                };
+                sqlx::query_scalar(count).bind(user.get()).fetch_one(&self.reader).await?
+            }
+        };
+        let items = rows
+            .iter()
+            .map(|row| Ok(RequestWithUser { request: rows::request(row)?, other: rows::user(row, "u_")? }))
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
         Ok(Paged { items, page, total })
     }
 
@@ -226,6 +226,34 @@ impl Store {
 fn answered(request: &PartnerRequest, other: UserId) -> (UserId, UserEventKind) {
     (other, UserEventKind::RequestAnswered { request_id: request.id, status: request.status })
 }
+
+/// A page of pending requests on one side (`$1` the user, `$2` limit, `$3` offset), newest
+/// first, each with the other party and the side's total: one index range scan of
+/// `partner_requests_by_recipient` (or `_by_sender`) in index order, a primary-key lookup per row,
+/// and an index-only count.
+macro_rules! pending_page {
+    ($mine:literal, $other:literal) => {
+        concat!(
+            "select r.request_id, r.sender_id, r.recipient_id, r.status, r.message, r.created_at, r.responded_at, \
+                    u.user_id as u_user_id, u.email as u_email, u.name as u_name, u.created_at as u_created_at, \
+                    (select count(*) from partner_requests c where c.",
+            $mine,
+            " = $1 and c.status = 'pending') as total \
+             from partner_requests r join users u on u.user_id = r.",
+            $other,
+            " where r.",
+            $mine,
+            " = $1 and r.status = 'pending' \
+             order by r.created_at desc, r.request_id desc limit $2 offset $3"
+        )
+    };
+}
+
+const PENDING_RECEIVED: &str = pending_page!("recipient_id", "sender_id");
+const PENDING_SENT: &str = pending_page!("sender_id", "recipient_id");
+const PENDING_RECEIVED_COUNT: &str =
+    "select count(*) from partner_requests where recipient_id = $1 and status = 'pending'";
+const PENDING_SENT_COUNT: &str = "select count(*) from partner_requests where sender_id = $1 and status = 'pending'";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {

@@ -1,9 +1,12 @@
 //! Users: creation, lookup and search.
 
+use std::collections::HashSet;
+use std::sync::RwLock;
+
 use sqlx::Row;
 
 use super::rows::{self, USER_COLUMNS};
-use super::{Store, StoreResult, is_unique_violation};
+use super::{Backend, Store, StoreResult, is_unique_violation};
 use crate::domain::{Email, PageRequest, Paged, RuleError, SearchQuery, Timestamp, User, UserId, UserName};
 
 impl Store {
@@ -42,32 +45,112 @@ impl Store {
         self.user(id).await?.ok_or_else(|| RuleError::UserNotFound.into())
     }
 
+    /// Whether `id` names a user. Every authenticated request asks, so a positive answer is
+    /// remembered (see [`KnownUsers`]); an unknown id always asks the database.
     pub async fn user_exists(&self, id: UserId) -> StoreResult<bool> {
+        if self.known_users.contains(id) {
+            return Ok(true);
+        }
         let row =
             sqlx::query("select 1 from users where user_id = $1").bind(id.get()).fetch_optional(&self.reader).await?;
+        if row.is_some() {
+            self.known_users.insert(id);
+        }
         Ok(row.is_some())
     }
 
-    /// Users whose name or e-mail contains `query` (all users when it is empty), by name.
+    /// Users whose name or e-mail contains `query` (all users when it is empty), by name, with
+    /// the number of matches, in one statement.
     pub async fn search_users(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Paged<User>> {
-        let filter =
-            if query.is_empty() { "$1 = $1" } else { "(name_key like $1 escape '\\' or email like $1 escape '\\')" };
-        let pattern = query.like_pattern();
-        let items = sqlx::query(&format!(
-            "select {USER_COLUMNS} from users where {filter} order by name_key, user_id limit $2 offset $3"
-        ))
-        .bind(&pattern)
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(|r| rows::user(r, ""))
-        .collect::<Result<Vec<_>, _>>()?;
-        let total: i64 = sqlx::query_scalar(&format!("select count(*) from users where {filter}"))
-            .bind(&pattern)
-            .fetch_one(&self.reader)
-            .await?;
+        let search = UserSearch::new(self.backend, query, 1);
+        let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "select {columns}, (select count(*) from {from} where {filter}) as total from {from} where {filter} \
+             order by u.name_key, u.user_id limit $3 offset $4",
+            from = search.from,
+            filter = search.filter,
+        );
+        let rows =
+            search.bind(sqlx::query(&sql)).bind(page.limit()).bind(page.offset()).fetch_all(&self.reader).await?;
+        let total = match rows.first() {
+            Some(row) => row.try_get::<i64, _>("total")?,
+            None if page.offset() == 0 => 0,
+            None => {
+                let count = format!("select count(*) from {} where {}", search.from, search.filter);
+                search.bind_scalar(sqlx::query_scalar(&count)).fetch_one(&self.reader).await?
+            }
+        };
+        let items = rows.iter().map(|r| rows::user(r, "")).collect::<Result<Vec<_>, _>>()?;
         Ok(Paged { items, page, total })
+    }
+}
+
+/// How a user search finds its users: the literal, case-insensitive substring test
+/// (`name_key like '%q%' escape '\' or email like …`), and on SQLite, for queries of three
+/// characters or more, the FTS5 trigram index `users_search` in front of it. The index narrows
+/// the rows to those holding every trigram of the query (a superset of the matches: the index
+/// folds case at least as much as the lower-cased columns); the `like` keeps the exact meaning,
+/// `%` and `_` included. On PostgreSQL the same `like` is served by the pg_trgm GIN indexes.
+///
+/// The SQL reads users as `u`; it takes two parameters from `$n`: the `like` pattern, then the
+/// FTS5 phrase. Both are always bound (an unused one appears as `$k = $k`), so the three shapes
+/// (no query, trigram search, plain `like`) bind alike, and each has one constant text.
+pub(super) struct UserSearch {
+    pub from: &'static str,
+    pub filter: String,
+    pattern: String,
+    phrase: String,
+}
+
+impl UserSearch {
+    pub fn new(backend: Backend, query: &SearchQuery, n: u8) -> Self {
+        let (p, m) = (n, n + 1);
+        let like = format!("(u.name_key like ${p} escape '\\' or u.email like ${p} escape '\\')");
+        // The trigram tokenizer cannot match fewer than three characters.
+        let trigram = backend == Backend::Sqlite && query.as_str().chars().count() >= 3;
+        let (from, filter) = if query.is_empty() {
+            ("users u", format!("${p} = ${p} and ${m} = ${m}"))
+        } else if trigram {
+            ("users_search s join users u on u.user_id = s.rowid", format!("s.users_search match ${m} and {like}"))
+        } else {
+            ("users u", format!("{like} and ${m} = ${m}"))
+        };
+        // An FTS5 string in double quotes is one phrase whose characters are all literal.
+        let phrase = format!("\"{}\"", query.as_str().replace('"', "\"\""));
+        Self { from, filter, pattern: query.like_pattern(), phrase }
+    }
+
+    pub fn bind<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query.bind(self.pattern.clone()).bind(self.phrase.clone())
+    }
+
+    fn bind_scalar<'q, O>(&self, query: AnyScalar<'q, O>) -> AnyScalar<'q, O> {
+        query.bind(self.pattern.clone()).bind(self.phrase.clone())
+    }
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+type AnyScalar<'q, O> = sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
+
+/// Ids of users known to exist. Users are never deleted, so "exists" can never turn false and
+/// the set is right for every instance sharing the database; only misses reach it. It is bounded
+/// (about 2 MB at most): when full it starts over, which costs one query per user afterwards.
+#[derive(Default)]
+pub(super) struct KnownUsers(RwLock<HashSet<i64>>);
+
+impl KnownUsers {
+    const CAPACITY: usize = 100_000;
+
+    fn contains(&self, id: UserId) -> bool {
+        self.0.read().is_ok_and(|set| set.contains(&id.get()))
+    }
+
+    fn insert(&self, id: UserId) {
+        if let Ok(mut set) = self.0.write() {
+            if set.len() >= Self::CAPACITY {
+                set.clear();
+            }
+            set.insert(id.get());
+        }
     }
 }

@@ -109,7 +109,7 @@ impl UserSession {
 
     /// The flash message, removed so it shows once.
     pub async fn take_flash(&self) -> Result<Option<Flash>, SessionError> {
-        Ok(self.0.remove(FLASH).await?)
+        self.take(FLASH).await
     }
 
     pub async fn set_signup_draft(&self, draft: SignupDraft) -> Result<(), SessionError> {
@@ -118,7 +118,18 @@ impl UserSession {
     }
 
     pub async fn take_signup_draft(&self) -> Result<Option<SignupDraft>, SessionError> {
-        Ok(self.0.remove(SIGNUP_DRAFT).await?)
+        self.take(SIGNUP_DRAFT).await
+    }
+
+    /// Removes `key` only when it is there: tower-sessions marks a session changed on any
+    /// removal, and a changed session is written back to the database, so removing an absent
+    /// key made every page view a write (measured on the dashboard).
+    async fn take<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionError> {
+        let value: Option<T> = self.0.get(key).await?;
+        if value.is_some() {
+            self.0.remove_value(key).await?;
+        }
+        Ok(value)
     }
 }
 

@@ -114,6 +114,11 @@ async fn search_is_a_literal_case_insensitive_substring_of_name_or_email() {
     assert_eq!(search("zoË").await, ["Ünïcode Zoë"]);
     assert_eq!(search("sure").await, ["100 sure", "100% Sure"]);
     assert!(search("nobody").await.is_empty());
+    // Three characters or more go through the trigram index on SQLite: same literal meaning.
+    assert_eq!(search("0% su").await, ["100% Sure"]);
+    assert_eq!(search("r_sco").await, ["Plain"]);
+    assert!(search("0_s").await.is_empty());
+    assert!(search("a\"b OR c").await.is_empty());
 }
 
 fn urlencode(s: &str) -> String {

@@ -1,0 +1,9 @@
+-- GET /api/v1/partner-requests/received/{id}, each request as the next user (bearer token).
+package.path = (os.getenv("BENCH_SRC") or ".") .. "/?.lua;" .. package.path
+local common = require("common")
+local next_token = common.cycle(common.tokens())
+
+request = function()
+  local token, id = next_token()
+  return wrk.format("GET", "/api/v1/partner-requests/received/" .. id, { ["Authorization"] = "Bearer " .. token })
+end

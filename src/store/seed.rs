@@ -1,0 +1,239 @@
+//! Bulk loading of a synthetic data set for benchmarks (`dealnest seed`): many users, pending
+//! requests and partnerships, written with multi-row inserts in a few large transactions instead
+//! of one HTTP call (and one transaction) per row.
+//!
+//! The rows keep every invariant the schema holds: each request and partnership is between two
+//! distinct users, pairs are stored in canonical order, no pair has two pending requests, and no
+//! pair with a pending request is already partners. Pairs are laid out arithmetically: user `i`
+//! is paired with user `(i + d) mod n` for a small distance `d`; distances below `n / 2` never
+//! name the same unordered pair twice, and requests and partnerships use disjoint distances.
+//! Seeding writes no notifications: they would only be delivery work the benchmark does not
+//! measure.
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::domain::Timestamp;
+
+/// Rows per insert statement. Every full batch has the same SQL text, so the prepared statement
+/// is reused; 500 rows of at most 6 columns stay far below both backends' parameter limits.
+const BATCH: usize = 500;
+/// Rows per transaction: large enough to amortise the commit, small enough to keep the
+/// write-ahead log (SQLite) or the transaction (PostgreSQL) of modest size.
+const ROWS_PER_COMMIT: usize = 50_000;
+
+const FIRST_NAMES: &[&str] = &[
+    "Alice", "Bob", "Carol", "Dan", "Erin", "Frank", "Grace", "Heidi", "Ivan", "Judy", "Karl", "Laura", "Mallory",
+    "Nadia", "Oscar", "Peggy", "Quentin", "Rupert", "Sybil", "Trent", "Ursula", "Victor", "Wendy", "Xavier", "Yasmin",
+    "Zoe",
+];
+const LAST_NAMES: &[&str] = &[
+    "Martin", "Okafor", "Nguyen", "Fischer", "Walsh", "Moreau", "Kim", "Larsen", "Silva", "Novak", "Rossi", "Tanaka",
+    "Haddad", "Kowalski", "Dubois", "Jensen", "Ibrahim", "Costa", "Murphy", "Schmidt",
+];
+
+/// How much to load.
+#[derive(Debug, Clone, Copy)]
+pub struct SeedPlan {
+    pub users: usize,
+    pub requests: usize,
+    pub partnerships: usize,
+}
+
+/// Why a seed did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("the database already has users; seed an empty one")]
+    NotEmpty,
+    #[error("too many requests and partnerships for that many users (each needs its own pair)")]
+    TooManyPairs,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for SeedError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+type SeedResult<T> = Result<T, SeedError>;
+
+/// What was loaded: the id range of the users, in creation order.
+#[derive(Debug, Clone, Copy)]
+pub struct Seeded {
+    pub first_user: i64,
+    pub last_user: i64,
+}
+
+impl SeedPlan {
+    /// The distances used for requests, then for partnerships; `None` when the pairs do not fit
+    /// below `users / 2` (the plan asks for more pairs than the layout can give without repeats).
+    fn distances(&self) -> Option<(usize, usize)> {
+        let n = self.users;
+        if n < 2 {
+            return (self.requests == 0 && self.partnerships == 0).then_some((0, 0));
+        }
+        let request_rounds = self.requests.div_ceil(n);
+        let partnership_rounds = self.partnerships.div_ceil(n);
+        // Distance d and n - d name the same pairs, so only d < n/2 (or exactly n/2 once) is safe.
+        (request_rounds + partnership_rounds < n.div_ceil(2)).then_some((request_rounds, partnership_rounds))
+    }
+}
+
+impl Store {
+    /// Loads `plan` into an empty database. Refuses a database that already has users, so the
+    /// synthetic rows never mix with real ones.
+    pub async fn seed(&self, plan: SeedPlan) -> SeedResult<Seeded> {
+        if plan.distances().is_none() {
+            return Err(SeedError::TooManyPairs);
+        }
+        if !self.has_no_users().await? {
+            return Err(SeedError::NotEmpty);
+        }
+        let now = Timestamp::now().millis();
+        let mut ids = self.seed_users(plan.users, now).await?;
+        ids.sort_unstable();
+        let n = ids.len();
+        let request_rounds = plan.requests.div_ceil(n.max(1));
+
+        // Request k: recipient k mod n, sender at distance 1 + k / n; one millisecond apart,
+        // newest last, so "newest first" has a clear order.
+        let requests = (0..plan.requests).map(|k| {
+            let recipient = ids[k % n];
+            let sender = ids[(k % n + 1 + k / n) % n];
+            let created = now - (plan.requests - k) as i64;
+            (sender, recipient, created)
+        });
+        self.insert_batches(
+            "insert into partner_requests (sender_id, recipient_id, user_low, user_high, created_at, status) values ",
+            "'pending'",
+            requests.map(|(s, r, at)| [s, r, s.min(r), s.max(r), at]),
+        )
+        .await?;
+
+        let partnerships = (0..plan.partnerships).map(|k| {
+            let a = ids[k % n];
+            let b = ids[(k % n + 1 + request_rounds + k / n) % n];
+            let created = now - (plan.partnerships - k) as i64;
+            [a.min(b), a.max(b), created]
+        });
+        self.insert_batches("insert into partnerships (user_a_id, user_b_id, created_at) values ", "", partnerships)
+            .await?;
+        self.analyze().await?;
+        Ok(Seeded { first_user: ids.first().copied().unwrap_or(0), last_user: ids.last().copied().unwrap_or(0) })
+    }
+
+    /// Inserts `count` users named from a few first and last names (so searches find some, not
+    /// all), with unique e-mails; returns their ids.
+    async fn seed_users(&self, count: usize, now: i64) -> SeedResult<Vec<i64>> {
+        let mut ids = Vec::with_capacity(count);
+        let mut done = 0;
+        while done < count {
+            let mut tx = self.begin().await?;
+            let end = (done + ROWS_PER_COMMIT).min(count);
+            while done < end {
+                let rows = (end - done).min(BATCH);
+                let mut sql = String::from("insert into users (email, name, name_key, created_at) values ");
+                push_placeholders(&mut sql, rows, 4, "");
+                sql.push_str(" returning user_id");
+                let mut query = sqlx::query(&sql);
+                for i in done..done + rows {
+                    let first = FIRST_NAMES[i % FIRST_NAMES.len()];
+                    let last = LAST_NAMES[(i / FIRST_NAMES.len()) % LAST_NAMES.len()];
+                    let name = format!("{first} {last} {i}");
+                    let email = format!("{}.{}{i}@example.com", first.to_lowercase(), last.to_lowercase());
+                    let key = name.to_lowercase();
+                    query = query.bind(email).bind(name).bind(key).bind(now - (count - i) as i64);
+                }
+                for row in query.fetch_all(&mut *tx).await? {
+                    ids.push(row.try_get::<i64, _>(0)?);
+                }
+                done += rows;
+            }
+            tx.commit().await?;
+        }
+        Ok(ids)
+    }
+
+    /// Inserts rows of `W` integers, `BATCH` to a statement, committing every
+    /// `ROWS_PER_COMMIT` rows. `constant`, when not empty, is one more literal column after them.
+    async fn insert_batches<const W: usize>(
+        &self,
+        head: &str,
+        constant: &str,
+        rows: impl Iterator<Item = [i64; W]>,
+    ) -> SeedResult<()> {
+        let mut rows = rows.peekable();
+        while rows.peek().is_some() {
+            let mut tx = self.begin().await?;
+            let mut in_tx = 0;
+            while in_tx < ROWS_PER_COMMIT && rows.peek().is_some() {
+                let batch: Vec<[i64; W]> = rows.by_ref().take(BATCH).collect();
+                let mut sql = String::from(head);
+                push_placeholders(&mut sql, batch.len(), W, constant);
+                let mut query = sqlx::query(&sql);
+                for row in &batch {
+                    for value in row {
+                        query = query.bind(*value);
+                    }
+                }
+                query.execute(&mut *tx).await?;
+                in_tx += batch.len();
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Refreshes the planner's statistics after a bulk load, on PostgreSQL only (autovacuum
+    /// would do it soon anyway). Not on SQLite: the bundled library is built with STAT4, and with
+    /// `sqlite_stat4` present every statement whose plan may depend on a bound value is
+    /// re-prepared at each execution, which defeats the statement cache (measured: about half
+    /// the worker thread's time went to the parser and planner). The app never runs ANALYZE, so a
+    /// seeded database must not either.
+    async fn analyze(&self) -> SeedResult<()> {
+        if self.backend == super::Backend::Postgres {
+            sqlx::query("analyze").execute(&self.writer).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Appends `($1, $2, …), (…)` for `rows` rows of `width` parameters, each row followed by
+/// `constant` when given.
+fn push_placeholders(sql: &mut String, rows: usize, width: usize, constant: &str) {
+    use std::fmt::Write;
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..width {
+            let _ = write!(sql, "{}${}", if c == 0 { "" } else { ", " }, r * width + c + 1);
+        }
+        if !constant.is_empty() {
+            sql.push_str(", ");
+            sql.push_str(constant);
+        }
+        sql.push(')');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_every_row() {
+        let mut sql = String::new();
+        push_placeholders(&mut sql, 2, 2, "'pending'");
+        assert_eq!(sql, "($1, $2, 'pending'), ($3, $4, 'pending')");
+    }
+
+    #[test]
+    fn plans_that_would_repeat_a_pair_are_refused() {
+        let plan = |users, requests, partnerships| SeedPlan { users, requests, partnerships };
+        assert!(plan(2_000, 20_000, 6_000).distances().is_some());
+        assert!(plan(2_000, 1_000_000, 6_000).distances().is_some());
+        assert!(plan(10, 40, 10).distances().is_none());
+        assert!(plan(1, 1, 0).distances().is_none());
+    }
+}
