@@ -201,6 +201,7 @@ async fn partner_flow_with_javascript_makes_no_full_page_load() {
     wait_for_text(&alice, "#partners", "Bob").await;
     wait_for_text(&alice, "#nav-notifications", "1").await;
     let caught_up = accepted_at.elapsed();
+    eprintln!("Alice saw the acceptance {caught_up:?} after Bob clicked");
     assert!(caught_up < Duration::from_secs(3), "Alice's page took {caught_up:?} to show the acceptance");
     let marker = alice.execute("return window.__marker", vec![]).await.unwrap();
     assert_eq!(marker, Value::from(1), "a full page load happened between the actions");
