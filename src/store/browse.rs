@@ -1,10 +1,8 @@
 //! Reads for the pages: users a page at a time (never all of them), and users together with
 //! where each stands with the viewer, in one query rather than one per row.
 
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
-use super::rows::{self, USER_COLUMNS};
+use super::db::{Columns, DbResult, params};
+use super::rows;
 use super::users::UserSearch;
 use super::{Store, StoreResult};
 use crate::domain::{Candidate, Id, PageRequest, PairFacts, PartnershipId, SearchQuery, Slice, Standing, User, UserId};
@@ -19,21 +17,21 @@ fn slice<T>(mut items: Vec<T>, page: PageRequest) -> Slice<T> {
 impl Store {
     /// True when no user exists yet.
     pub async fn has_no_users(&self) -> StoreResult<bool> {
-        let row = sqlx::query("select user_id from users limit 1").fetch_optional(&self.reader).await?;
-        Ok(row.is_none())
+        let any = self.db.fetch_optional("select user_id from users limit 1", &[], &|row| row.int("user_id")).await?;
+        Ok(any.is_none())
     }
 
     /// Users whose name or e-mail contains `query` (all when empty), by name, one page.
     pub async fn users_page(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Slice<User>> {
-        let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
         let search = UserSearch::new(self.backend, query, 1);
         let sql = format!(
-            "select {columns} from {} where {} order by u.name_key, u.user_id limit $3 offset $4",
+            "select u.user_id, u.email, u.name, u.created_at from {} where {} \
+             order by u.name_key, u.user_id limit $3 offset $4",
             search.from, search.filter
         );
-        let rows =
-            search.bind(sqlx::query(&sql)).bind(page.limit() + 1).bind(page.offset()).fetch_all(&self.reader).await?;
-        let items = rows.iter().map(|r| rows::user(r, "")).collect::<Result<Vec<_>, _>>()?;
+        let (pattern, phrase) = search.params();
+        let params = params![pattern, phrase, page.limit() + 1, page.offset()];
+        let items = self.db.fetch_all(&sql, params, &rows::user).await?;
         Ok(slice(items, page))
     }
 
@@ -50,38 +48,24 @@ impl Store {
             search.from,
             &format!("u.user_id <> $1 and {} order by u.name_key, u.user_id limit $4 offset $5", search.filter),
         );
-        let rows = search
-            .bind(sqlx::query(&sql).bind(viewer.get()))
-            .bind(page.limit() + 1)
-            .bind(page.offset())
-            .fetch_all(&self.reader)
-            .await?;
-        let items = rows.iter().map(|row| candidate(row, viewer)).collect::<Result<Vec<_>, _>>()?;
+        let (pattern, phrase) = search.params();
+        let params = params![viewer.get(), pattern, phrase, page.limit() + 1, page.offset()];
+        let items = self.db.fetch_all(&sql, params, &|row| candidate(row, viewer)).await?;
         Ok(slice(items, page))
     }
 
     /// The other member of partnership `id`, when `member` is one of its two members.
     pub async fn partner_in(&self, member: UserId, id: PartnershipId) -> StoreResult<Option<User>> {
-        let row = sqlx::query(
-            "select u.user_id, u.email, u.name, u.created_at from partnerships p join users u \
+        let sql = "select u.user_id, u.email, u.name, u.created_at from partnerships p join users u \
                on u.user_id = case when p.user_a_id = $2 then p.user_b_id else p.user_a_id end \
-             where p.partnership_id = $1 and (p.user_a_id = $2 or p.user_b_id = $2)",
-        )
-        .bind(id.get())
-        .bind(member.get())
-        .fetch_optional(&self.reader)
-        .await?;
-        Ok(row.map(|r| rows::user(&r, "")).transpose()?)
+             where p.partnership_id = $1 and (p.user_a_id = $2 or p.user_b_id = $2)";
+        Ok(self.db.fetch_optional(sql, params![id.get(), member.get()], &rows::user).await?)
     }
 
     /// One user with where they stand with `viewer` (`None` when there is no such user).
     pub async fn candidate(&self, viewer: UserId, other: UserId) -> StoreResult<Option<Candidate>> {
-        let row = sqlx::query(&candidate_select("users u", "u.user_id = $2"))
-            .bind(viewer.get())
-            .bind(other.get())
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(row.map(|row| candidate(&row, viewer)).transpose()?)
+        let sql = candidate_select("users u", "u.user_id = $2");
+        Ok(self.db.fetch_optional(&sql, params![viewer.get(), other.get()], &|row| candidate(row, viewer)).await?)
     }
 }
 
@@ -104,17 +88,16 @@ fn candidate_select(from: &str, rest: &str) -> String {
     )
 }
 
-fn candidate(row: &AnyRow, viewer: UserId) -> Result<Candidate, sqlx::Error> {
-    let pending = match (row.try_get::<Option<i64>, _>("pending_id")?, row.try_get::<Option<i64>, _>("pending_sender")?)
-    {
+fn candidate(row: &dyn Columns, viewer: UserId) -> DbResult<Candidate> {
+    let pending = match (row.opt_int("pending_id")?, row.opt_int("pending_sender")?) {
         (Some(id), Some(sender)) => Some((Id::new(id), sender == viewer.get())),
         _ => None,
     };
     let facts = PairFacts {
-        partnership: row.try_get::<Option<i64>, _>("partnership_id")?.map(Id::new),
+        partnership: row.opt_int("partnership_id")?.map(Id::new),
         pending,
-        blocked_by_viewer: row.try_get::<i64, _>("blocked_by_me")? > 0,
-        blocked_viewer: row.try_get::<i64, _>("blocked_me")? > 0,
+        blocked_by_viewer: row.int("blocked_by_me")? > 0,
+        blocked_viewer: row.int("blocked_me")? > 0,
     };
-    Ok(Candidate { user: rows::user(row, "")?, standing: Standing::from_facts(facts) })
+    Ok(Candidate { user: rows::user(row)?, standing: Standing::from_facts(facts) })
 }

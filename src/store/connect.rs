@@ -4,14 +4,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
-use sqlx::pool::PoolConnectionMetadata;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AnyConnection, ConnectOptions, Connection, Executor};
+use sqlx::{ConnectOptions, Connection, Executor};
 use tokio::sync::Notify;
 
+use super::db::{DatabaseError, Db, Sqlite};
 use super::{EventBus, Store};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -106,42 +105,14 @@ impl StoreOptions {
 /// A pooled PostgreSQL connection idle longer than this is pinged before use.
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
 
-// Durability choice: WAL with synchronous=NORMAL survives a crash of the process (a SIGKILL
-// included), because committed pages are in the OS's cache; only a power loss can drop the
-// last commits. FULL would add an fsync to every commit.
-const SQLITE_PRAGMAS: &str = "pragma journal_mode = wal; pragma synchronous = normal; \
-     pragma foreign_keys = on; pragma busy_timeout = 5000;";
-
 impl Store {
-    /// Opens the pools; creates the SQLite file if it does not exist. Does not migrate.
-    pub async fn connect(options: &StoreOptions) -> Result<Self, sqlx::Error> {
-        static DRIVERS: Once = Once::new();
-        DRIVERS.call_once(sqlx::any::install_default_drivers);
-
-        let (writer, reader) = match &options.url {
-            DatabaseUrl::Sqlite(path) => {
-                let url = SqliteConnectOptions::new().filename(path).create_if_missing(true).to_url_lossy();
-                let url = AnyConnectOptions::from_url(&url)?;
-                // No ping before each acquire: a SQLite connection is a file handle that cannot
-                // drop like a socket, and the ping is a round trip to the connection's worker
-                // thread (measured: one of four such trips on every list request).
-                let writer = AnyPoolOptions::new()
-                    .max_connections(1)
-                    .test_before_acquire(false)
-                    .acquire_timeout(options.acquire_timeout)
-                    .after_connect(sqlite_writer_setup)
-                    .connect_with(url.clone())
-                    .await?;
-                let reader = AnyPoolOptions::new()
-                    .max_connections(options.max_connections)
-                    .test_before_acquire(false)
-                    .acquire_timeout(options.acquire_timeout)
-                    .after_connect(sqlite_reader_setup)
-                    .connect_with(url)
-                    .await?;
-                (writer, reader)
-            }
+    /// Opens the database; creates the SQLite file if it does not exist. Does not migrate.
+    pub async fn connect(options: &StoreOptions) -> Result<Self, DatabaseError> {
+        let db = match &options.url {
+            DatabaseUrl::Sqlite(path) => Db::Sqlite(Arc::new(Sqlite::open(path, options.max_connections)?)),
             DatabaseUrl::Postgres(raw) => {
+                static DRIVERS: Once = Once::new();
+                DRIVERS.call_once(sqlx::any::install_default_drivers);
                 let statement_timeout = options.statement_timeout.map(|t| t.as_millis());
                 // Ping only connections that sat idle a while (the server or a proxy may have
                 // closed them); a busy pool skips the extra round trip on every acquire.
@@ -167,12 +138,11 @@ impl Store {
                     })
                     .connect(raw)
                     .await?;
-                (pool.clone(), pool)
+                Db::Postgres(pool)
             }
         };
         Ok(Self {
-            writer,
-            reader,
+            db,
             backend: options.url.backend(),
             outbox: Arc::new(Notify::new()),
             daily_request_quota: options.daily_request_quota,
@@ -182,31 +152,26 @@ impl Store {
                 DatabaseUrl::Postgres(url) => Some(url.clone()),
                 DatabaseUrl::Sqlite(_) => None,
             },
+            sqlite_path: match &options.url {
+                DatabaseUrl::Sqlite(path) => Some(path.clone()),
+                DatabaseUrl::Postgres(_) => None,
+            },
         })
     }
 
-    /// Applies the embedded migrations of this backend that have not run yet.
-    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator.run(&self.writer).await
+    /// Applies the embedded migrations of this backend that have not run yet (through sqlx's
+    /// migrator; on SQLite over a connection of its own, closed afterwards).
+    pub async fn migrate(&self) -> Result<(), DatabaseError> {
+        match &self.db {
+            Db::Sqlite(_) => {
+                let path = self.sqlite_path.as_deref().expect("a SQLite store knows its file");
+                let mut conn =
+                    SqliteConnectOptions::new().filename(path).busy_timeout(Duration::from_secs(5)).connect().await?;
+                SQLITE_MIGRATIONS.run(&mut conn).await?;
+                conn.close().await?;
+            }
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
     }
-}
-
-fn sqlite_writer_setup(conn: &mut AnyConnection, _: PoolConnectionMetadata) -> BoxFuture<'_, Result<(), sqlx::Error>> {
-    Box::pin(async move {
-        conn.execute(SQLITE_PRAGMAS).await?;
-        Ok(())
-    })
-}
-
-/// Readers refuse writes, so a write that bypassed the writer connection fails loudly.
-fn sqlite_reader_setup(conn: &mut AnyConnection, _: PoolConnectionMetadata) -> BoxFuture<'_, Result<(), sqlx::Error>> {
-    Box::pin(async move {
-        conn.execute(SQLITE_PRAGMAS).await?;
-        conn.execute("pragma query_only = on").await?;
-        Ok(())
-    })
 }

@@ -3,6 +3,7 @@
 //! only the back-dating of the seeded history (so times read "2 hours ago", not all "just now")
 //! is its own statement.
 
+use super::db::params;
 use super::{Store, StoreResult};
 use crate::domain::{Email, RequestId, RequestMessage, Response, Timestamp, UserId, UserName};
 
@@ -76,32 +77,24 @@ impl Store {
         let created = Timestamp::now().minus_millis(minutes * 60_000).millis();
         let answered = created + (minutes * 60_000 / 4).min(3 * 3_600_000);
         let mut tx = self.begin().await?;
-        sqlx::query(
+        tx.execute(
             "update partner_requests set created_at = $1, \
                     responded_at = case when responded_at is null then null else $2 end where request_id = $3",
+            params![created, answered, request.get()],
         )
-        .bind(created)
-        .bind(answered)
-        .bind(request.get())
-        .execute(&mut *tx)
         .await?;
-        sqlx::query(
+        tx.execute(
             "update notifications set created_at = case when kind = 'request_received' then $1 else $2 end \
              where request_id = $3",
+            params![created, answered, request.get()],
         )
-        .bind(created)
-        .bind(answered)
-        .bind(request.get())
-        .execute(&mut *tx)
         .await?;
-        sqlx::query(
+        tx.execute(
             "update partnerships set created_at = $1 where exists (select 1 from partner_requests r \
                where r.request_id = $2 and r.status = 'accepted' \
                  and r.user_low = partnerships.user_a_id and r.user_high = partnerships.user_b_id)",
+            params![answered, request.get()],
         )
-        .bind(answered)
-        .bind(request.get())
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(())

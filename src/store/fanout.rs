@@ -5,11 +5,11 @@
 //! made through any other.
 
 use sqlx::postgres::PgListener;
-use sqlx::{Any, Transaction};
 use tokio_util::sync::CancellationToken;
 
+use super::Store;
+use super::db::{DbResult, Tx, params};
 use super::events::{UserEvent, UserEventKind};
-use super::{Backend, Store};
 use crate::domain::UserId;
 
 /// The PostgreSQL notification channel of live events.
@@ -20,19 +20,18 @@ impl Store {
     /// announcements are `pg_notify` calls inside the transaction, so they are delivered at
     /// commit, in order, and never for a rolled-back change; on SQLite they go to the bus after
     /// the commit.
-    pub(super) async fn commit_announcing(
-        &self,
-        mut tx: Transaction<'static, Any>,
-        events: Vec<(UserId, UserEventKind)>,
-    ) -> Result<(), sqlx::Error> {
+    pub(super) async fn commit_announcing(&self, mut tx: Tx, events: Vec<(UserId, UserEventKind)>) -> DbResult<()> {
         let events: Vec<UserEvent> = events.into_iter().map(|(user_id, kind)| UserEvent { user_id, kind }).collect();
-        if self.backend == Backend::Postgres {
+        let postgres = tx.is_postgres();
+        if postgres {
             for event in &events {
-                sqlx::query("select pg_notify($1, $2)").bind(CHANNEL).bind(event.to_wire()).execute(&mut *tx).await?;
+                let wire = event.to_wire();
+                tx.fetch_all("select pg_notify($1, $2)::text as sent", params![CHANNEL, wire.as_str()], &|_| Ok(()))
+                    .await?;
             }
         }
         tx.commit().await?;
-        if self.backend == Backend::Sqlite {
+        if !postgres {
             for event in events {
                 self.events.publish(event);
             }

@@ -3,13 +3,14 @@
 //! [`RuleError`]s.
 //!
 //! One set of portable queries (`$1` placeholders, no backend-only functions) serves SQLite and
-//! PostgreSQL through sqlx's `Any` driver. On SQLite every write goes through a single writer
-//! connection, so write transactions queue instead of failing with `SQLITE_BUSY`, while a pool of
-//! readers serves the lists.
+//! PostgreSQL (see [`db`]). On SQLite every write goes through a single writer connection, so
+//! write transactions queue instead of failing with `SQLITE_BUSY`, while a pool of readers
+//! serves the lists.
 
 mod blocks;
 mod browse;
 mod connect;
+mod db;
 mod demo;
 mod events;
 mod fanout;
@@ -23,11 +24,10 @@ mod users;
 
 use std::sync::Arc;
 
-use sqlx::AnyPool;
-use sqlx::{Any, Transaction};
 use tokio::sync::Notify;
 
 pub use connect::{Backend, DatabaseUrl, StoreOptions};
+pub use db::DatabaseError;
 pub use events::{EventBus, Received, Subscription, UserEvent, UserEventKind};
 pub use notifications::{DueDelivery, PendingDelivery};
 pub use seed::{SeedError, SeedPlan, Seeded};
@@ -41,7 +41,19 @@ pub enum StoreError {
     #[error(transparent)]
     Rule(#[from] RuleError),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[from] DatabaseError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Database(error.into())
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        Self::Database(error.into())
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -49,8 +61,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Handle to the database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    writer: AnyPool,
-    reader: AnyPool,
+    db: db::Db,
     backend: Backend,
     /// Woken after every commit that wrote a notification, so delivery starts at once.
     outbox: Arc<Notify>,
@@ -60,6 +71,8 @@ pub struct Store {
     events: EventBus,
     /// The PostgreSQL URL, for the live-event listener; `None` on SQLite.
     postgres_url: Option<String>,
+    /// The SQLite file, for the migrations; `None` on PostgreSQL.
+    sqlite_path: Option<std::path::PathBuf>,
     /// Ids known to name a user, so identifying a request needs no query once a user is seen.
     known_users: Arc<users::KnownUsers>,
 }
@@ -76,14 +89,17 @@ impl Store {
         self.outbox.notified().await;
     }
 
-    /// Connections of the two pools, for the metrics: (in use, idle) of the writer and the readers.
+    /// Connections, for the metrics: (in use, idle) of the writer and the readers (on
+    /// PostgreSQL one pool serves both).
     pub fn pool_usage(&self) -> [(&'static str, u32, u32); 2] {
-        let usage = |pool: &AnyPool| {
-            let idle = pool.num_idle() as u32;
-            (pool.size().saturating_sub(idle), idle)
+        let [(writer_busy, writer_idle), (reader_busy, reader_idle)] = match &self.db {
+            db::Db::Sqlite(sqlite) => sqlite.usage(),
+            db::Db::Postgres(pool) => {
+                let idle = pool.num_idle() as u32;
+                let usage = (pool.size().saturating_sub(idle), idle);
+                [usage, usage]
+            }
         };
-        let (writer_busy, writer_idle) = usage(&self.writer);
-        let (reader_busy, reader_idle) = usage(&self.reader);
         [("writer", writer_busy, writer_idle), ("reader", reader_busy, reader_idle)]
     }
 
@@ -99,32 +115,24 @@ impl Store {
 
     /// Answers when the database answers a trivial query.
     pub async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("select 1").execute(&self.reader).await?;
+        self.db.fetch_one("select 1 as one", &[], &|row| row.int("one")).await?;
         Ok(())
     }
 
-    /// Closes both pools, waiting for connections in use to be returned.
+    /// Closes the connections, waiting (on PostgreSQL) for those in use to be returned.
     pub async fn close(&self) {
-        self.writer.close().await;
-        self.reader.close().await;
+        match &self.db {
+            db::Db::Sqlite(sqlite) => sqlite.close().await,
+            db::Db::Postgres(pool) => pool.close().await,
+        }
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN
-    /// IMMEDIATE`), so a transaction that reads before it writes can never fail to upgrade.
-    async fn begin(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.writer.begin().await,
-        }
+    /// Starts a write transaction (see [`db::Db::begin`]).
+    async fn begin(&self) -> Result<db::Tx, DatabaseError> {
+        self.db.begin().await
     }
 
     fn wake_outbox(&self) {
         self.outbox.notify_one();
     }
-}
-
-/// True when `error` is a unique-constraint violation (the constraint's name is not reported by
-/// SQLite, so callers decide which constraint from the statement they ran).
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error.as_database_error().is_some_and(|e| e.kind() == sqlx::error::ErrorKind::UniqueViolation)
 }

@@ -6,8 +6,7 @@
 
 use std::time::Duration;
 
-use sqlx::Row;
-
+use super::db::params;
 use super::rows::{self, NOTIFICATION_COLUMNS};
 use super::{Store, StoreResult};
 use crate::domain::{Email, Id, Notification, NotificationId, PageRequest, Paged, Timestamp, UserId, UserName};
@@ -39,62 +38,59 @@ pub struct PendingDelivery {
 impl Store {
     /// The notifications of `user`, newest first.
     pub async fn notifications(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<Notification>> {
-        let items = sqlx::query(&format!(
+        let sql = format!(
             "select {NOTIFICATION_COLUMNS} from notifications where user_id = $1 \
              order by created_at desc, notification_id desc limit $2 offset $3"
-        ))
-        .bind(user.get())
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(rows::notification)
-        .collect::<Result<Vec<_>, _>>()?;
-        let total: i64 = sqlx::query_scalar("select count(*) from notifications where user_id = $1")
-            .bind(user.get())
-            .fetch_one(&self.reader)
+        );
+        let items =
+            self.db.fetch_all(&sql, params![user.get(), page.limit(), page.offset()], &rows::notification).await?;
+        let total = self
+            .db
+            .fetch_one("select count(*) as total from notifications where user_id = $1", params![user.get()], &|row| {
+                row.int("total")
+            })
             .await?;
         Ok(Paged { items, page, total })
     }
 
     pub async fn unread_notifications(&self, user: UserId) -> StoreResult<i64> {
-        let count = sqlx::query_scalar("select count(*) from notifications where user_id = $1 and read_at is null")
-            .bind(user.get())
-            .fetch_one(&self.reader)
-            .await?;
-        Ok(count)
+        let sql = "select count(*) as unread from notifications where user_id = $1 and read_at is null";
+        Ok(self.db.fetch_one(sql, params![user.get()], &|row| row.int("unread")).await?)
     }
 
     /// Marks every unread notification of `user` read; returns how many changed.
     pub async fn mark_notifications_read(&self, user: UserId) -> StoreResult<u64> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("update notifications set read_at = $1 where user_id = $2 and read_at is null")
-            .bind(Timestamp::now().millis())
-            .bind(user.get())
-            .execute(&mut *tx)
+        let done = tx
+            .execute(
+                "update notifications set read_at = $1 where user_id = $2 and read_at is null",
+                params![Timestamp::now().millis(), user.get()],
+            )
             .await?;
         tx.commit().await?;
-        Ok(done.rows_affected())
+        Ok(done)
     }
 
     /// Up to `limit` notifications due for delivery, oldest due first. Nothing is claimed yet:
     /// the worker claims each one just before it delivers it, so a claim's lease has to cover
     /// one delivery only, and rows it never reached (at shutdown) stay due.
     pub async fn due_deliveries(&self, limit: i64) -> StoreResult<Vec<DueDelivery>> {
-        let rows = sqlx::query(
-            "select notification_id, next_attempt_at from notifications \
-             where delivered_at is null and failed_at is null and next_attempt_at <= $1 \
-             order by next_attempt_at, notification_id limit $2",
-        )
-        .bind(Timestamp::now().millis())
-        .bind(limit)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|row| Ok(DueDelivery { id: Id::new(row.try_get(0)?), seen_next_attempt: row.try_get(1)? }))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        let due = self
+            .db
+            .fetch_all(
+                "select notification_id, next_attempt_at from notifications \
+                 where delivered_at is null and failed_at is null and next_attempt_at <= $1 \
+                 order by next_attempt_at, notification_id limit $2",
+                params![Timestamp::now().millis(), limit],
+                &|row| {
+                    Ok(DueDelivery {
+                        id: Id::new(row.int("notification_id")?),
+                        seen_next_attempt: row.int("next_attempt_at")?,
+                    })
+                },
+            )
+            .await?;
+        Ok(due)
     }
 
     /// Claims `due` for delivery for `lease`: a compare-and-set on `next_attempt_at`, so of two
@@ -103,44 +99,43 @@ impl Store {
     pub async fn claim_delivery(&self, due: &DueDelivery, lease: Duration) -> StoreResult<Option<PendingDelivery>> {
         let lease_until = Timestamp::now().millis().saturating_add(lease.as_millis() as i64);
         let mut tx = self.begin().await?;
-        let won = sqlx::query(
-            "update notifications set next_attempt_at = $1, attempts = attempts + 1 \
-             where notification_id = $2 and next_attempt_at = $3 and delivered_at is null and failed_at is null \
-             returning attempts",
-        )
-        .bind(lease_until)
-        .bind(due.id.get())
-        .bind(due.seen_next_attempt)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(won) = won else { return Ok(None) };
-        let attempt: i64 = won.try_get(0)?;
-        let row = sqlx::query(
-            "select n.notification_id, n.user_id, n.kind, n.text, n.request_id, n.created_at, n.read_at, \
-                    u.email, u.name \
-             from notifications n join users u on u.user_id = n.user_id where n.notification_id = $1",
-        )
-        .bind(due.id.get())
-        .fetch_one(&mut *tx)
-        .await?;
+        let won = tx
+            .fetch_optional(
+                "update notifications set next_attempt_at = $1, attempts = attempts + 1 \
+                 where notification_id = $2 and next_attempt_at = $3 and delivered_at is null and failed_at is null \
+                 returning attempts",
+                params![lease_until, due.id.get(), due.seen_next_attempt],
+                &|row| row.int("attempts"),
+            )
+            .await?;
+        let Some(attempt) = won else { return Ok(None) };
+        let delivery = tx
+            .fetch_one(
+                "select n.notification_id, n.user_id, n.kind, n.text, n.request_id, n.created_at, n.read_at, \
+                        u.email, u.name \
+                 from notifications n join users u on u.user_id = n.user_id where n.notification_id = $1",
+                params![due.id.get()],
+                &|row| {
+                    Ok(PendingDelivery {
+                        notification: rows::notification(row)?,
+                        email: Email::from_trusted(row.text("email")?),
+                        name: UserName::from_trusted(row.text("name")?),
+                        attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
+                    })
+                },
+            )
+            .await?;
         tx.commit().await?;
-        Ok(Some(PendingDelivery {
-            notification: rows::notification(&row)?,
-            email: Email::from_trusted(row.try_get("email")?),
-            name: UserName::from_trusted(row.try_get("name")?),
-            attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
-        }))
+        Ok(Some(delivery))
     }
 
     pub async fn mark_delivered(&self, id: NotificationId) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
+        tx.execute(
             "update notifications set delivered_at = $1, last_error = null \
              where notification_id = $2 and delivered_at is null",
+            params![Timestamp::now().millis(), id.get()],
         )
-        .bind(Timestamp::now().millis())
-        .bind(id.get())
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(())
@@ -157,15 +152,12 @@ impl Store {
     ) -> StoreResult<()> {
         let now = Timestamp::now();
         let mut tx = self.begin().await?;
-        sqlx::query(
+        let failed_at = if retry_at.is_none() { Some(now.millis()) } else { None };
+        tx.execute(
             "update notifications set last_error = $1, next_attempt_at = $2, failed_at = $3 \
              where notification_id = $4 and delivered_at is null",
+            params![error, retry_at.unwrap_or(now).millis(), failed_at, id.get()],
         )
-        .bind(error)
-        .bind(retry_at.unwrap_or(now).millis())
-        .bind(if retry_at.is_none() { Some(now.millis()) } else { None })
-        .bind(id.get())
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(())
@@ -173,38 +165,38 @@ impl Store {
 
     /// When the next undelivered notification falls due, if any.
     pub async fn next_delivery_due(&self) -> StoreResult<Option<Timestamp>> {
-        let next: Option<i64> = sqlx::query_scalar(
-            "select min(next_attempt_at) from notifications where delivered_at is null and failed_at is null",
-        )
-        .fetch_one(&self.reader)
-        .await?;
+        let next = self
+            .db
+            .fetch_one(
+                "select min(next_attempt_at) as next from notifications where delivered_at is null and failed_at is null",
+                &[],
+                &|row| row.opt_int("next"),
+            )
+            .await?;
         Ok(next.map(Timestamp::from_millis))
     }
 
     /// How many notifications wait for delivery (not delivered, not given up on).
     pub async fn delivery_backlog(&self) -> StoreResult<i64> {
-        let count =
-            sqlx::query_scalar("select count(*) from notifications where delivered_at is null and failed_at is null")
-                .fetch_one(&self.reader)
-                .await?;
-        Ok(count)
+        let sql = "select count(*) as backlog from notifications where delivered_at is null and failed_at is null";
+        Ok(self.db.fetch_one(sql, &[], &|row| row.int("backlog")).await?)
     }
 
     /// Puts every notification that delivery gave up on back in the queue, with a fresh count of
     /// attempts (after the mail server or an address was fixed). Returns how many.
     pub async fn requeue_failed_deliveries(&self) -> StoreResult<u64> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query(
-            "update notifications set failed_at = null, attempts = 0, next_attempt_at = $1 \
-             where failed_at is not null and delivered_at is null",
-        )
-        .bind(Timestamp::now().millis())
-        .execute(&mut *tx)
-        .await?;
+        let done = tx
+            .execute(
+                "update notifications set failed_at = null, attempts = 0, next_attempt_at = $1 \
+                 where failed_at is not null and delivered_at is null",
+                params![Timestamp::now().millis()],
+            )
+            .await?;
         tx.commit().await?;
-        if done.rows_affected() > 0 {
+        if done > 0 {
             self.wake_outbox();
         }
-        Ok(done.rows_affected())
+        Ok(done)
     }
 }

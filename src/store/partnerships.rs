@@ -1,7 +1,6 @@
 //! Partnerships: the list one member sees, and ending one.
 
-use sqlx::Row;
-
+use super::db::params;
 use super::rows;
 use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{Id, PageRequest, Paged, Partnership, PartnershipId, RuleError, Timestamp, UserId};
@@ -10,51 +9,52 @@ impl Store {
     /// The partnerships of `user`, newest first, each with the other member, and the total, in
     /// one statement (see [`PARTNERSHIPS_PAGE`]); a page past the end counts separately.
     pub async fn partnerships(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<Partnership>> {
-        let rows = sqlx::query(PARTNERSHIPS_PAGE)
-            .bind(user.get())
-            .bind(page.limit())
-            .bind(page.offset())
-            .bind(page.limit() + page.offset())
-            .fetch_all(&self.reader)
+        let rows = self
+            .db
+            .fetch_all(
+                PARTNERSHIPS_PAGE,
+                params![user.get(), page.limit(), page.offset(), page.limit() + page.offset()],
+                &|row| {
+                    let partnership = Partnership {
+                        id: Id::new(row.int("partnership_id")?),
+                        partner: rows::other_user(row)?,
+                        created_at: Timestamp::from_millis(row.int("p_created_at")?),
+                    };
+                    Ok((partnership, row.int("total")?))
+                },
+            )
             .await?;
         let total = match rows.first() {
-            Some(row) => row.try_get::<i64, _>("total")?,
+            Some((_, total)) => *total,
             None if page.offset() == 0 => 0,
-            None => sqlx::query_scalar(PARTNERSHIPS_COUNT).bind(user.get()).fetch_one(&self.reader).await?,
+            None => self.db.fetch_one(PARTNERSHIPS_COUNT, params![user.get()], &|row| row.int("total")).await?,
         };
-        let items = rows
-            .iter()
-            .map(|row| {
-                Ok(Partnership {
-                    id: Id::new(row.try_get("partnership_id")?),
-                    partner: rows::user(row, "u_")?,
-                    created_at: Timestamp::from_millis(row.try_get("p_created_at")?),
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let items = rows.into_iter().map(|(partnership, _)| partnership).collect();
         Ok(Paged { items, page, total })
     }
 
     /// Ends a partnership; either member may. Afterwards either may send a new request.
     pub async fn end_partnership(&self, actor: UserId, id: PartnershipId) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let deleted = sqlx::query(
-            "delete from partnerships where partnership_id = $1 and (user_a_id = $2 or user_b_id = $2) \
-             returning user_a_id, user_b_id",
-        )
-        .bind(id.get())
-        .bind(actor.get())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(deleted) = deleted else {
-            let exists = sqlx::query("select 1 from partnerships where partnership_id = $1")
-                .bind(id.get())
-                .fetch_optional(&mut *tx)
+        let deleted = tx
+            .fetch_optional(
+                "delete from partnerships where partnership_id = $1 and (user_a_id = $2 or user_b_id = $2) \
+                 returning user_a_id, user_b_id",
+                params![id.get(), actor.get()],
+                &|row| Ok((row.int("user_a_id")?, row.int("user_b_id")?)),
+            )
+            .await?;
+        let Some((a, b)) = deleted else {
+            let exists = tx
+                .fetch_optional(
+                    "select partnership_id from partnerships where partnership_id = $1",
+                    params![id.get()],
+                    &|row| row.int("partnership_id"),
+                )
                 .await?
                 .is_some();
             return Err(if exists { RuleError::Forbidden } else { RuleError::PartnershipNotFound }.into());
         };
-        let (a, b): (i64, i64) = (deleted.try_get(0)?, deleted.try_get(1)?);
         let other = Id::new(if a == actor.get() { b } else { a });
         let ended = UserEventKind::PartnershipEnded { partnership_id: id, ended_by: actor };
         self.commit_announcing(tx, vec![(other, ended)]).await?;
@@ -85,4 +85,4 @@ const PARTNERSHIPS_PAGE: &str = "\
 
 /// Two index range counts, one per column, rather than an `or` the planner may scan for.
 const PARTNERSHIPS_COUNT: &str = "select (select count(*) from partnerships where user_a_id = $1) \
-     + (select count(*) from partnerships where user_b_id = $1)";
+     + (select count(*) from partnerships where user_b_id = $1) as total";

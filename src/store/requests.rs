@@ -1,10 +1,8 @@
 //! Partner requests: sending, answering, withdrawing and the two lists.
 
-use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
-
-use super::rows::{self, REQUEST_COLUMNS, USER_COLUMNS};
-use super::{Store, StoreResult, UserEventKind, is_unique_violation};
+use super::db::{Columns, DbResult, Tx, params};
+use super::rows;
+use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{
     Id, NotificationId, NotificationKind, PageRequest, Paged, PartnerRequest, Relation, RequestId, RequestMessage,
     RequestStatus, RequestWithUser, Response, RuleError, Timestamp, User, UserId, check_can_send, ordered_pair,
@@ -41,22 +39,24 @@ impl Store {
         check_can_send(sender, recipient, &relation)?;
         self.check_quota(&mut tx, sender, now).await?;
 
-        let inserted = sqlx::query(&format!(
-            "insert into partner_requests (sender_id, recipient_id, user_low, user_high, status, message, created_at) \
-             values ($1, $2, $3, $4, 'pending', $5, $6) returning {REQUEST_COLUMNS}"
-        ))
-        .bind(sender.get())
-        .bind(recipient.get())
-        .bind(low.get())
-        .bind(high.get())
-        .bind(message.map(RequestMessage::as_str))
-        .bind(now.millis())
-        .fetch_one(&mut *tx)
-        .await;
+        let inserted = tx
+            .fetch_one(
+                INSERT_REQUEST,
+                params![
+                    sender.get(),
+                    recipient.get(),
+                    low.get(),
+                    high.get(),
+                    message.map(RequestMessage::as_str),
+                    now.millis()
+                ],
+                &rows::request,
+            )
+            .await;
         let request = match inserted {
-            Ok(row) => rows::request(&row)?,
+            Ok(request) => request,
             // A concurrent send for the same pair committed first: say which way it went.
-            Err(e) if is_unique_violation(&e) => {
+            Err(e) if e.is_unique_violation() => {
                 drop(tx);
                 let relation = self.relation(sender, recipient).await?;
                 check_can_send(sender, recipient, &relation)?;
@@ -80,17 +80,18 @@ impl Store {
 
     /// Counts the sender's requests of the last 24 hours inside the write transaction, so the
     /// quota holds across instances and concurrent sends.
-    async fn check_quota(&self, tx: &mut Transaction<'static, Any>, sender: UserId, now: Timestamp) -> StoreResult<()> {
+    async fn check_quota(&self, tx: &mut Tx, sender: UserId, now: Timestamp) -> StoreResult<()> {
         if self.daily_request_quota == 0 {
             return Ok(());
         }
         const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-        let sent: i64 =
-            sqlx::query_scalar("select count(*) from partner_requests where sender_id = $1 and created_at > $2")
-                .bind(sender.get())
-                .bind(now.minus_millis(DAY_MS).millis())
-                .fetch_one(&mut **tx)
-                .await?;
+        let sent = tx
+            .fetch_one(
+                "select count(*) as sent from partner_requests where sender_id = $1 and created_at > $2",
+                params![sender.get(), now.minus_millis(DAY_MS).millis()],
+                &|row| row.int("sent"),
+            )
+            .await?;
         if sent >= i64::from(self.daily_request_quota) {
             return Err(RuleError::QuotaExceeded(self.daily_request_quota).into());
         }
@@ -119,15 +120,15 @@ impl Store {
         }
 
         let (low, high) = ordered_pair(request.sender_id, request.recipient_id);
-        let inserted = sqlx::query("insert into partnerships (user_a_id, user_b_id, created_at) values ($1, $2, $3)")
-            .bind(low.get())
-            .bind(high.get())
-            .bind(now.millis())
-            .execute(&mut *tx)
+        let inserted = tx
+            .execute(
+                "insert into partnerships (user_a_id, user_b_id, created_at) values ($1, $2, $3)",
+                params![low.get(), high.get(), now.millis()],
+            )
             .await;
         match inserted {
             Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => return Err(RuleError::AlreadyPartners.into()),
+            Err(e) if e.is_unique_violation() => return Err(RuleError::AlreadyPartners.into()),
             Err(e) => return Err(e.into()),
         }
         let recipient = user_in(&mut tx, actor).await?.ok_or(RuleError::UserNotFound)?;
@@ -169,11 +170,7 @@ impl Store {
     }
 
     pub async fn request(&self, request_id: RequestId) -> StoreResult<Option<PartnerRequest>> {
-        let row = sqlx::query(&format!("select {REQUEST_COLUMNS} from partner_requests where request_id = $1"))
-            .bind(request_id.get())
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(row.map(|r| rows::request(&r)).transpose()?)
+        Ok(self.db.fetch_optional(SELECT_REQUEST, params![request_id.get()], &rows::request).await?)
     }
 
     /// Pending requests sent to `user`, newest first, each with its sender.
@@ -195,30 +192,34 @@ impl Store {
             Side::Received => PENDING_RECEIVED,
             Side::Sent => PENDING_SENT,
         };
-        let rows =
-            sqlx::query(sql).bind(user.get()).bind(page.limit()).bind(page.offset()).fetch_all(&self.reader).await?;
+        let rows = self
+            .db
+            .fetch_all(sql, params![user.get(), page.limit(), page.offset()], &|row| {
+                let item = RequestWithUser { request: rows::request(row)?, other: rows::other_user(row)? };
+                Ok((item, row.int("total")?))
+            })
+            .await?;
         let total = match rows.first() {
-            Some(row) => row.try_get::<i64, _>("total")?,
+            Some((_, total)) => *total,
             None if page.offset() == 0 => 0,
             None => {
                 let count = match side {
                     Side::Received => PENDING_RECEIVED_COUNT,
                     Side::Sent => PENDING_SENT_COUNT,
                 };
-                sqlx::query_scalar(count).bind(user.get()).fetch_one(&self.reader).await?
+                self.db.fetch_one(count, params![user.get()], &|row| row.int("total")).await?
             }
         };
-        let items = rows
-            .iter()
-            .map(|row| Ok(RequestWithUser { request: rows::request(row)?, other: rows::user(row, "u_")? }))
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let items = rows.into_iter().map(|(item, _)| item).collect();
         Ok(Paged { items, page, total })
     }
 
     /// What stands between `me` and `other`, read outside any transaction.
     pub async fn relation(&self, me: UserId, other: UserId) -> StoreResult<Relation> {
-        let mut conn = self.reader.acquire().await?;
-        Ok(relation_on(&mut conn, me, other).await?)
+        let (low, high) = ordered_pair(me, other);
+        let facts =
+            self.db.fetch_one(RELATION, params![low.get(), high.get(), me.get(), other.get()], &pair_facts).await?;
+        Ok(relation(facts, me, other))
     }
 }
 
@@ -252,8 +253,17 @@ macro_rules! pending_page {
 const PENDING_RECEIVED: &str = pending_page!("recipient_id", "sender_id");
 const PENDING_SENT: &str = pending_page!("sender_id", "recipient_id");
 const PENDING_RECEIVED_COUNT: &str =
-    "select count(*) from partner_requests where recipient_id = $1 and status = 'pending'";
-const PENDING_SENT_COUNT: &str = "select count(*) from partner_requests where sender_id = $1 and status = 'pending'";
+    "select count(*) as total from partner_requests where recipient_id = $1 and status = 'pending'";
+const PENDING_SENT_COUNT: &str =
+    "select count(*) as total from partner_requests where sender_id = $1 and status = 'pending'";
+
+const SELECT_REQUEST: &str = "select request_id, sender_id, recipient_id, status, message, created_at, responded_at \
+     from partner_requests where request_id = $1";
+
+const INSERT_REQUEST: &str = "insert into partner_requests \
+       (sender_id, recipient_id, user_low, user_high, status, message, created_at) \
+     values ($1, $2, $3, $4, 'pending', $5, $6) \
+     returning request_id, sender_id, recipient_id, status, message, created_at, responded_at";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -264,43 +274,38 @@ enum Role {
 /// Moves a request out of `pending` if `actor` has `role` in it: a compare-and-set, so of two
 /// concurrent answers exactly one changes the row. `None` when nothing changed.
 async fn close_request(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx,
     request_id: RequestId,
     actor: UserId,
     role: Role,
     status: RequestStatus,
     now: Timestamp,
-) -> Result<Option<PartnerRequest>, sqlx::Error> {
-    let actor_column = match role {
-        Role::Sender => "sender_id",
-        Role::Recipient => "recipient_id",
+) -> DbResult<Option<PartnerRequest>> {
+    let sql = match role {
+        Role::Sender => CLOSE_AS_SENDER,
+        Role::Recipient => CLOSE_AS_RECIPIENT,
     };
-    let row = sqlx::query(&format!(
-        "update partner_requests set status = $1, responded_at = $2 \
-         where request_id = $3 and {actor_column} = $4 and status = 'pending' returning {REQUEST_COLUMNS}"
-    ))
-    .bind(status.as_str())
-    .bind(now.millis())
-    .bind(request_id.get())
-    .bind(actor.get())
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.map(|r| rows::request(&r)).transpose()
+    tx.fetch_optional(sql, params![status.as_str(), now.millis(), request_id.get(), actor.get()], &rows::request).await
 }
+
+macro_rules! close_as {
+    ($actor:literal) => {
+        concat!(
+            "update partner_requests set status = $1, responded_at = $2 where request_id = $3 and ",
+            $actor,
+            " = $4 and status = 'pending' \
+             returning request_id, sender_id, recipient_id, status, message, created_at, responded_at"
+        )
+    };
+}
+
+const CLOSE_AS_SENDER: &str = close_as!("sender_id");
+const CLOSE_AS_RECIPIENT: &str = close_as!("recipient_id");
 
 /// Why [`close_request`] changed nothing: no such request, not the actor's to answer, or no
 /// longer pending.
-async fn explain_unchanged(
-    tx: &mut Transaction<'static, Any>,
-    request_id: RequestId,
-    actor: UserId,
-    role: Role,
-) -> Result<RuleError, sqlx::Error> {
-    let row = sqlx::query(&format!("select {REQUEST_COLUMNS} from partner_requests where request_id = $1"))
-        .bind(request_id.get())
-        .fetch_optional(&mut **tx)
-        .await?;
-    let Some(request) = row.map(|r| rows::request(&r)).transpose()? else {
+async fn explain_unchanged(tx: &mut Tx, request_id: RequestId, actor: UserId, role: Role) -> DbResult<RuleError> {
+    let Some(request) = tx.fetch_optional(SELECT_REQUEST, params![request_id.get()], &rows::request).await? else {
         return Ok(RuleError::RequestNotFound);
     };
     let party = match role {
@@ -310,66 +315,62 @@ async fn explain_unchanged(
     Ok(if party != actor { RuleError::Forbidden } else { RuleError::NotPending })
 }
 
-pub(super) async fn user_in(tx: &mut Transaction<'static, Any>, id: UserId) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query(&format!("select {USER_COLUMNS} from users where user_id = $1"))
-        .bind(id.get())
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.map(|r| rows::user(&r, "")).transpose()
+pub(super) const SELECT_USER: &str = "select user_id, email, name, created_at from users where user_id = $1";
+
+pub(super) async fn user_in(tx: &mut Tx, id: UserId) -> DbResult<Option<User>> {
+    tx.fetch_optional(SELECT_USER, params![id.get()], &rows::user).await
 }
 
-async fn relation_in(tx: &mut Transaction<'static, Any>, me: UserId, other: UserId) -> Result<Relation, sqlx::Error> {
-    relation_on(tx, me, other).await
-}
-
-/// Reads partnership, blocks and the pending request between two users in one statement.
-async fn relation_on(conn: &mut sqlx::AnyConnection, me: UserId, other: UserId) -> Result<Relation, sqlx::Error> {
+async fn relation_in(tx: &mut Tx, me: UserId, other: UserId) -> DbResult<Relation> {
     let (low, high) = ordered_pair(me, other);
-    let row: AnyRow = sqlx::query(
-        "select \
-           (select count(*) from partnerships where user_a_id = $1 and user_b_id = $2) as partners, \
-           (select count(*) from blocks where (blocker_id = $3 and blocked_id = $4) \
-                                           or (blocker_id = $4 and blocked_id = $3)) as blocks, \
-           (select request_id from partner_requests where user_low = $1 and user_high = $2 and status = 'pending') as pending_id, \
-           (select sender_id from partner_requests where user_low = $1 and user_high = $2 and status = 'pending') as pending_sender",
-    )
-    .bind(low.get())
-    .bind(high.get())
-    .bind(me.get())
-    .bind(other.get())
-    .fetch_one(conn)
-    .await?;
-    let pending: Option<(RequestId, UserId)> =
-        match (row.try_get::<Option<i64>, _>("pending_id")?, row.try_get::<Option<i64>, _>("pending_sender")?) {
-            (Some(id), Some(sender)) => Some((Id::new(id), Id::new(sender))),
-            _ => None,
-        };
-    Ok(Relation {
-        partners: row.try_get::<i64, _>("partners")? > 0,
-        blocked: row.try_get::<i64, _>("blocks")? > 0,
+    let facts = tx.fetch_one(RELATION, params![low.get(), high.get(), me.get(), other.get()], &pair_facts).await?;
+    Ok(relation(facts, me, other))
+}
+
+/// Partnership, blocks and the pending request between two users, in one statement (`$1`, `$2`
+/// the ordered pair; `$3` one user, `$4` the other).
+const RELATION: &str = "select \
+       (select count(*) from partnerships where user_a_id = $1 and user_b_id = $2) as partners, \
+       (select count(*) from blocks where (blocker_id = $3 and blocked_id = $4) \
+                                       or (blocker_id = $4 and blocked_id = $3)) as blocks, \
+       (select request_id from partner_requests where user_low = $1 and user_high = $2 and status = 'pending') as pending_id, \
+       (select sender_id from partner_requests where user_low = $1 and user_high = $2 and status = 'pending') as pending_sender";
+
+/// What [`RELATION`] reads: (partners, blocked, pending (request, sender)).
+type PairFacts = (bool, bool, Option<(RequestId, UserId)>);
+
+fn pair_facts(row: &dyn Columns) -> DbResult<PairFacts> {
+    let pending = match (row.opt_int("pending_id")?, row.opt_int("pending_sender")?) {
+        (Some(id), Some(sender)) => Some((Id::new(id), Id::new(sender))),
+        _ => None,
+    };
+    Ok((row.int("partners")? > 0, row.int("blocks")? > 0, pending))
+}
+
+fn relation((partners, blocked, pending): PairFacts, me: UserId, other: UserId) -> Relation {
+    Relation {
+        partners,
+        blocked,
         pending_sent: pending.filter(|(_, sender)| *sender == me).map(|(id, _)| id),
         pending_received: pending.filter(|(_, sender)| *sender == other).map(|(id, _)| id),
-    })
+    }
 }
 
 pub(super) async fn insert_notification(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx,
     user: UserId,
     kind: NotificationKind,
     text: &str,
     request_id: RequestId,
     now: Timestamp,
-) -> Result<NotificationId, sqlx::Error> {
-    let id: i64 = sqlx::query_scalar(
-        "insert into notifications (user_id, kind, text, request_id, created_at, next_attempt_at) \
-         values ($1, $2, $3, $4, $5, $5) returning notification_id",
-    )
-    .bind(user.get())
-    .bind(kind.as_str())
-    .bind(text)
-    .bind(request_id.get())
-    .bind(now.millis())
-    .fetch_one(&mut **tx)
-    .await?;
+) -> DbResult<NotificationId> {
+    let id = tx
+        .fetch_one(
+            "insert into notifications (user_id, kind, text, request_id, created_at, next_attempt_at) \
+             values ($1, $2, $3, $4, $5, $5) returning notification_id",
+            params![user.get(), kind.as_str(), text, request_id.get(), now.millis()],
+            &|row| row.int("notification_id"),
+        )
+        .await?;
     Ok(Id::new(id))
 }

@@ -10,8 +10,7 @@
 //! Seeding writes no notifications: they would only be delivery work the benchmark does not
 //! measure.
 
-use sqlx::Row;
-
+use super::db::{DatabaseError, Value};
 use super::{Store, StoreError};
 use crate::domain::Timestamp;
 
@@ -51,8 +50,8 @@ pub enum SeedError {
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for SeedError {
-    fn from(error: sqlx::Error) -> Self {
+impl From<DatabaseError> for SeedError {
+    fn from(error: DatabaseError) -> Self {
         Self::Store(error.into())
     }
 }
@@ -137,18 +136,24 @@ impl Store {
                 let mut sql = String::from("insert into users (email, name, name_key, created_at) values ");
                 push_placeholders(&mut sql, rows, 4, "");
                 sql.push_str(" returning user_id");
-                let mut query = sqlx::query(&sql);
-                for i in done..done + rows {
-                    let first = FIRST_NAMES[i % FIRST_NAMES.len()];
-                    let last = LAST_NAMES[(i / FIRST_NAMES.len()) % LAST_NAMES.len()];
-                    let name = format!("{first} {last} {i}");
-                    let email = format!("{}.{}{i}@example.com", first.to_lowercase(), last.to_lowercase());
-                    let key = name.to_lowercase();
-                    query = query.bind(email).bind(name).bind(key).bind(now - (count - i) as i64);
-                }
-                for row in query.fetch_all(&mut *tx).await? {
-                    ids.push(row.try_get::<i64, _>(0)?);
-                }
+                let users: Vec<[String; 3]> = (done..done + rows)
+                    .map(|i| {
+                        let first = FIRST_NAMES[i % FIRST_NAMES.len()];
+                        let last = LAST_NAMES[(i / FIRST_NAMES.len()) % LAST_NAMES.len()];
+                        let name = format!("{first} {last} {i}");
+                        let email = format!("{}.{}{i}@example.com", first.to_lowercase(), last.to_lowercase());
+                        let key = name.to_lowercase();
+                        [email, name, key]
+                    })
+                    .collect();
+                let params: Vec<Value<'_>> = users
+                    .iter()
+                    .zip(done..)
+                    .flat_map(|([email, name, key], i)| {
+                        [email.into(), name.into(), key.into(), Value::from(now - (count - i) as i64)]
+                    })
+                    .collect();
+                ids.extend(tx.fetch_all(&sql, &params, &|row| row.int("user_id")).await?);
                 done += rows;
             }
             tx.commit().await?;
@@ -172,13 +177,8 @@ impl Store {
                 let batch: Vec<[i64; W]> = rows.by_ref().take(BATCH).collect();
                 let mut sql = String::from(head);
                 push_placeholders(&mut sql, batch.len(), W, constant);
-                let mut query = sqlx::query(&sql);
-                for row in &batch {
-                    for value in row {
-                        query = query.bind(*value);
-                    }
-                }
-                query.execute(&mut *tx).await?;
+                let params: Vec<Value<'_>> = batch.iter().flatten().map(|value| Value::from(*value)).collect();
+                tx.execute(&sql, &params).await?;
                 in_tx += batch.len();
             }
             tx.commit().await?;
@@ -194,7 +194,9 @@ impl Store {
     /// seeded database must not either.
     async fn analyze(&self) -> SeedResult<()> {
         if self.backend == super::Backend::Postgres {
-            sqlx::query("analyze").execute(&self.writer).await?;
+            let mut tx = self.begin().await?;
+            tx.execute("analyze", &[]).await?;
+            tx.commit().await?;
         }
         Ok(())
     }

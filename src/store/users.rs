@@ -3,10 +3,10 @@
 use std::collections::HashSet;
 use std::sync::RwLock;
 
-use sqlx::Row;
-
-use super::rows::{self, USER_COLUMNS};
-use super::{Backend, Store, StoreResult, is_unique_violation};
+use super::db::{Value, params};
+use super::requests::SELECT_USER;
+use super::rows;
+use super::{Backend, Store, StoreResult};
 use crate::domain::{Email, PageRequest, Paged, RuleError, SearchQuery, Timestamp, User, UserId, UserName};
 
 impl Store {
@@ -14,18 +14,17 @@ impl Store {
     pub async fn create_user(&self, email: &Email, name: &UserName) -> StoreResult<User> {
         let now = Timestamp::now();
         let mut tx = self.begin().await?;
-        let inserted = sqlx::query(
-            "insert into users (email, name, name_key, created_at) values ($1, $2, $3, $4) returning user_id",
-        )
-        .bind(email.as_str())
-        .bind(name.as_str())
-        .bind(name.search_key())
-        .bind(now.millis())
-        .fetch_one(&mut *tx)
-        .await;
-        let id: i64 = match inserted {
-            Ok(row) => row.try_get(0)?,
-            Err(e) if is_unique_violation(&e) => return Err(RuleError::EmailTaken.into()),
+        let search_key = name.search_key();
+        let inserted = tx
+            .fetch_one(
+                "insert into users (email, name, name_key, created_at) values ($1, $2, $3, $4) returning user_id",
+                params![email.as_str(), name.as_str(), search_key.as_str(), now.millis()],
+                &|row| row.int("user_id"),
+            )
+            .await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(e) if e.is_unique_violation() => return Err(RuleError::EmailTaken.into()),
             Err(e) => return Err(e.into()),
         };
         tx.commit().await?;
@@ -33,11 +32,7 @@ impl Store {
     }
 
     pub async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
-        let row = sqlx::query(&format!("select {USER_COLUMNS} from users where user_id = $1"))
-            .bind(id.get())
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(row.map(|r| rows::user(&r, "")).transpose()?)
+        Ok(self.db.fetch_optional(SELECT_USER, params![id.get()], &rows::user).await?)
     }
 
     /// Like [`Store::user`], but a missing user is `UserNotFound`.
@@ -51,36 +46,45 @@ impl Store {
         if self.known_users.contains(id) {
             return Ok(true);
         }
-        let row =
-            sqlx::query("select 1 from users where user_id = $1").bind(id.get()).fetch_optional(&self.reader).await?;
-        if row.is_some() {
+        let found = self
+            .db
+            .fetch_optional("select user_id from users where user_id = $1", params![id.get()], &|row| {
+                row.int("user_id")
+            })
+            .await?
+            .is_some();
+        if found {
             self.known_users.insert(id);
         }
-        Ok(row.is_some())
+        Ok(found)
     }
 
     /// Users whose name or e-mail contains `query` (all users when it is empty), by name, with
     /// the number of matches, in one statement.
     pub async fn search_users(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Paged<User>> {
         let search = UserSearch::new(self.backend, query, 1);
-        let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
-            "select {columns}, (select count(*) from {from} where {filter}) as total from {from} where {filter} \
-             order by u.name_key, u.user_id limit $3 offset $4",
+            "select u.user_id, u.email, u.name, u.created_at, (select count(*) from {from} where {filter}) as total \
+             from {from} where {filter} order by u.name_key, u.user_id limit $3 offset $4",
             from = search.from,
             filter = search.filter,
         );
-        let rows =
-            search.bind(sqlx::query(&sql)).bind(page.limit()).bind(page.offset()).fetch_all(&self.reader).await?;
+        let (pattern, phrase) = search.params();
+        let rows = self
+            .db
+            .fetch_all(&sql, params![pattern, phrase, page.limit(), page.offset()], &|row| {
+                Ok((rows::user(row)?, row.int("total")?))
+            })
+            .await?;
         let total = match rows.first() {
-            Some(row) => row.try_get::<i64, _>("total")?,
+            Some((_, total)) => *total,
             None if page.offset() == 0 => 0,
             None => {
-                let count = format!("select count(*) from {} where {}", search.from, search.filter);
-                search.bind_scalar(sqlx::query_scalar(&count)).fetch_one(&self.reader).await?
+                let count = format!("select count(*) as total from {} where {}", search.from, search.filter);
+                self.db.fetch_one(&count, params![pattern, phrase], &|row| row.int("total")).await?
             }
         };
-        let items = rows.iter().map(|r| rows::user(r, "")).collect::<Result<Vec<_>, _>>()?;
+        let items = rows.into_iter().map(|(user, _)| user).collect();
         Ok(Paged { items, page, total })
     }
 }
@@ -120,17 +124,11 @@ impl UserSearch {
         Self { from, filter, pattern: query.like_pattern(), phrase }
     }
 
-    pub fn bind<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
-        query.bind(self.pattern.clone()).bind(self.phrase.clone())
-    }
-
-    fn bind_scalar<'q, O>(&self, query: AnyScalar<'q, O>) -> AnyScalar<'q, O> {
-        query.bind(self.pattern.clone()).bind(self.phrase.clone())
+    /// The two parameters: the `like` pattern and the FTS5 phrase.
+    pub fn params(&self) -> (Value<'_>, Value<'_>) {
+        (Value::from(self.pattern.as_str()), Value::from(self.phrase.as_str()))
     }
 }
-
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-type AnyScalar<'q, O> = sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
 
 /// Ids of users known to exist. Users are never deleted, so "exists" can never turn false and
 /// the set is right for every instance sharing the database; only misses reach it. It is bounded

@@ -94,8 +94,8 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Rule(rule) => rule.into(),
-            StoreError::Database(sqlx::Error::PoolTimedOut) => {
-                tracing::warn!("database pool exhausted: no connection within the acquire timeout");
+            StoreError::Database(cause) if cause.is_busy() => {
+                tracing::warn!(error = %cause, "database busy: no connection or lock within its timeout");
                 let mut error = Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",

@@ -86,8 +86,8 @@ impl From<StoreError> for Problem {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Rule(rule) => Self::Rule(rule),
-            StoreError::Database(sqlx::Error::PoolTimedOut) => {
-                tracing::warn!("database pool exhausted: no connection within the acquire timeout");
+            StoreError::Database(cause) if cause.is_busy() => {
+                tracing::warn!(error = %cause, "database busy: no connection or lock within its timeout");
                 Self::Busy
             }
             StoreError::Database(cause) => {

@@ -1,0 +1,419 @@
+//! Running the store's SQL on either backend. Every query is written once, with `$1`-style
+//! parameters that both databases read, and runs here:
+//!
+//! - PostgreSQL through sqlx (its pool of network connections);
+//! - SQLite through rusqlite, on the calling thread. sqlx's SQLite driver sends every statement
+//!   to a worker thread per connection and every row back through a channel: measured at about
+//!   70 µs of CPU per trivial query, more than a whole request may cost. An indexed SQLite read
+//!   takes a few microseconds, so it runs where it is called, like a short critical section.
+//!   Writes take the one writer connection behind an async mutex (queueing, never
+//!   `SQLITE_BUSY`); reads take a connection from a small pool of read-only ones.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{CachedStatement, OpenFlags};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyPool, Row, Transaction};
+use tokio::sync::OwnedMutexGuard;
+
+/// A query parameter. Nulls carry their type, which PostgreSQL needs to plan the statement.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Value<'a> {
+    Int(Option<i64>),
+    Text(Option<&'a str>),
+}
+
+impl From<i64> for Value<'_> {
+    fn from(value: i64) -> Self {
+        Self::Int(Some(value))
+    }
+}
+
+impl From<Option<i64>> for Value<'_> {
+    fn from(value: Option<i64>) -> Self {
+        Self::Int(value)
+    }
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(value: &'a str) -> Self {
+        Self::Text(Some(value))
+    }
+}
+
+impl<'a> From<&'a String> for Value<'a> {
+    fn from(value: &'a String) -> Self {
+        Self::Text(Some(value))
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Value<'a> {
+    fn from(value: Option<&'a str>) -> Self {
+        Self::Text(value)
+    }
+}
+
+/// Parameters as a slice of [`Value`]s: `params![user.get(), "pending"]`.
+macro_rules! params {
+    ($($value:expr),* $(,)?) => { &[$($crate::store::db::Value::from($value)),*] };
+}
+pub(super) use params;
+
+/// What a database call failed with.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error(transparent)]
+    Postgres(#[from] sqlx::Error),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("column {column}: unexpected value {value:?}")]
+    Decode { column: String, value: String },
+    #[error("statement parameter {0} has no value")]
+    MissingParameter(String),
+    #[error("the statement returned no row")]
+    NoRow,
+    #[error("the store is closed")]
+    Closed,
+}
+
+impl DatabaseError {
+    pub(super) fn decode(column: &str, value: &str) -> Self {
+        Self::Decode { column: column.to_owned(), value: value.to_owned() }
+    }
+
+    /// The database is overloaded rather than broken: no connection came free in time, or
+    /// SQLite's write lock stayed taken past the busy timeout. Worth a 503 and a retry.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            Self::Postgres(sqlx::Error::PoolTimedOut) => true,
+            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            }
+            _ => false,
+        }
+    }
+
+    /// A unique constraint refused the row (SQLite does not name the constraint, so callers
+    /// decide which one from the statement they ran).
+    pub(super) fn is_unique_violation(&self) -> bool {
+        match self {
+            Self::Postgres(e) => {
+                e.as_database_error().is_some_and(|e| e.kind() == sqlx::error::ErrorKind::UniqueViolation)
+            }
+            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            ),
+            _ => false,
+        }
+    }
+}
+
+pub(super) type DbResult<T> = Result<T, DatabaseError>;
+
+/// A result row, read by column name, whichever backend it came from.
+pub(super) trait Columns {
+    fn opt_int(&self, column: &str) -> DbResult<Option<i64>>;
+    fn opt_text(&self, column: &str) -> DbResult<Option<String>>;
+
+    fn int(&self, column: &str) -> DbResult<i64> {
+        self.opt_int(column)?.ok_or_else(|| DatabaseError::decode(column, "null"))
+    }
+
+    fn text(&self, column: &str) -> DbResult<String> {
+        self.opt_text(column)?.ok_or_else(|| DatabaseError::decode(column, "null"))
+    }
+}
+
+impl Columns for AnyRow {
+    fn opt_int(&self, column: &str) -> DbResult<Option<i64>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn opt_text(&self, column: &str) -> DbResult<Option<String>> {
+        Ok(self.try_get(column)?)
+    }
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn opt_int(&self, column: &str) -> DbResult<Option<i64>> {
+        Ok(self.get(column)?)
+    }
+
+    fn opt_text(&self, column: &str) -> DbResult<Option<String>> {
+        Ok(self.get(column)?)
+    }
+}
+
+/// Turns one row into a record.
+pub(super) type Mapper<'m, T> = &'m (dyn Fn(&dyn Columns) -> DbResult<T> + Sync);
+
+/// The database behind a store.
+#[derive(Clone)]
+pub(super) enum Db {
+    Sqlite(Arc<Sqlite>),
+    Postgres(AnyPool),
+}
+
+impl Db {
+    /// Every row `sql` returns, read outside any transaction.
+    pub async fn fetch_all<T>(&self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<Vec<T>> {
+        match self {
+            Self::Sqlite(sqlite) => sqlite.read(|conn| query_sqlite(conn, sql, params, map, usize::MAX)),
+            Self::Postgres(pool) => rows_postgres(bind_postgres(sql, params).fetch_all(pool).await?, map),
+        }
+    }
+
+    pub async fn fetch_optional<T>(&self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<Option<T>> {
+        Ok(match self {
+            Self::Sqlite(sqlite) => sqlite.read(|conn| query_sqlite(conn, sql, params, map, 1))?.pop(),
+            Self::Postgres(pool) => {
+                bind_postgres(sql, params).fetch_optional(pool).await?.map(|r| map(&r)).transpose()?
+            }
+        })
+    }
+
+    pub async fn fetch_one<T>(&self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<T> {
+        self.fetch_optional(sql, params, map).await?.ok_or(DatabaseError::NoRow)
+    }
+
+    /// Starts a write transaction. On SQLite it waits for the writer connection and takes the
+    /// write lock up front (`BEGIN IMMEDIATE`), so a transaction that reads before it writes can
+    /// never fail to upgrade.
+    pub async fn begin(&self) -> DbResult<Tx> {
+        Ok(match self {
+            Self::Sqlite(sqlite) => {
+                let conn = sqlite.writer.clone().lock_owned().await;
+                sqlite.check_open()?;
+                conn.execute_batch("BEGIN IMMEDIATE")?;
+                Tx::Sqlite(SqliteTx { conn, open: true })
+            }
+            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+}
+
+/// A write transaction; dropped without [`Tx::commit`], it rolls back.
+pub(super) enum Tx {
+    Sqlite(SqliteTx),
+    Postgres(Transaction<'static, Any>),
+}
+
+impl Tx {
+    pub async fn fetch_all<T>(&mut self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<Vec<T>> {
+        match self {
+            Self::Sqlite(tx) => query_sqlite(&tx.conn, sql, params, map, usize::MAX),
+            Self::Postgres(tx) => rows_postgres(bind_postgres(sql, params).fetch_all(&mut **tx).await?, map),
+        }
+    }
+
+    pub async fn fetch_optional<T>(
+        &mut self,
+        sql: &str,
+        params: &[Value<'_>],
+        map: Mapper<'_, T>,
+    ) -> DbResult<Option<T>> {
+        Ok(match self {
+            Self::Sqlite(tx) => query_sqlite(&tx.conn, sql, params, map, 1)?.pop(),
+            Self::Postgres(tx) => {
+                bind_postgres(sql, params).fetch_optional(&mut **tx).await?.map(|r| map(&r)).transpose()?
+            }
+        })
+    }
+
+    pub async fn fetch_one<T>(&mut self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<T> {
+        self.fetch_optional(sql, params, map).await?.ok_or(DatabaseError::NoRow)
+    }
+
+    /// Runs a statement; returns how many rows it changed.
+    pub async fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> DbResult<u64> {
+        match self {
+            Self::Sqlite(tx) => {
+                let mut statement = prepare_sqlite(&tx.conn, sql, params)?;
+                Ok(statement.raw_execute()? as u64)
+            }
+            Self::Postgres(tx) => Ok(bind_postgres(sql, params).execute(&mut **tx).await?.rows_affected()),
+        }
+    }
+
+    pub async fn commit(self) -> DbResult<()> {
+        match self {
+            Self::Sqlite(mut tx) => {
+                tx.conn.execute_batch("COMMIT")?;
+                tx.open = false;
+                Ok(())
+            }
+            Self::Postgres(tx) => Ok(tx.commit().await?),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+}
+
+/// The SQLite writer connection, held for one transaction.
+pub(super) struct SqliteTx {
+    conn: OwnedMutexGuard<rusqlite::Connection>,
+    open: bool,
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if self.open {
+            // Nothing to do if this fails too: the connection rolls back when it next begins.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// Durability choice: WAL with synchronous=NORMAL survives a crash of the process (a SIGKILL
+/// included), because committed pages are in the OS's cache; only a power loss can drop the
+/// last commits. FULL would add an fsync to every commit.
+const SQLITE_PRAGMAS: &str = "pragma journal_mode = wal; pragma synchronous = normal; \
+     pragma foreign_keys = on;";
+
+/// How long a connection waits for SQLite's write lock (held by another process, or by a
+/// checkpoint) before giving up with `SQLITE_BUSY`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Prepared statements kept per connection: every query text the store runs, with room.
+const STATEMENT_CACHE: usize = 128;
+
+/// A SQLite database file: one writer connection and a pool of readers.
+pub(super) struct Sqlite {
+    path: PathBuf,
+    writer: Arc<tokio::sync::Mutex<rusqlite::Connection>>,
+    /// Idle read-only connections; a read takes one (or opens one) and puts it back.
+    readers: Mutex<Vec<rusqlite::Connection>>,
+    max_idle_readers: usize,
+    closed: AtomicBool,
+}
+
+impl Sqlite {
+    /// Opens (creating if needed) the database file and its writer connection.
+    pub fn open(path: &Path, max_readers: u32) -> DbResult<Self> {
+        let writer = rusqlite::Connection::open(path)?;
+        setup(&writer)?;
+        Ok(Self {
+            path: path.to_owned(),
+            writer: Arc::new(tokio::sync::Mutex::new(writer)),
+            readers: Mutex::default(),
+            max_idle_readers: max_readers as usize,
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Runs `read` on a reader connection.
+    fn read<T>(&self, read: impl FnOnce(&rusqlite::Connection) -> DbResult<T>) -> DbResult<T> {
+        self.check_open()?;
+        let idle = self.readers.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open_reader()?,
+        };
+        let result = read(&conn);
+        if let Ok(mut idle) = self.readers.lock()
+            && idle.len() < self.max_idle_readers
+        {
+            idle.push(conn);
+        }
+        result
+    }
+
+    /// Readers refuse writes, so a write that bypassed the writer connection fails loudly.
+    fn open_reader(&self) -> DbResult<rusqlite::Connection> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let conn = rusqlite::Connection::open_with_flags(&self.path, flags)?;
+        setup(&conn)?;
+        conn.execute_batch("pragma query_only = on")?;
+        Ok(conn)
+    }
+
+    /// (in use, idle) connections of the writer and of the readers, for the metrics.
+    pub fn usage(&self) -> [(u32, u32); 2] {
+        let writer_busy = u32::from(self.writer.try_lock().is_err());
+        let idle_readers = self.readers.lock().map_or(0, |idle| idle.len() as u32);
+        [(writer_busy, 1 - writer_busy), (0, idle_readers)]
+    }
+
+    /// Refuses further work, closes the idle readers and waits for a write transaction in
+    /// progress to end; the writer connection closes with the last handle to the store.
+    pub async fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        if let Ok(mut idle) = self.readers.lock() {
+            idle.clear();
+        }
+        drop(self.writer.lock().await);
+    }
+
+    fn check_open(&self) -> DbResult<()> {
+        if self.closed.load(Ordering::Acquire) { Err(DatabaseError::Closed) } else { Ok(()) }
+    }
+}
+
+fn setup(conn: &rusqlite::Connection) -> DbResult<()> {
+    conn.execute_batch(SQLITE_PRAGMAS)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(())
+}
+
+/// Prepares `sql` (from the connection's cache) and binds `params`: `$n` takes `params[n - 1]`.
+fn prepare_sqlite<'c>(
+    conn: &'c rusqlite::Connection,
+    sql: &str,
+    params: &[Value<'_>],
+) -> DbResult<CachedStatement<'c>> {
+    let mut statement = conn.prepare_cached(sql)?;
+    for index in 1..=statement.parameter_count() {
+        let name = statement.parameter_name(index).unwrap_or("?");
+        let value = name
+            .strip_prefix('$')
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| params.get(n.wrapping_sub(1)))
+            .ok_or_else(|| DatabaseError::MissingParameter(name.to_owned()))?;
+        match *value {
+            Value::Int(v) => statement.raw_bind_parameter(index, v)?,
+            Value::Text(v) => statement.raw_bind_parameter(index, v)?,
+        }
+    }
+    Ok(statement)
+}
+
+/// Up to `limit` rows of `sql`, each turned into a record by `map`.
+fn query_sqlite<T>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[Value<'_>],
+    map: Mapper<'_, T>,
+    limit: usize,
+) -> DbResult<Vec<T>> {
+    let mut statement = prepare_sqlite(conn, sql, params)?;
+    let mut rows = statement.raw_query();
+    let mut records = Vec::new();
+    while records.len() < limit
+        && let Some(row) = rows.next()?
+    {
+        records.push(map(row)?);
+    }
+    Ok(records)
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_postgres<'q>(sql: &'q str, params: &[Value<'q>]) -> PgQuery<'q> {
+    params.iter().fold(sqlx::query(sql), |query, value| match *value {
+        Value::Int(v) => query.bind(v),
+        Value::Text(v) => query.bind(v),
+    })
+}
+
+fn rows_postgres<T>(rows: Vec<AnyRow>, map: Mapper<'_, T>) -> DbResult<Vec<T>> {
+    rows.iter().map(|row| map(row)).collect()
+}
