@@ -105,14 +105,14 @@ impl Server {
                 rand::random::<[u8; 32]>().to_vec()
             }
         };
-        let state = AppState {
+        let state = AppState::new(web::Shared {
             store: store.clone(),
             tokens: Arc::new(TokenKeys::new(&secret)),
             metrics: telemetry::metrics_handle(),
             limiter: web::limits::WriteLimiter::new(settings.rate_limit),
             sessions: sessions.clone(),
             https: settings.secure_cookies,
-        };
+        });
         let sink = notify::Sink::from_settings(&settings.mail).map_err(anyhow::Error::msg)?;
         tracing::info!(sink = %sink.describe(), max_attempts = settings.delivery.max_attempts, "delivering notifications");
         let shutdown = CancellationToken::new();

@@ -5,6 +5,9 @@ use clap::Parser;
 use dealnest::config::{Cli, Command};
 use dealnest::{Server, auth::TokenKeys, domain::UserId, telemetry};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

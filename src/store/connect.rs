@@ -141,7 +141,7 @@ impl Store {
                 Db::Postgres(pool)
             }
         };
-        Ok(Self {
+        Ok(Self(Arc::new(super::Shared {
             db,
             backend: options.url.backend(),
             outbox: Arc::new(Notify::new()),
@@ -156,7 +156,7 @@ impl Store {
                 DatabaseUrl::Sqlite(path) => Some(path.clone()),
                 DatabaseUrl::Postgres(_) => None,
             },
-        })
+        })))
     }
 
     /// Applies the embedded migrations of this backend that have not run yet (through sqlx's

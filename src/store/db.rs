@@ -140,13 +140,27 @@ impl Columns for AnyRow {
     }
 }
 
-impl Columns for rusqlite::Row<'_> {
+/// A SQLite row with its statement's column names, read once per statement rather than once
+/// per value (finding a column by name through SQLite costs a `strlen` per column per lookup).
+struct SqliteRow<'r> {
+    row: &'r rusqlite::Row<'r>,
+    names: &'r [String],
+}
+
+impl SqliteRow<'_> {
+    fn index(&self, column: &str) -> DbResult<usize> {
+        let index = self.names.iter().position(|name| name == column);
+        index.ok_or_else(|| rusqlite::Error::InvalidColumnName(column.to_owned()).into())
+    }
+}
+
+impl Columns for SqliteRow<'_> {
     fn opt_int(&self, column: &str) -> DbResult<Option<i64>> {
-        Ok(self.get(column)?)
+        Ok(self.row.get(self.index(column)?)?)
     }
 
     fn opt_text(&self, column: &str) -> DbResult<Option<String>> {
-        Ok(self.get(column)?)
+        Ok(self.row.get(self.index(column)?)?)
     }
 }
 
@@ -395,12 +409,13 @@ fn query_sqlite<T>(
     limit: usize,
 ) -> DbResult<Vec<T>> {
     let mut statement = prepare_sqlite(conn, sql, params)?;
+    let names: Vec<String> = statement.column_names().into_iter().map(str::to_owned).collect();
     let mut rows = statement.raw_query();
     let mut records = Vec::new();
     while records.len() < limit
         && let Some(row) = rows.next()?
     {
-        records.push(map(row)?);
+        records.push(map(&SqliteRow { row, names: &names })?);
     }
     Ok(records)
 }

@@ -58,9 +58,20 @@ impl From<rusqlite::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Handle to the database; cheap to clone.
+/// Handle to the database; cheap to clone (one reference count).
 #[derive(Clone)]
-pub struct Store {
+pub struct Store(Arc<Shared>);
+
+impl std::ops::Deref for Store {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What every handle to one store shares.
+pub struct Shared {
     db: db::Db,
     backend: Backend,
     /// Woken after every commit that wrote a notification, so delivery starts at once.

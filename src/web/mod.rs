@@ -41,9 +41,26 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// A request still running after this long is answered with 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What every handler can reach; cheap to clone.
+/// What every handler can reach; one shared allocation, so the clone every handler's `State`
+/// extractor makes is one reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub store: Store,
     pub tokens: Arc<TokenKeys>,
     pub metrics: PrometheusHandle,
