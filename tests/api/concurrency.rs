@@ -71,3 +71,47 @@ async fn accept_and_cancel_racing_leave_one_outcome() {
         }
     }
 }
+
+/// Writes that arrive together commit together on SQLite (one commit for the queue); one that
+/// fails inside such a group must undo only itself. Here every user sends to the next one twice
+/// at the same moment: each pair's second send fails, and every first one must be kept, with
+/// its notification, and answered only once it is durable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failed_writes_among_simultaneous_ones_undo_only_themselves() {
+    let app = TestApp::spawn().await;
+    let mut users = Vec::new();
+    for i in 0..21 {
+        users.push(app.user(&format!("User {i}")).await);
+    }
+    let sends = (0..40).map(|i| {
+        let (from, to) = (users[i % 20], users[i % 20 + 1]);
+        app.post("/api/v1/partner-requests", Some(from), json!({"recipient_id": to}))
+    });
+    let results = join_all(sends).await;
+    let created: Vec<i64> = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .map(|(_, b)| b["request_id"].as_i64().unwrap())
+        .collect();
+    let duplicates =
+        results.iter().filter(|(s, b)| *s == StatusCode::CONFLICT && b["error"]["code"] == "duplicate_request").count();
+    assert_eq!((created.len(), duplicates), (20, 20), "{results:?}");
+
+    // Every acknowledged request is readable at once, by its recipient.
+    for (i, id) in created.iter().enumerate() {
+        let request = results.iter().find(|(_, b)| b["request_id"].as_i64() == Some(*id)).unwrap();
+        let recipient = request.1["recipient_id"].as_i64().unwrap();
+        let (status, _) = app.get(&format!("/api/v1/partner-requests/{id}"), Some(recipient)).await;
+        assert_eq!(status, StatusCode::OK, "request {i}");
+    }
+    let raw = app.db.raw().await;
+    let pending: i64 = sqlx::query_scalar("select count(*) from partner_requests where status = 'pending'")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    let notified: i64 = sqlx::query_scalar("select count(*) from notifications where kind = 'request_received'")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    assert_eq!((pending, notified), (20, 20));
+}
