@@ -148,6 +148,7 @@ impl Store {
             daily_request_quota: options.daily_request_quota,
             events: EventBus::default(),
             known_users: Arc::default(),
+            searches: Default::default(),
             postgres_url: match &options.url {
                 DatabaseUrl::Postgres(url) => Some(url.clone()),
                 DatabaseUrl::Sqlite(_) => None,

@@ -86,6 +86,8 @@ pub struct Shared {
     sqlite_path: Option<std::path::PathBuf>,
     /// Ids known to name a user, so identifying a request needs no query once a user is seen.
     known_users: Arc<users::KnownUsers>,
+    /// Recent user searches, valid while no user is added.
+    searches: users::SearchCache,
 }
 
 impl Store {

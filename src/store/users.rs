@@ -1,7 +1,7 @@
 //! Users: creation, lookup and search.
 
-use std::collections::HashSet;
-use std::sync::RwLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, RwLock};
 
 use super::db::{Value, params};
 use super::requests::SELECT_USER;
@@ -60,8 +60,23 @@ impl Store {
     }
 
     /// Users whose name or e-mail contains `query` (all users when it is empty), by name, with
-    /// the number of matches, in one statement.
+    /// the number of matches. A search repeated while no user was added is answered from
+    /// [`SearchCache`]; otherwise it runs [`Store::run_search`].
     pub async fn search_users(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Paged<User>> {
+        // Read before searching: a user added meanwhile makes the entry look older than it is,
+        // which costs a search later, never a stale answer.
+        let version = self.db.fetch_one(USERS_VERSION, &[], &|row| row.int("version")).await?;
+        let key = (query.as_str().to_owned(), page.limit(), page.offset());
+        if let Some(found) = self.searches.get(&key, version) {
+            return Ok(found);
+        }
+        let found = self.run_search(query, page).await?;
+        self.searches.insert(key, version, found.clone());
+        Ok(found)
+    }
+
+    /// The search itself: the page and the total in one statement.
+    async fn run_search(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Paged<User>> {
         let search = UserSearch::new(self.backend, query, 1);
         let sql = format!(
             "select u.user_id, u.email, u.name, u.created_at, (select count(*) from {from} where {filter}) as total \
@@ -127,6 +142,34 @@ impl UserSearch {
     /// The two parameters: the `like` pattern and the FTS5 phrase.
     pub fn params(&self) -> (Value<'_>, Value<'_>) {
         (Value::from(self.pattern.as_str()), Value::from(self.phrase.as_str()))
+    }
+}
+
+const USERS_VERSION: &str = "select version from users_version where only_row = 1";
+
+/// Search results by (query, limit, offset), each with the `users_version` it was computed at.
+/// Users are never changed or deleted, so an entry is right while the version is unchanged. At
+/// most `CAPACITY` entries (a few MB); when full it starts over.
+#[derive(Default)]
+pub(super) struct SearchCache(Mutex<HashMap<SearchKey, (i64, Paged<User>)>>);
+
+type SearchKey = (String, i64, i64);
+
+impl SearchCache {
+    const CAPACITY: usize = 512;
+
+    fn get(&self, key: &SearchKey, version: i64) -> Option<Paged<User>> {
+        let entries = self.0.lock().ok()?;
+        entries.get(key).filter(|(seen, _)| *seen == version).map(|(_, found)| found.clone())
+    }
+
+    fn insert(&self, key: SearchKey, version: i64, found: Paged<User>) {
+        if let Ok(mut entries) = self.0.lock() {
+            if entries.len() >= Self::CAPACITY {
+                entries.clear();
+            }
+            entries.insert(key, (version, found));
+        }
     }
 }
 

@@ -137,3 +137,21 @@ async fn an_overlong_search_text_is_422() {
     let (_, body) = app.get("/api/v1/users?size=101", None).await;
     assert_eq!(body["error"]["code"], "invalid_pagination");
 }
+
+/// Searches are answered from a cache while no user is added; adding one must show at once.
+#[tokio::test]
+async fn a_repeated_search_sees_users_added_since() {
+    let app = TestApp::spawn().await;
+    app.user("Alice Martin").await;
+    let search = || app.get("/api/v1/users?q=mart", None);
+    let (_, first) = search().await;
+    let (_, again) = search().await;
+    assert_eq!((first["pagination"]["total"].as_i64(), again["pagination"]["total"].as_i64()), (Some(1), Some(1)));
+
+    app.user("Martha Jones").await;
+    let (status, after) = search().await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(after["pagination"]["total"], 2, "{after}");
+    let names: Vec<&str> = after["users"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Alice Martin", "Martha Jones"]);
+}
