@@ -86,9 +86,10 @@ impl Server {
                 false => tracing::info!("demo: the database already has users; left as it is"),
             }
         }
-        let (sessions, session_pool) = SessionStore::open(&settings.database.url, settings.database.acquire_timeout)
-            .await
-            .context("cannot open the session store")?;
+        let (sessions, session_pool) =
+            SessionStore::open(&store, &settings.database.url, settings.database.acquire_timeout)
+                .await
+                .context("cannot open the session store")?;
         let secret = match &settings.jwt_secret {
             Some(secret) => {
                 if secret.len() < MIN_SECRET_LEN {

@@ -200,7 +200,9 @@ async fn expired_sessions_are_deleted_by_the_cleanup() {
     use tower_sessions::{ExpiredDeletion, SessionStore};
 
     let db = crate::support::TestDb::new().await;
-    let (sessions, pool) = Sessions::open(&db.url, std::time::Duration::from_secs(5)).await.unwrap();
+    let store = dealnest::store::Store::connect(&dealnest::store::StoreOptions::new(db.url.clone())).await.unwrap();
+    store.migrate().await.unwrap();
+    let (sessions, pool) = Sessions::open(&store, &db.url, std::time::Duration::from_secs(5)).await.unwrap();
     let now = time::OffsetDateTime::now_utc();
     for expiry_date in [now - time::Duration::hours(1), now + time::Duration::hours(1)] {
         let mut record = Record { id: Id::default(), data: Default::default(), expiry_date };
