@@ -8,14 +8,15 @@
 #   bench/run.sh --large          # also 1,000,000 requests (lists) and 1,000,000 users (search)
 #   bench/run.sh --only received,search --no-build
 #
-# Environment: BENCH_DURATION (default 10s), BENCH_CONNECTIONS (32), BENCH_PORT (18004);
+# Environment: BENCH_DURATION (default 10s), BENCH_CONNECTIONS (32), BENCH_PORT (18004), BENCH_BIN
+# (another build of the server, e.g. one with frame pointers for profiles; implies --no-build);
 # BENCH_PROFILE=<dir> records the server with `perf` during each run and writes <dir>/<workload>.txt
 # (the hottest symbols, self time).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-bin="$root/target/release/dealnest"
+bin=${BENCH_BIN:-$root/target/release/dealnest}
 duration=${BENCH_DURATION:-10s}
 connections=${BENCH_CONNECTIONS:-32}
 port=${BENCH_PORT:-18004}
@@ -34,7 +35,7 @@ done
 
 command -v wrk >/dev/null || { echo "installing wrk" >&2; apt-get install -y wrk >/dev/null || sudo apt-get install -y wrk >/dev/null; }
 command -v curl >/dev/null || { echo "curl is needed" >&2; exit 2; }
-if [ "$build" = 1 ]; then (cd "$root" && cargo build --release --quiet); fi
+if [ "$build" = 1 ] && [ -z "${BENCH_BIN:-}" ]; then (cd "$root" && cargo build --release --quiet); fi
 
 # The server gets CPU 0 and wrk CPU 1 when there are two; on one core both share it.
 if [ "$(nproc)" -ge 2 ]; then server_cpu=(taskset -c 0); client_cpu=(taskset -c 1); else server_cpu=(); client_cpu=(); fi

@@ -67,12 +67,11 @@ impl Store {
 /// index ranges and sort all of the user's partnerships. Instead each side is its own range scan
 /// of `partnerships_by_user_a` / `_by_user_b`, already in the wanted order and cut at `$4` rows,
 /// so at most `2 × $4` rows are sorted whatever the number of partnerships; the users are joined
-/// to the page only. The total is two index-only counts.
+/// to the page only. The total comes from `user_counts`, kept by triggers.
 const PARTNERSHIPS_PAGE: &str = "\
     select p.partnership_id, p.created_at as p_created_at, \
            u.user_id as u_user_id, u.email as u_email, u.name as u_name, u.created_at as u_created_at, \
-           (select count(*) from partnerships where user_a_id = $1) \
-             + (select count(*) from partnerships where user_b_id = $1) as total \
+           (select partnerships from user_counts where user_id = $1) as total \
     from (select partnership_id, partner_id, created_at from ( \
             select * from (select partnership_id, user_b_id as partner_id, created_at from partnerships \
                            where user_a_id = $1 order by created_at desc, partnership_id desc limit $4) mine_a \
@@ -83,6 +82,5 @@ const PARTNERSHIPS_PAGE: &str = "\
     join users u on u.user_id = p.partner_id \
     order by p.created_at desc, p.partnership_id desc";
 
-/// Two index range counts, one per column, rather than an `or` the planner may scan for.
-const PARTNERSHIPS_COUNT: &str = "select (select count(*) from partnerships where user_a_id = $1) \
-     + (select count(*) from partnerships where user_b_id = $1) as total";
+/// The total alone, kept by triggers in `user_counts`.
+const PARTNERSHIPS_COUNT: &str = "select partnerships as total from user_counts where user_id = $1";

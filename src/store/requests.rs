@@ -184,8 +184,8 @@ impl Store {
     }
 
     /// One statement: the page, and the total as an uncorrelated scalar subquery that the
-    /// database evaluates once (an index-only count over the same index range). Only a page past
-    /// the end, which has no row to carry the total, costs a second query.
+    /// database evaluates once (a primary-key read of `user_counts`). Only a page past the end,
+    /// which has no row to carry the total, costs a second query.
     async fn pending_list(&self, user: UserId, side: Side, page: PageRequest) -> StoreResult<Paged<RequestWithUser>> {
         // Both texts are constants, so each is prepared once per connection and reused.
         let sql = match side {
@@ -231,15 +231,16 @@ fn answered(request: &PartnerRequest, other: UserId) -> (UserId, UserEventKind) 
 /// A page of pending requests on one side (`$1` the user, `$2` limit, `$3` offset), newest
 /// first, each with the other party and the side's total: one index range scan of
 /// `partner_requests_by_recipient` (or `_by_sender`) in index order, a primary-key lookup per row,
-/// and an index-only count.
+/// and the total from `user_counts` (kept by triggers; counting the range would cost time in
+/// proportion to the user's requests).
 macro_rules! pending_page {
-    ($mine:literal, $other:literal) => {
+    ($mine:literal, $other:literal, $total:literal) => {
         concat!(
             "select r.request_id, r.sender_id, r.recipient_id, r.status, r.message, r.created_at, r.responded_at, \
                     u.user_id as u_user_id, u.email as u_email, u.name as u_name, u.created_at as u_created_at, \
-                    (select count(*) from partner_requests c where c.",
-            $mine,
-            " = $1 and c.status = 'pending') as total \
+                    (select ",
+            $total,
+            " from user_counts where user_id = $1) as total \
              from partner_requests r join users u on u.user_id = r.",
             $other,
             " where r.",
@@ -250,12 +251,10 @@ macro_rules! pending_page {
     };
 }
 
-const PENDING_RECEIVED: &str = pending_page!("recipient_id", "sender_id");
-const PENDING_SENT: &str = pending_page!("sender_id", "recipient_id");
-const PENDING_RECEIVED_COUNT: &str =
-    "select count(*) as total from partner_requests where recipient_id = $1 and status = 'pending'";
-const PENDING_SENT_COUNT: &str =
-    "select count(*) as total from partner_requests where sender_id = $1 and status = 'pending'";
+const PENDING_RECEIVED: &str = pending_page!("recipient_id", "sender_id", "pending_received");
+const PENDING_SENT: &str = pending_page!("sender_id", "recipient_id", "pending_sent");
+const PENDING_RECEIVED_COUNT: &str = "select pending_received as total from user_counts where user_id = $1";
+const PENDING_SENT_COUNT: &str = "select pending_sent as total from user_counts where user_id = $1";
 
 const SELECT_REQUEST: &str = "select request_id, sender_id, recipient_id, status, message, created_at, responded_at \
      from partner_requests where request_id = $1";

@@ -201,6 +201,28 @@ async fn check_invariants(raw: &sqlx::AnyPool, model: &Model) -> Result<(), Test
         model.requests.len() as i64,
         "one notification per request sent"
     );
+    // The totals kept by triggers match what counting finds, for every user.
+    prop_assert_eq!(
+        scalar(
+            "select count(*) from user_counts c where \
+               c.pending_received <> (select count(*) from partner_requests r \
+                                      where r.recipient_id = c.user_id and r.status = 'pending') \
+               or c.pending_sent <> (select count(*) from partner_requests r \
+                                     where r.sender_id = c.user_id and r.status = 'pending') \
+               or c.partnerships <> (select count(*) from partnerships p \
+                                     where p.user_a_id = c.user_id or p.user_b_id = c.user_id)"
+        )
+        .await,
+        0,
+        "user_counts out of step with the rows"
+    );
+    prop_assert_eq!(
+        scalar(
+            "select count(*) from users u where not exists (select 1 from user_counts c where c.user_id = u.user_id)"
+        )
+        .await,
+        0
+    );
     Ok(())
 }
 
