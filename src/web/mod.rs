@@ -18,13 +18,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::http::{HeaderName, HeaderValue, Request};
 use axum::response::IntoResponse;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -84,14 +83,7 @@ pub fn app(state: AppState) -> Router {
         }))
         .layer(axum::middleware::from_fn(telemetry::track_http))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        // Pages set their own policy; everything else (JSON, metrics) may load and frame nothing.
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.https, headers::security_headers))
         .layer(axum::middleware::from_fn(limits::refuse_large_bodies))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
 
@@ -113,7 +105,6 @@ pub fn app(state: AppState) -> Router {
         // Inside the session layer, so a signed-in browser is limited as its user, not its address.
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_writes))
         .layer(sessions)
-        .layer(axum::middleware::from_fn_with_state(state.https, headers::security_headers))
         .layer(middleware)
         .with_state(state)
 }
