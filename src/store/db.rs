@@ -11,7 +11,7 @@
 //!   pool of read-only ones.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -403,6 +403,8 @@ pub(super) struct Sqlite {
     /// Idle read-only connections; a read takes one (or opens one) and puts it back.
     readers: Mutex<Vec<rusqlite::Connection>>,
     max_idle_readers: usize,
+    /// Reads running now (on other threads), for the metrics.
+    reading: AtomicU32,
     closed: AtomicBool,
 }
 
@@ -421,6 +423,7 @@ impl Sqlite {
             flush,
             readers: Mutex::default(),
             max_idle_readers: max_readers as usize,
+            reading: AtomicU32::new(0),
             closed: AtomicBool::new(false),
         })
     }
@@ -433,7 +436,9 @@ impl Sqlite {
             Some(conn) => conn,
             None => self.open_reader()?,
         };
+        self.reading.fetch_add(1, Ordering::Relaxed);
         let result = read(&conn);
+        self.reading.fetch_sub(1, Ordering::Relaxed);
         if let Ok(mut idle) = self.readers.lock()
             && idle.len() < self.max_idle_readers
         {
@@ -455,7 +460,7 @@ impl Sqlite {
     pub fn usage(&self) -> [(u32, u32); 2] {
         let writer_busy = u32::from(self.writer.try_lock().is_err());
         let idle_readers = self.readers.lock().map_or(0, |idle| idle.len() as u32);
-        [(writer_busy, 1 - writer_busy), (0, idle_readers)]
+        [(writer_busy, 1 - writer_busy), (self.reading.load(Ordering::Relaxed), idle_readers)]
     }
 
     /// Refuses further work, closes the idle readers and waits for a write transaction in
