@@ -1,8 +1,9 @@
 -- Per-user totals of the lists (pending requests received and sent, partnerships), kept by
 -- triggers in the transaction of every change, so a list's total is one primary-key read
 -- however many rows the user has (counting an index range costs time in proportion to it).
--- Each change locks the two users' rows in one statement, in key order, so concurrent changes
--- cannot deadlock on them.
+-- Each change updates the two users' rows in one statement, and every later statement of the
+-- same transaction touches the same pair, so two transactions rarely wait on each other's rows;
+-- should they deadlock, PostgreSQL aborts one of them.
 create table user_counts (
     user_id          bigint primary key references users (user_id),
     pending_received bigint not null default 0,
