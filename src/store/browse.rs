@@ -23,7 +23,7 @@ impl Store {
 
     /// Users whose name or e-mail contains `query` (all when empty), by name, one page.
     pub async fn users_page(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Slice<User>> {
-        let search = UserSearch::new(self.backend, query, 1);
+        let search = UserSearch::new(self.backend(), query, 1);
         let sql = format!(
             "select u.user_id, u.email, u.name, u.created_at from {} where {} \
              order by u.name_key, u.user_id limit $3 offset $4",
@@ -43,7 +43,7 @@ impl Store {
         query: &SearchQuery,
         page: PageRequest,
     ) -> StoreResult<Slice<Candidate>> {
-        let search = UserSearch::new(self.backend, query, 2);
+        let search = UserSearch::new(self.backend(), query, 2);
         let sql = candidate_select(
             search.from,
             &format!("u.user_id <> $1 and {} order by u.name_key, u.user_id limit $4 offset $5", search.filter),

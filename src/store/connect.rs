@@ -143,19 +143,14 @@ impl Store {
         };
         Ok(Self(Arc::new(super::Shared {
             db,
-            backend: options.url.backend(),
-            outbox: Arc::new(Notify::new()),
+            outbox: Notify::new(),
             daily_request_quota: options.daily_request_quota,
             events: EventBus::default(),
-            known_users: Arc::default(),
+            known_users: Default::default(),
             searches: Default::default(),
             postgres_url: match &options.url {
                 DatabaseUrl::Postgres(url) => Some(url.clone()),
                 DatabaseUrl::Sqlite(_) => None,
-            },
-            sqlite_path: match &options.url {
-                DatabaseUrl::Sqlite(path) => Some(path.clone()),
-                DatabaseUrl::Postgres(_) => None,
             },
         })))
     }
@@ -164,10 +159,12 @@ impl Store {
     /// migrator; on SQLite over a connection of its own, closed afterwards).
     pub async fn migrate(&self) -> Result<(), DatabaseError> {
         match &self.db {
-            Db::Sqlite(_) => {
-                let path = self.sqlite_path.as_deref().expect("a SQLite store knows its file");
-                let mut conn =
-                    SqliteConnectOptions::new().filename(path).busy_timeout(Duration::from_secs(5)).connect().await?;
+            Db::Sqlite(sqlite) => {
+                let mut conn = SqliteConnectOptions::new()
+                    .filename(sqlite.path())
+                    .busy_timeout(Duration::from_secs(5))
+                    .connect()
+                    .await?;
                 SQLITE_MIGRATIONS.run(&mut conn).await?;
                 conn.close().await?;
             }

@@ -428,6 +428,11 @@ impl Sqlite {
         })
     }
 
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Runs `read` on a reader connection.
     fn read<T>(&self, read: impl FnOnce(&rusqlite::Connection) -> DbResult<T>) -> DbResult<T> {
         self.check_open()?;

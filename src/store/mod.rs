@@ -44,18 +44,6 @@ pub enum StoreError {
     Database(#[from] DatabaseError),
 }
 
-impl From<sqlx::Error> for StoreError {
-    fn from(error: sqlx::Error) -> Self {
-        Self::Database(error.into())
-    }
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(error: rusqlite::Error) -> Self {
-        Self::Database(error.into())
-    }
-}
-
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Handle to the database; cheap to clone (one reference count).
@@ -73,19 +61,16 @@ impl std::ops::Deref for Store {
 /// What every handle to one store shares.
 pub struct Shared {
     db: db::Db,
-    backend: Backend,
     /// Woken after every commit that wrote a notification, so delivery starts at once.
-    outbox: Arc<Notify>,
+    outbox: Notify,
     /// New partner requests per sender per 24 hours; 0 means no limit.
     daily_request_quota: u32,
     /// Told after commit what changed for whom, for live updates.
     events: EventBus,
     /// The PostgreSQL URL, for the live-event listener; `None` on SQLite.
     postgres_url: Option<String>,
-    /// The SQLite file, for the migrations; `None` on PostgreSQL.
-    sqlite_path: Option<std::path::PathBuf>,
     /// Ids known to name a user, so identifying a request needs no query once a user is seen.
-    known_users: Arc<users::KnownUsers>,
+    known_users: users::KnownUsers,
     /// Recent user searches, valid while no user is added.
     searches: users::SearchCache,
 }
@@ -93,7 +78,10 @@ pub struct Shared {
 impl Store {
     /// The backend this store talks to.
     pub fn backend(&self) -> Backend {
-        self.backend
+        match self.db {
+            db::Db::Sqlite(_) => Backend::Sqlite,
+            db::Db::Postgres(_) => Backend::Postgres,
+        }
     }
 
     /// Waits until a commit has written notifications (or returns at once if one did since the

@@ -1,7 +1,7 @@
 //! Partner requests: sending, answering, withdrawing and the two lists.
 
 use super::db::{Columns, DbResult, Tx, params};
-use super::rows;
+use super::rows::{self, request_columns};
 use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{
     Id, NotificationId, NotificationKind, PageRequest, Paged, PartnerRequest, Relation, RequestId, RequestMessage,
@@ -256,13 +256,14 @@ const PENDING_SENT: &str = pending_page!("sender_id", "recipient_id", "pending_s
 const PENDING_RECEIVED_COUNT: &str = "select pending_received as total from user_counts where user_id = $1";
 const PENDING_SENT_COUNT: &str = "select pending_sent as total from user_counts where user_id = $1";
 
-const SELECT_REQUEST: &str = "select request_id, sender_id, recipient_id, status, message, created_at, responded_at \
-     from partner_requests where request_id = $1";
+const SELECT_REQUEST: &str = concat!("select ", request_columns!(), " from partner_requests where request_id = $1");
 
-const INSERT_REQUEST: &str = "insert into partner_requests \
+const INSERT_REQUEST: &str = concat!(
+    "insert into partner_requests \
        (sender_id, recipient_id, user_low, user_high, status, message, created_at) \
-     values ($1, $2, $3, $4, 'pending', $5, $6) \
-     returning request_id, sender_id, recipient_id, status, message, created_at, responded_at";
+     values ($1, $2, $3, $4, 'pending', $5, $6) returning ",
+    request_columns!()
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -293,7 +294,8 @@ macro_rules! close_as {
             "update partner_requests set status = $1, responded_at = $2 where request_id = $3 and ",
             $actor,
             " = $4 and status = 'pending' \
-             returning request_id, sender_id, recipient_id, status, message, created_at, responded_at"
+             returning ",
+            request_columns!()
         )
     };
 }

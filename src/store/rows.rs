@@ -6,23 +6,30 @@ use crate::domain::{
 };
 
 pub(super) fn user(row: &dyn Columns) -> DbResult<User> {
-    Ok(User {
-        id: Id::new(row.int("user_id")?),
-        email: Email::from_trusted(row.text("email")?),
-        name: UserName::from_trusted(row.text("name")?),
-        created_at: Timestamp::from_millis(row.int("created_at")?),
-    })
+    user_in_columns(row, ["user_id", "email", "name", "created_at"])
 }
 
 /// A user read from columns aliased `u_user_id`, `u_email`, … (beside another record's).
 pub(super) fn other_user(row: &dyn Columns) -> DbResult<User> {
+    user_in_columns(row, ["u_user_id", "u_email", "u_name", "u_created_at"])
+}
+
+fn user_in_columns(row: &dyn Columns, [id, email, name, created_at]: [&str; 4]) -> DbResult<User> {
     Ok(User {
-        id: Id::new(row.int("u_user_id")?),
-        email: Email::from_trusted(row.text("u_email")?),
-        name: UserName::from_trusted(row.text("u_name")?),
-        created_at: Timestamp::from_millis(row.int("u_created_at")?),
+        id: Id::new(row.int(id)?),
+        email: Email::from_trusted(row.text(email)?),
+        name: UserName::from_trusted(row.text(name)?),
+        created_at: Timestamp::from_millis(row.int(created_at)?),
     })
 }
+
+/// The columns [`request`] reads, as a literal for `concat!`.
+macro_rules! request_columns {
+    () => {
+        "request_id, sender_id, recipient_id, status, message, created_at, responded_at"
+    };
+}
+pub(super) use request_columns;
 
 pub(super) fn request(row: &dyn Columns) -> DbResult<PartnerRequest> {
     let status = row.text("status")?;

@@ -193,7 +193,7 @@ impl Store {
     /// the worker thread's time went to the parser and planner). The app never runs ANALYZE, so a
     /// seeded database must not either.
     async fn analyze(&self) -> SeedResult<()> {
-        if self.backend == super::Backend::Postgres {
+        if self.backend() == super::Backend::Postgres {
             let mut tx = self.begin().await?;
             tx.execute("analyze", &[]).await?;
             tx.commit().await?;

@@ -77,7 +77,7 @@ impl Store {
 
     /// The search itself: the page and the total in one statement.
     async fn run_search(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Paged<User>> {
-        let search = UserSearch::new(self.backend, query, 1);
+        let search = UserSearch::new(self.backend(), query, 1);
         let sql = format!(
             "select u.user_id, u.email, u.name, u.created_at, (select count(*) from {from} where {filter}) as total \
              from {from} where {filter} order by u.name_key, u.user_id limit $3 offset $4",
