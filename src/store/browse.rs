@@ -70,21 +70,20 @@ impl Store {
 }
 
 /// Users `u` (read from `from`) with the facts of each one's pair with the viewer (`$1`),
-/// filtered by `rest`.
+/// filtered by `rest`. The pair's partnership and pending request are at most one row each
+/// (unique indexes), so left joins find each with one index lookup per user.
 fn candidate_select(from: &str, rest: &str) -> String {
     const LOW: &str = "case when u.user_id < $1 then u.user_id else $1 end";
     const HIGH: &str = "case when u.user_id < $1 then $1 else u.user_id end";
-    let pending =
-        format!("from partner_requests r where r.user_low = {LOW} and r.user_high = {HIGH} and r.status = 'pending'");
     format!(
-        "select u.user_id, u.email, u.name, u.created_at, \
-           (select p.partnership_id from partnerships p where p.user_a_id = {LOW} and p.user_b_id = {HIGH}) \
-             as partnership_id, \
-           (select r.request_id {pending}) as pending_id, \
-           (select r.sender_id {pending}) as pending_sender, \
+        "select u.user_id, u.email, u.name, u.created_at, p.partnership_id, \
+           r.request_id as pending_id, r.sender_id as pending_sender, \
            (select count(*) from blocks b where b.blocker_id = $1 and b.blocked_id = u.user_id) as blocked_by_me, \
            (select count(*) from blocks b where b.blocker_id = u.user_id and b.blocked_id = $1) as blocked_me \
-         from {from} where {rest}"
+         from {from} \
+         left join partnerships p on p.user_a_id = {LOW} and p.user_b_id = {HIGH} \
+         left join partner_requests r on r.user_low = {LOW} and r.user_high = {HIGH} and r.status = 'pending' \
+         where {rest}"
     )
 }
 

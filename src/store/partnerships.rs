@@ -2,17 +2,17 @@
 
 use super::db::params;
 use super::rows;
-use super::{Store, StoreResult, UserEventKind};
+use super::{Backend, Store, StoreResult, UserEventKind};
 use crate::domain::{Id, PageRequest, Paged, Partnership, PartnershipId, RuleError, Timestamp, UserId};
 
 impl Store {
     /// The partnerships of `user`, newest first, each with the other member, and the total, in
-    /// one statement (see [`PARTNERSHIPS_PAGE`]); a page past the end counts separately.
+    /// one statement (see [`partnerships_page`]); a page past the end counts separately.
     pub async fn partnerships(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<Partnership>> {
         let rows = self
             .db
             .fetch_all(
-                PARTNERSHIPS_PAGE,
+                partnerships_page(self.backend()),
                 params![user.get(), page.limit(), page.offset(), page.limit() + page.offset()],
                 &|row| {
                     let partnership = Partnership {
@@ -62,25 +62,46 @@ impl Store {
     }
 }
 
-/// The partnerships of `$1`, newest first, `$2` per page from offset `$3` (`$4` = `$2 + $3`).
-/// A member is in `user_a_id` or `user_b_id`; an `or` of the two makes the planner merge both
-/// index ranges and sort all of the user's partnerships. Instead each side is its own range scan
-/// of `partnerships_by_user_a` / `_by_user_b`, already in the wanted order and cut at `$4` rows,
-/// so at most `2 × $4` rows are sorted whatever the number of partnerships; the users are joined
-/// to the page only. The total comes from `user_counts`, kept by triggers.
-const PARTNERSHIPS_PAGE: &str = "\
-    select p.partnership_id, p.created_at as p_created_at, \
-           u.user_id as u_user_id, u.email as u_email, u.name as u_name, u.created_at as u_created_at, \
-           (select partnerships from user_counts where user_id = $1) as total \
-    from (select partnership_id, partner_id, created_at from ( \
-            select * from (select partnership_id, user_b_id as partner_id, created_at from partnerships \
-                           where user_a_id = $1 order by created_at desc, partnership_id desc limit $4) mine_a \
-            union all \
-            select * from (select partnership_id, user_a_id as partner_id, created_at from partnerships \
-                           where user_b_id = $1 order by created_at desc, partnership_id desc limit $4) mine_b \
-          ) both_sides order by created_at desc, partnership_id desc limit $2 offset $3) p \
-    join users u on u.user_id = p.partner_id \
-    order by p.created_at desc, p.partnership_id desc";
+/// The partnerships of `$1`, newest first, `$2` per page from offset `$3` (`$4` = `$2 + $3`),
+/// each with the other member and the total (from `user_counts`, kept by triggers). A member is
+/// in `user_a_id` or `user_b_id`; an `or` of the two would make the planner merge both index
+/// ranges and sort all of the user's partnerships. Instead each side is its own range scan of
+/// `partnerships_by_user_a` / `_by_user_b`, already in the wanted order; how the two ordered
+/// sides are combined is where the planners differ (see the two texts).
+fn partnerships_page(backend: Backend) -> &'static str {
+    match backend {
+        // SQLite merges the sides of a `union all` ordered as a whole ("MERGE (UNION ALL)") and
+        // stops after `$2 + $3` rows: no sort, no temporary table, a user read per row taken.
+        Backend::Sqlite => {
+            "select p.partnership_id, p.created_at as p_created_at, \
+               u.user_id as u_user_id, u.email as u_email, u.name as u_name, u.created_at as u_created_at, \
+               (select partnerships from user_counts where user_id = $1) as total \
+             from partnerships p join users u on u.user_id = p.user_b_id where p.user_a_id = $1 \
+             union all \
+             select p.partnership_id, p.created_at, u.user_id, u.email, u.name, u.created_at, \
+               (select partnerships from user_counts where user_id = $1) \
+             from partnerships p join users u on u.user_id = p.user_a_id where p.user_b_id = $1 \
+             order by p_created_at desc, partnership_id desc limit $2 offset $3"
+        }
+        // PostgreSQL sorts such a union in full, so each side is cut at `$4` rows first and at
+        // most `2 × $4` rows are sorted, whatever the number of partnerships; the users are
+        // joined to the page only.
+        Backend::Postgres => {
+            "select p.partnership_id, p.created_at as p_created_at, \
+               u.user_id as u_user_id, u.email as u_email, u.name as u_name, u.created_at as u_created_at, \
+               (select partnerships from user_counts where user_id = $1) as total \
+             from (select partnership_id, partner_id, created_at from ( \
+                select * from (select partnership_id, user_b_id as partner_id, created_at from partnerships \
+                               where user_a_id = $1 order by created_at desc, partnership_id desc limit $4) mine_a \
+                union all \
+                select * from (select partnership_id, user_a_id as partner_id, created_at from partnerships \
+                               where user_b_id = $1 order by created_at desc, partnership_id desc limit $4) mine_b \
+              ) both_sides order by created_at desc, partnership_id desc limit $2 offset $3) p \
+             join users u on u.user_id = p.partner_id \
+             order by p.created_at desc, p.partnership_id desc"
+        }
+    }
+}
 
 /// The total alone, kept by triggers in `user_counts`.
 const PARTNERSHIPS_COUNT: &str = "select partnerships as total from user_counts where user_id = $1";
