@@ -32,6 +32,10 @@ impl Email {
         &self.0
     }
 
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
     pub(crate) fn from_trusted(stored: String) -> Self {
         Self(stored)
     }
@@ -67,6 +71,10 @@ impl UserName {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
     }
 
     /// The lower-cased form that user search matches against.

@@ -10,6 +10,7 @@
 //!   `SQLITE_BUSY`) and commit in groups (see [`Writer`]); reads take a connection from a small
 //!   pool of read-only ones.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -148,12 +149,19 @@ impl Columns for AnyRow {
 struct SqliteRow<'r> {
     row: &'r rusqlite::Row<'r>,
     names: &'r [String],
+    /// Where the next lookup starts: mappers read columns mostly in select order, so the
+    /// column after the last one read is usually the one asked for.
+    next: Cell<usize>,
 }
 
 impl SqliteRow<'_> {
     fn index(&self, column: &str) -> DbResult<usize> {
-        let index = self.names.iter().position(|name| name == column);
-        index.ok_or_else(|| rusqlite::Error::InvalidColumnName(column.to_owned()).into())
+        let count = self.names.len();
+        let start = self.next.get();
+        let index = (start..count).chain(0..start).find(|&i| self.names[i] == column);
+        let index = index.ok_or_else(|| rusqlite::Error::InvalidColumnName(column.to_owned()))?;
+        self.next.set((index + 1) % count);
+        Ok(index)
     }
 }
 
@@ -527,7 +535,7 @@ fn query_sqlite<T>(
     while records.len() < limit
         && let Some(row) = rows.next()?
     {
-        records.push(map(&SqliteRow { row, names: &names })?);
+        records.push(map(&SqliteRow { row, names: &names, next: Cell::new(0) })?);
     }
     Ok(records)
 }

@@ -1,19 +1,12 @@
 //! Partner requests: sending, answering, withdrawing and the two lists.
 
-use super::db::{Columns, DbResult, Tx, params};
+use super::db::{Columns, DbResult, Mapper, Tx, params};
 use super::rows::{self, request_columns};
 use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{
     Id, NotificationId, NotificationKind, PageRequest, Paged, PartnerRequest, Relation, RequestId, RequestMessage,
     RequestStatus, RequestWithUser, Response, RuleError, Timestamp, User, UserId, check_can_send, ordered_pair,
 };
-
-/// Which side of a request a list shows.
-#[derive(Debug, Clone, Copy)]
-enum Side {
-    Received,
-    Sent,
-}
 
 impl Store {
     /// Sends a partner request from `sender` to `recipient` and notifies the recipient, in one
@@ -173,42 +166,56 @@ impl Store {
         Ok(self.db.fetch_optional(SELECT_REQUEST, params![request_id.get()], &rows::request).await?)
     }
 
-    /// Pending requests sent to `user`, newest first, each with its sender.
-    pub async fn received_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<RequestWithUser>> {
-        self.pending_list(user, Side::Received, page).await
+    /// Pending requests sent to `user`, newest first (the requests alone, as the API lists them).
+    pub async fn received_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
+        self.pending_list(user, page, PENDING_RECEIVED, PENDING_RECEIVED_COUNT, &rows::request).await
+    }
+
+    /// Pending requests `user` sent, newest first.
+    pub async fn sent_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
+        self.pending_list(user, page, PENDING_SENT, PENDING_SENT_COUNT, &rows::request).await
+    }
+
+    /// Pending requests sent to `user`, newest first, each with its sender (the dashboard's list).
+    pub async fn received_requests_with_senders(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> StoreResult<Paged<RequestWithUser>> {
+        self.pending_list(user, page, PENDING_RECEIVED_WITH_USERS, PENDING_RECEIVED_COUNT, &request_with_user).await
     }
 
     /// Pending requests `user` sent, newest first, each with its recipient.
-    pub async fn sent_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<RequestWithUser>> {
-        self.pending_list(user, Side::Sent, page).await
+    pub async fn sent_requests_with_recipients(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> StoreResult<Paged<RequestWithUser>> {
+        self.pending_list(user, page, PENDING_SENT_WITH_USERS, PENDING_SENT_COUNT, &request_with_user).await
     }
 
     /// One statement: the page, and the total as an uncorrelated scalar subquery that the
     /// database evaluates once (a primary-key read of `user_counts`). Only a page past the end,
-    /// which has no row to carry the total, costs a second query.
-    async fn pending_list(&self, user: UserId, side: Side, page: PageRequest) -> StoreResult<Paged<RequestWithUser>> {
-        // Both texts are constants, so each is prepared once per connection and reused.
-        let sql = match side {
-            Side::Received => PENDING_RECEIVED,
-            Side::Sent => PENDING_SENT,
-        };
+    /// which has no row to carry the total, costs a second query (`count`). The texts are
+    /// constants, so each is prepared once per connection and reused.
+    async fn pending_list<T>(
+        &self,
+        user: UserId,
+        page: PageRequest,
+        sql: &'static str,
+        count: &'static str,
+        item: Mapper<'_, T>,
+    ) -> StoreResult<Paged<T>> {
         let rows = self
             .db
             .fetch_all(sql, params![user.get(), page.limit(), page.offset()], &|row| {
-                let item = RequestWithUser { request: rows::request(row)?, other: rows::other_user(row)? };
-                Ok((item, row.int("total")?))
+                Ok((item(row)?, row.int("total")?))
             })
             .await?;
         let total = match rows.first() {
             Some((_, total)) => *total,
             None if page.offset() == 0 => 0,
-            None => {
-                let count = match side {
-                    Side::Received => PENDING_RECEIVED_COUNT,
-                    Side::Sent => PENDING_SENT_COUNT,
-                };
-                self.db.fetch_one(count, params![user.get()], &|row| row.int("total")).await?
-            }
+            None => self.db.fetch_one(count, params![user.get()], &|row| row.int("total")).await?,
         };
         let items = rows.into_iter().map(|(item, _)| item).collect();
         Ok(Paged { items, page, total })
@@ -229,30 +236,41 @@ fn answered(request: &PartnerRequest, other: UserId) -> (UserId, UserEventKind) 
 }
 
 /// A page of pending requests on one side (`$1` the user, `$2` limit, `$3` offset), newest
-/// first, each with the other party and the side's total: one index range scan of
-/// `partner_requests_by_recipient` (or `_by_sender`) in index order, a primary-key lookup per row,
-/// and the total from `user_counts` (kept by triggers; counting the range would cost time in
-/// proportion to the user's requests).
+/// first, with the side's total: one index range scan of `partner_requests_by_recipient` (or
+/// `_by_sender`) in index order, and the total from `user_counts` (kept by triggers; counting the
+/// range would cost time in proportion to the user's requests). `with other` adds the other
+/// party, a primary-key lookup per row.
 macro_rules! pending_page {
-    ($mine:literal, $other:literal, $total:literal) => {
-        concat!(
-            "select r.request_id, r.sender_id, r.recipient_id, r.status, r.message, r.created_at, r.responded_at, \
-                    u.user_id as u_user_id, u.email as u_email, u.name as u_name, u.created_at as u_created_at, \
-                    (select ",
+    ($mine:literal, $total:literal) => {
+        pending_page!($mine, $total, "", "")
+    };
+    ($mine:literal, $total:literal, with other $other:literal) => {
+        pending_page!(
+            $mine,
             $total,
-            " from user_counts where user_id = $1) as total \
-             from partner_requests r join users u on u.user_id = r.",
-            $other,
+            "u.user_id as u_user_id, u.email as u_email, u.name as u_name, u.created_at as u_created_at, ",
+            concat!(" join users u on u.user_id = r.", $other)
+        )
+    };
+    ($mine:literal, $total:literal, $user_columns:literal, $join:expr) => {
+        concat!(
+            "select r.request_id, r.sender_id, r.recipient_id, r.status, r.message, r.created_at, r.responded_at, ",
+            $user_columns,
+            "(select ",
+            $total,
+            " from user_counts where user_id = $1) as total from partner_requests r",
+            $join,
             " where r.",
             $mine,
-            " = $1 and r.status = 'pending' \
-             order by r.created_at desc, r.request_id desc limit $2 offset $3"
+            " = $1 and r.status = 'pending' order by r.created_at desc, r.request_id desc limit $2 offset $3"
         )
     };
 }
 
-const PENDING_RECEIVED: &str = pending_page!("recipient_id", "sender_id", "pending_received");
-const PENDING_SENT: &str = pending_page!("sender_id", "recipient_id", "pending_sent");
+const PENDING_RECEIVED: &str = pending_page!("recipient_id", "pending_received");
+const PENDING_SENT: &str = pending_page!("sender_id", "pending_sent");
+const PENDING_RECEIVED_WITH_USERS: &str = pending_page!("recipient_id", "pending_received", with other "sender_id");
+const PENDING_SENT_WITH_USERS: &str = pending_page!("sender_id", "pending_sent", with other "recipient_id");
 const PENDING_RECEIVED_COUNT: &str = "select pending_received as total from user_counts where user_id = $1";
 const PENDING_SENT_COUNT: &str = "select pending_sent as total from user_counts where user_id = $1";
 
@@ -374,4 +392,8 @@ pub(super) async fn insert_notification(
         )
         .await?;
     Ok(Id::new(id))
+}
+
+fn request_with_user(row: &dyn Columns) -> DbResult<RequestWithUser> {
+    Ok(RequestWithUser { request: rows::request(row)?, other: rows::other_user(row)? })
 }

@@ -32,11 +32,15 @@ macro_rules! request_columns {
 pub(super) use request_columns;
 
 pub(super) fn request(row: &dyn Columns) -> DbResult<PartnerRequest> {
+    // In select order (see `request_columns`): each column is then found at the first try.
+    let id = Id::new(row.int("request_id")?);
+    let sender_id = Id::new(row.int("sender_id")?);
+    let recipient_id = Id::new(row.int("recipient_id")?);
     let status = row.text("status")?;
     Ok(PartnerRequest {
-        id: Id::new(row.int("request_id")?),
-        sender_id: Id::new(row.int("sender_id")?),
-        recipient_id: Id::new(row.int("recipient_id")?),
+        id,
+        sender_id,
+        recipient_id,
         status: RequestStatus::parse(&status).ok_or_else(|| DatabaseError::decode("status", &status))?,
         message: row.opt_text("message")?,
         created_at: Timestamp::from_millis(row.int("created_at")?),

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::json::{Pagination, PartnerRequestJson, RequestPage};
-use crate::domain::{Paged, RequestId, RequestMessage, RequestWithUser, Response, UserId};
+use crate::domain::{Paged, PartnerRequest, RequestId, RequestMessage, Response, UserId};
 use crate::web::AppState;
 use crate::web::error::{ApiResult, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
@@ -100,9 +100,9 @@ pub async fn sent(
     Ok(Json(request_page(page)))
 }
 
-fn request_page(page: Paged<RequestWithUser>) -> RequestPage {
+fn request_page(page: Paged<PartnerRequest>) -> RequestPage {
     let pagination = Pagination::from(&page);
-    RequestPage { requests: page.items.into_iter().map(|r| r.request.into()).collect(), pagination }
+    RequestPage { requests: page.items.into_iter().map(Into::into).collect(), pagination }
 }
 
 /// Fetch one request; only its sender and recipient may.

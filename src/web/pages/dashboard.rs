@@ -2,7 +2,6 @@
 //! address both use, and the live update of the dashboard's lists.
 
 use askama::Template;
-use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -11,7 +10,7 @@ use serde::Deserialize;
 
 use super::actions::{ActionUpdate, RELATIONS_CHANGED};
 use super::find::{FindResults, FindSection};
-use super::layout::{CurrentUser, Layout, signed_in};
+use super::layout::{CurrentUser, Layout, SizedRender, signed_in};
 use super::problem::Problem;
 use super::sections::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
 use super::signin;
@@ -22,7 +21,7 @@ use crate::web::session::UserSession;
 /// Results per page of user search (sign-in list and "Find partners").
 pub const SEARCH_PAGE_SIZE: i64 = 20;
 
-#[derive(Template, WebTemplate)]
+#[derive(Template)]
 #[template(path = "dashboard.html")]
 pub struct DashboardPage {
     pub layout: Layout,
@@ -112,7 +111,8 @@ async fn dashboard(
         find,
         live: lists.live,
     };
-    Ok(page.into_response())
+    static RENDER: SizedRender = SizedRender::new();
+    Ok(RENDER.respond(&page))
 }
 
 #[derive(Debug, Deserialize)]

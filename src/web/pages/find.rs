@@ -4,10 +4,9 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
+use super::dom::{ActionPath, DomId};
 use super::person::Person;
-use std::fmt::Display;
-
-use crate::domain::{Candidate, Slice, Standing};
+use crate::domain::{Candidate, PartnershipId, RequestId, Slice, Standing};
 
 /// The whole section: heading, search box, results.
 #[derive(Template)]
@@ -48,30 +47,30 @@ pub struct FindRow {
     pub standing: Standing,
     /// Prefix of the row's element ids: `find-<user id>`. The `find-` prefix is how an action
     /// knows it came from this list (htmx names the target, `find-<id>-err`, in `HX-Target`).
-    pub dom: String,
+    pub dom: DomId,
     pub oob: bool,
 }
 
 impl FindRow {
     pub fn new(candidate: Candidate, oob: bool) -> Self {
         Self {
-            dom: format!("find-{}", candidate.user.id),
+            dom: DomId::new("find", candidate.user.id),
             person: candidate.user.into(),
             standing: candidate.standing,
             oob,
         }
     }
 
-    pub fn request_url(&self, id: impl Display, action: &str) -> String {
-        format!("/requests/{id}/{action}")
+    pub fn request_url(&self, id: &RequestId, action: &'static str) -> ActionPath {
+        ActionPath::new("requests", *id, action)
     }
 
-    pub fn end_url(&self, id: impl Display) -> String {
-        format!("/partnerships/{id}/end")
+    pub fn end_url(&self, id: &PartnershipId) -> ActionPath {
+        ActionPath::new("partnerships", *id, "end")
     }
 
-    pub fn unblock_url(&self) -> String {
-        format!("/blocks/{}/remove", self.person.id)
+    pub fn unblock_url(&self) -> ActionPath {
+        ActionPath::new("blocks", self.person.id, "remove")
     }
 
     /// Blocking is offered to anyone not already blocked by you.

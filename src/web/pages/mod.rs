@@ -8,6 +8,7 @@
 
 mod actions;
 mod dashboard;
+mod dom;
 mod find;
 mod layout;
 mod notifications;

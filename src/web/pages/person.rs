@@ -11,8 +11,8 @@ pub struct Person {
 
 impl From<User> for Person {
     fn from(user: User) -> Self {
-        let name = user.name.as_str().to_owned();
-        Self { id: user.id, initials: initials(&name), name, email: user.email.as_str().to_owned() }
+        let name = user.name.into_string();
+        Self { id: user.id, initials: initials(&name), name, email: user.email.into_string() }
     }
 }
 

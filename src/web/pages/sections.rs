@@ -6,6 +6,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use askama::Template;
 
+use super::dom::{ActionPath, DomId};
 use super::layout::NotificationsLink;
 use super::person::Person;
 use super::problem::Problem;
@@ -20,22 +21,22 @@ pub struct RequestRow {
     pub message: Option<String>,
     pub when: When,
     /// Prefix of the row's element ids (`incoming-7`, `sent-7`).
-    pub dom: String,
+    pub dom: DomId,
 }
 
 impl RequestRow {
-    fn new(item: RequestWithUser, side: &str, now: Timestamp) -> Self {
+    fn new(item: RequestWithUser, side: &'static str, now: Timestamp) -> Self {
         Self {
             id: item.request.id,
-            dom: format!("{side}-{}", item.request.id),
+            dom: DomId::new(side, item.request.id),
             user: item.other.into(),
             message: item.request.message,
             when: When::new(item.request.created_at, now),
         }
     }
 
-    pub fn url(&self, action: &str) -> String {
-        format!("/requests/{}/{action}", self.id)
+    pub fn url(&self, action: &'static str) -> ActionPath {
+        ActionPath::new("requests", self.id, action)
     }
 }
 
@@ -43,12 +44,12 @@ pub struct PartnerRow {
     pub id: PartnershipId,
     pub user: Person,
     pub since: When,
-    pub dom: String,
+    pub dom: DomId,
 }
 
 impl PartnerRow {
-    pub fn url(&self) -> String {
-        format!("/partnerships/{}/end", self.id)
+    pub fn url(&self) -> ActionPath {
+        ActionPath::new("partnerships", self.id, "end")
     }
 }
 
@@ -100,12 +101,12 @@ impl Lists {
     pub async fn load(store: &Store, user: UserId) -> Result<Self, Problem> {
         let page = PageRequest::default();
         let now = Timestamp::now();
-        let incoming = store.received_requests(user, page).await?;
-        let sent = store.sent_requests(user, page).await?;
+        let incoming = store.received_requests_with_senders(user, page).await?;
+        let sent = store.sent_requests_with_recipients(user, page).await?;
         let partners = store.partnerships(user, page).await?;
         let unread = store.unread_notifications(user).await?;
         let stamp = fingerprint(&incoming, &sent, &partners, unread);
-        let rows = |list: Paged<RequestWithUser>, side: &str| -> Vec<RequestRow> {
+        let rows = |list: Paged<RequestWithUser>, side: &'static str| -> Vec<RequestRow> {
             list.items.into_iter().map(|item| RequestRow::new(item, side, now)).collect()
         };
         Ok(Self {
@@ -117,7 +118,7 @@ impl Lists {
                     .items
                     .into_iter()
                     .map(|p| PartnerRow {
-                        dom: format!("partner-{}", p.id),
+                        dom: DomId::new("partner", p.id),
                         id: p.id,
                         user: p.partner.into(),
                         since: When::new(p.created_at, now),

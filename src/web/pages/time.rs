@@ -4,32 +4,38 @@
 use std::fmt;
 
 use askama::filters::HtmlSafe;
-use time::macros::format_description;
+use askama::{FastWritable, Values};
 
 use crate::domain::Timestamp;
 
-/// A `<time>` element for one instant, rendered relative to when the page was made.
+/// A `<time>` element for one instant, rendered relative to when the page was made; made as
+/// text once, then written as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct When {
-    iso: String,
-    exact: String,
-    relative: String,
-}
+pub struct When(String);
 
 impl When {
     pub fn new(at: Timestamp, now: Timestamp) -> Self {
-        let exact = at
-            .to_datetime()
-            .format(format_description!("[year]-[month]-[day] [hour]:[minute] UTC"))
-            .unwrap_or_else(|_| at.rfc3339());
-        Self { iso: at.rfc3339(), exact, relative: relative(now.millis() - at.millis()) }
+        let iso = at.rfc3339();
+        // "2026-11-26 07:00 UTC": the date and the minute of the RFC 3339 text.
+        let exact = match (iso.get(..10), iso.get(11..16)) {
+            (Some(date), Some(minute)) => format!("{date} {minute} UTC"),
+            _ => iso.clone(),
+        };
+        let relative = relative(now.millis() - at.millis());
+        Self(format!(r#"<time datetime="{iso}" title="{exact}">{relative}</time>"#))
     }
 }
 
 // Only machine-made text goes in (a timestamp and fixed words), so the element needs no escaping.
 impl fmt::Display for When {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, r#"<time datetime="{}" title="{}">{}</time>"#, self.iso, self.exact, self.relative)
+        f.write_str(&self.0)
+    }
+}
+
+impl FastWritable for When {
+    fn write_into(&self, dest: &mut dyn fmt::Write, _: &dyn Values) -> askama::Result<()> {
+        Ok(dest.write_str(&self.0)?)
     }
 }
 
