@@ -70,19 +70,21 @@ impl Store {
 }
 
 /// Users `u` (read from `from`) with the facts of each one's pair with the viewer (`$1`),
-/// filtered by `rest`. The pair's partnership and pending request are at most one row each
-/// (unique indexes), so left joins find each with one index lookup per user.
+/// filtered by `rest`. Each fact is at most one row (the partnership and the pending request by
+/// unique indexes, each block by the primary key), so left joins find each with one index
+/// lookup per user.
 fn candidate_select(from: &str, rest: &str) -> String {
     const LOW: &str = "case when u.user_id < $1 then u.user_id else $1 end";
     const HIGH: &str = "case when u.user_id < $1 then $1 else u.user_id end";
     format!(
         "select u.user_id, u.email, u.name, u.created_at, p.partnership_id, \
            r.request_id as pending_id, r.sender_id as pending_sender, \
-           (select count(*) from blocks b where b.blocker_id = $1 and b.blocked_id = u.user_id) as blocked_by_me, \
-           (select count(*) from blocks b where b.blocker_id = u.user_id and b.blocked_id = $1) as blocked_me \
+           mine.blocker_id as blocked_by_me, theirs.blocker_id as blocked_me \
          from {from} \
          left join partnerships p on p.user_a_id = {LOW} and p.user_b_id = {HIGH} \
          left join partner_requests r on r.user_low = {LOW} and r.user_high = {HIGH} and r.status = 'pending' \
+         left join blocks mine on mine.blocker_id = $1 and mine.blocked_id = u.user_id \
+         left join blocks theirs on theirs.blocker_id = u.user_id and theirs.blocked_id = $1 \
          where {rest}"
     )
 }
@@ -95,8 +97,8 @@ fn candidate(row: &dyn Columns, viewer: UserId) -> DbResult<Candidate> {
     let facts = PairFacts {
         partnership: row.opt_int("partnership_id")?.map(Id::new),
         pending,
-        blocked_by_viewer: row.int("blocked_by_me")? > 0,
-        blocked_viewer: row.int("blocked_me")? > 0,
+        blocked_by_viewer: row.opt_int("blocked_by_me")?.is_some(),
+        blocked_viewer: row.opt_int("blocked_me")?.is_some(),
     };
     Ok(Candidate { user: rows::user(row)?, standing: Standing::from_facts(facts) })
 }

@@ -60,3 +60,30 @@ async fn partnerships_are_listed_newest_first_for_their_user_only() {
     let stranger = app.get(&format!("/api/v1/users/{alice}/partnerships"), Some(others[0])).await;
     assert_error(&stranger, StatusCode::FORBIDDEN, "forbidden");
 }
+
+#[tokio::test]
+async fn partnerships_from_either_side_of_the_pair_are_merged_newest_first_page_by_page() {
+    let app = TestApp::spawn().await;
+    // A pair is stored lower id first: users made before Alice are on one side of her pairs,
+    // users made after her on the other; the list merges both sides.
+    let (yan, zed) = (app.user("Yan").await, app.user("Zed").await);
+    let alice = app.user("Alice").await;
+    let (bob, carol) = (app.user("Bob").await, app.user("Carol").await);
+    let mut newest_first = Vec::new();
+    for other in [bob, yan, carol, zed] {
+        partners(&app, other, alice).await;
+        newest_first.insert(0, other);
+    }
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let (status, list) =
+            app.get(&format!("/api/v1/users/{alice}/partnerships?size=2&page={page}"), Some(alice)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list["pagination"]["total"], 4, "page {page}");
+        let partners = list["partnerships"].as_array().unwrap();
+        seen.extend(partners.iter().map(|p| p["partner"]["id"].as_i64().unwrap()));
+    }
+    assert_eq!(seen, newest_first, "pages 1 and 2 hold all four in order, page 3 none");
+    let (_, list) = app.get(&format!("/api/v1/users/{yan}/partnerships"), Some(yan)).await;
+    assert_eq!(list["partnerships"][0]["partner"]["id"], alice);
+}
