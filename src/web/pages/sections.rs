@@ -86,7 +86,9 @@ pub struct LivePoller {
     pub oob: bool,
 }
 
-/// Everything the dashboard's lists show for one user, read at one moment.
+/// Everything the dashboard's lists show for one user. The lists are read one after another,
+/// not as one snapshot: a change that lands between two reads shows at the live poller's next
+/// question, whose stamp then differs.
 pub struct Lists {
     pub incoming: IncomingSection,
     pub sent: SentSection,
