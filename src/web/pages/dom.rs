@@ -3,11 +3,6 @@
 //! times in a row): nothing in them needs escaping, so no copy of them is scanned for `<` and `&`
 //! (a dashboard has a few hundred of them).
 
-use std::fmt;
-
-use askama::filters::HtmlSafe;
-use askama::{FastWritable, Values};
-
 use crate::domain::Id;
 
 /// The prefix of a row's element ids: `incoming-7`, then `incoming-7-name`, `incoming-7-err`.
@@ -30,23 +25,30 @@ impl ActionPath {
     }
 }
 
+/// Markup made by us, written into a page as it is: `Display`, askama's fast path, and no
+/// escaping. For a newtype over a `String` whose text needs no escaping.
 macro_rules! written_as_is {
     ($($ty:ty),*) => {$(
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(&self.0)
             }
         }
 
-        impl FastWritable for $ty {
-            fn write_into(&self, dest: &mut dyn fmt::Write, _: &dyn Values) -> askama::Result<()> {
+        impl ::askama::FastWritable for $ty {
+            fn write_into(
+                &self,
+                dest: &mut dyn ::std::fmt::Write,
+                _: &dyn ::askama::Values,
+            ) -> ::askama::Result<()> {
                 Ok(dest.write_str(&self.0)?)
             }
         }
 
-        impl HtmlSafe for $ty {}
+        impl ::askama::filters::HtmlSafe for $ty {}
     )*};
 }
+pub(super) use written_as_is;
 
 written_as_is!(DomId, ActionPath);
 

@@ -133,7 +133,7 @@ impl SizedRender {
             }
             Err(error) => {
                 tracing::error!(%error, "a page failed to render");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                Problem::Internal.page()
             }
         }
     }

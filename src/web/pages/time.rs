@@ -1,11 +1,7 @@
 //! Times as people read them: "3 minutes ago", with the exact UTC time on hover and the machine
 //! form in `datetime` (which `static/app.js` uses to keep the words current).
 
-use std::fmt;
-
-use askama::filters::HtmlSafe;
-use askama::{FastWritable, Values};
-
+use super::dom::written_as_is;
 use crate::domain::Timestamp;
 
 /// A `<time>` element for one instant, rendered relative to when the page was made; made as
@@ -35,19 +31,7 @@ impl When {
 }
 
 // Only machine-made text goes in (a timestamp and fixed words), so the element needs no escaping.
-impl fmt::Display for When {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FastWritable for When {
-    fn write_into(&self, dest: &mut dyn fmt::Write, _: &dyn Values) -> askama::Result<()> {
-        Ok(dest.write_str(&self.0)?)
-    }
-}
-
-impl HtmlSafe for When {}
+written_as_is!(When);
 
 /// Words for an age in milliseconds; the thresholds round the way people do ("an hour ago" at
 /// 50 minutes). `static/app.js` applies the same thresholds.
