@@ -1,10 +1,10 @@
 //! Reads for the pages: users a page at a time (never all of them), and users together with
 //! where each stands with the viewer, in one query rather than one per row.
 
-use super::db::{Columns, DbResult, params};
+use super::db::{Columns, DbResult, Reader, params};
 use super::rows;
 use super::users::UserSearch;
-use super::{Store, StoreResult};
+use super::{Backend, Snapshot, Store, StoreResult};
 use crate::domain::{Candidate, Id, PageRequest, PairFacts, PartnershipId, SearchQuery, Slice, Standing, User, UserId};
 
 /// One row more than the page asks for tells whether another page follows, without counting.
@@ -36,22 +36,14 @@ impl Store {
     }
 
     /// Users other than `viewer` matching `query`, by name, one page, each with where they stand
-    /// with `viewer`. Every lookup per row goes through a unique or primary-key index.
+    /// with `viewer`.
     pub async fn candidates(
         &self,
         viewer: UserId,
         query: &SearchQuery,
         page: PageRequest,
     ) -> StoreResult<Slice<Candidate>> {
-        let search = UserSearch::new(self.backend(), query, 2);
-        let sql = candidate_select(
-            search.from,
-            &format!("u.user_id <> $1 and {} order by u.name_key, u.user_id limit $4 offset $5", search.filter),
-        );
-        let (pattern, phrase) = search.params();
-        let params = params![viewer.get(), pattern, phrase, page.limit() + 1, page.offset()];
-        let items = self.db.fetch_all(&sql, params, &|row| candidate(row, viewer)).await?;
-        Ok(slice(items, page))
+        candidates_page(&self.db, self.backend(), viewer, query, page).await
     }
 
     /// The other member of partnership `id`, when `member` is one of its two members.
@@ -67,6 +59,38 @@ impl Store {
         let sql = candidate_select("users u", "u.user_id = $2");
         Ok(self.db.fetch_optional(&sql, params![viewer.get(), other.get()], &|row| candidate(row, viewer)).await?)
     }
+}
+
+impl Snapshot {
+    /// Users other than `viewer` matching `query`, by name, one page, each with where they stand
+    /// with `viewer`.
+    pub async fn candidates(
+        &mut self,
+        viewer: UserId,
+        query: &SearchQuery,
+        page: PageRequest,
+    ) -> StoreResult<Slice<Candidate>> {
+        candidates_page(&mut self.tx, self.backend, viewer, query, page).await
+    }
+}
+
+/// Every lookup per row goes through a unique or primary-key index.
+async fn candidates_page(
+    mut reader: impl Reader,
+    backend: Backend,
+    viewer: UserId,
+    query: &SearchQuery,
+    page: PageRequest,
+) -> StoreResult<Slice<Candidate>> {
+    let search = UserSearch::new(backend, query, 2);
+    let sql = candidate_select(
+        search.from,
+        &format!("u.user_id <> $1 and {} order by u.name_key, u.user_id limit $4 offset $5", search.filter),
+    );
+    let (pattern, phrase) = search.params();
+    let params = params![viewer.get(), pattern, phrase, page.limit() + 1, page.offset()];
+    let items = reader.fetch_all(&sql, params, &|row| candidate(row, viewer)).await?;
+    Ok(slice(items, page))
 }
 
 /// Users `u` (read from `from`) with the facts of each one's pair with the viewer (`$1`),

@@ -178,6 +178,39 @@ impl Columns for SqliteRow<'_> {
 /// Turns one row into a record.
 pub(super) type Mapper<'m, T> = &'m (dyn Fn(&dyn Columns) -> DbResult<T> + Sync);
 
+/// Where the store's reads run: on the database, each statement on its own (`&Db`), or inside a
+/// transaction, all seeing one moment (`&mut Tx`). A query written against a `Reader` serves
+/// both.
+pub(super) trait Reader {
+    async fn fetch_all<T>(&mut self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<Vec<T>>;
+
+    async fn fetch_optional<T>(&mut self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<Option<T>>;
+
+    async fn fetch_one<T>(&mut self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<T> {
+        self.fetch_optional(sql, params, map).await?.ok_or(DatabaseError::NoRow)
+    }
+}
+
+impl Reader for &Db {
+    async fn fetch_all<T>(&mut self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<Vec<T>> {
+        Db::fetch_all(self, sql, params, map).await
+    }
+
+    async fn fetch_optional<T>(&mut self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<Option<T>> {
+        Db::fetch_optional(self, sql, params, map).await
+    }
+}
+
+impl Reader for &mut Tx {
+    async fn fetch_all<T>(&mut self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<Vec<T>> {
+        Tx::fetch_all(self, sql, params, map).await
+    }
+
+    async fn fetch_optional<T>(&mut self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<Option<T>> {
+        Tx::fetch_optional(self, sql, params, map).await
+    }
+}
+
 /// The database behind a store.
 #[derive(Clone)]
 pub(super) enum Db {
@@ -220,11 +253,29 @@ impl Db {
             Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
+
+    /// Starts a read transaction: every read in it sees the database as it was at its first
+    /// read. On SQLite it also takes the file's read lock once rather than once per statement.
+    pub async fn begin_read(&self) -> DbResult<Tx> {
+        Ok(match self {
+            Self::Sqlite(sqlite) => {
+                let conn = sqlite.take_reader()?;
+                let read = SqliteRead { sqlite: sqlite.clone(), conn: Some(conn) };
+                run(read.conn()?, "BEGIN")?;
+                Tx::SqliteRead(read)
+            }
+            Self::Postgres(pool) => {
+                Tx::Postgres(pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?)
+            }
+        })
+    }
 }
 
-/// A write transaction; dropped without [`Tx::commit`], it rolls back.
+/// A transaction (a write transaction from [`Db::begin`], a read one from [`Db::begin_read`]);
+/// dropped without [`Tx::commit`], it rolls back.
 pub(super) enum Tx {
     Sqlite(SqliteTx),
+    SqliteRead(SqliteRead),
     Postgres(Transaction<'static, Any>),
 }
 
@@ -232,6 +283,7 @@ impl Tx {
     pub async fn fetch_all<T>(&mut self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<Vec<T>> {
         match self {
             Self::Sqlite(tx) => query_sqlite(&tx.writer.conn, sql, params, map, usize::MAX),
+            Self::SqliteRead(read) => query_sqlite(read.conn()?, sql, params, map, usize::MAX),
             Self::Postgres(tx) => rows_postgres(bind_postgres(sql, params).fetch_all(&mut **tx).await?, map),
         }
     }
@@ -244,6 +296,7 @@ impl Tx {
     ) -> DbResult<Option<T>> {
         Ok(match self {
             Self::Sqlite(tx) => query_sqlite(&tx.writer.conn, sql, params, map, 1)?.pop(),
+            Self::SqliteRead(read) => query_sqlite(read.conn()?, sql, params, map, 1)?.pop(),
             Self::Postgres(tx) => {
                 bind_postgres(sql, params).fetch_optional(&mut **tx).await?.map(|r| map(&r)).transpose()?
             }
@@ -261,6 +314,8 @@ impl Tx {
                 let mut statement = prepare_sqlite(&tx.writer.conn, sql, params)?;
                 Ok(statement.raw_execute()? as u64)
             }
+            // A reader refuses writes (`query_only`): this fails, loudly.
+            Self::SqliteRead(read) => Ok(prepare_sqlite(read.conn()?, sql, params)?.raw_execute()? as u64),
             Self::Postgres(tx) => Ok(bind_postgres(sql, params).execute(&mut **tx).await?.rows_affected()),
         }
     }
@@ -268,6 +323,7 @@ impl Tx {
     pub async fn commit(self) -> DbResult<()> {
         match self {
             Self::Sqlite(tx) => tx.commit().await,
+            Self::SqliteRead(read) => read.end(),
             Self::Postgres(tx) => Ok(tx.commit().await?),
         }
     }
@@ -375,6 +431,43 @@ impl Drop for SqliteTx {
     }
 }
 
+/// A read transaction on one of SQLite's reader connections. `BEGIN` is deferred: the snapshot
+/// is taken by the first read and held until the end.
+pub(super) struct SqliteRead {
+    sqlite: Arc<Sqlite>,
+    /// `None` once ended.
+    conn: Option<rusqlite::Connection>,
+}
+
+impl SqliteRead {
+    fn conn(&self) -> DbResult<&rusqlite::Connection> {
+        self.conn.as_ref().ok_or(DatabaseError::Closed)
+    }
+
+    /// Ends the transaction and gives the connection back to the pool.
+    fn end(mut self) -> DbResult<()> {
+        self.finish()
+    }
+
+    fn finish(&mut self) -> DbResult<()> {
+        let Some(conn) = self.conn.take() else { return Ok(()) };
+        let ended = run(&conn, "COMMIT");
+        // A connection still inside a transaction would hand its snapshot to the next reader.
+        if conn.is_autocommit() {
+            self.sqlite.give_back(conn);
+        } else {
+            self.sqlite.reading.fetch_sub(1, Ordering::Relaxed);
+        }
+        ended
+    }
+}
+
+impl Drop for SqliteRead {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
 /// Commits each group once the writers queued before the request have joined it; ends when the
 /// store is gone.
 async fn flush_groups(writer: Weak<tokio::sync::Mutex<Writer>>, mut requests: mpsc::Receiver<()>) {
@@ -443,6 +536,14 @@ impl Sqlite {
 
     /// Runs `read` on a reader connection.
     fn read<T>(&self, read: impl FnOnce(&rusqlite::Connection) -> DbResult<T>) -> DbResult<T> {
+        let conn = self.take_reader()?;
+        let result = read(&conn);
+        self.give_back(conn);
+        result
+    }
+
+    /// An idle reader connection, or a new one; counted as reading until given back.
+    fn take_reader(&self) -> DbResult<rusqlite::Connection> {
         self.check_open()?;
         let idle = self.readers.lock().ok().and_then(|mut idle| idle.pop());
         let conn = match idle {
@@ -450,14 +551,18 @@ impl Sqlite {
             None => self.open_reader()?,
         };
         self.reading.fetch_add(1, Ordering::Relaxed);
-        let result = read(&conn);
+        Ok(conn)
+    }
+
+    /// Returns a reader connection to the idle ones (or closes it, when enough are idle).
+    fn give_back(&self, conn: rusqlite::Connection) {
         self.reading.fetch_sub(1, Ordering::Relaxed);
-        if let Ok(mut idle) = self.readers.lock()
+        if self.check_open().is_ok()
+            && let Ok(mut idle) = self.readers.lock()
             && idle.len() < self.max_idle_readers
         {
             idle.push(conn);
         }
-        result
     }
 
     /// Readers refuse writes, so a write that bypassed the writer connection fails loudly.

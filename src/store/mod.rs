@@ -46,6 +46,21 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Reads that must agree with each other, such as the lists of one page: each sees the database
+/// at the same moment (one read transaction). On SQLite it is also cheaper than reading statement
+/// by statement, which takes and releases the file's read lock each time. Dropping it ends it.
+pub struct Snapshot {
+    tx: db::Tx,
+    backend: Backend,
+}
+
+impl Snapshot {
+    /// Ends the read transaction.
+    pub async fn end(self) -> StoreResult<()> {
+        Ok(self.tx.commit().await?)
+    }
+}
+
 /// Handle to the database; cheap to clone (one reference count).
 #[derive(Clone)]
 pub struct Store(Arc<Shared>);
@@ -126,6 +141,11 @@ impl Store {
             db::Db::Sqlite(sqlite) => sqlite.close().await,
             db::Db::Postgres(pool) => pool.close().await,
         }
+    }
+
+    /// Starts reads that must agree with each other (see [`Snapshot`]).
+    pub async fn snapshot(&self) -> StoreResult<Snapshot> {
+        Ok(Snapshot { tx: self.db.begin_read().await?, backend: self.backend() })
     }
 
     /// Starts a write transaction (see [`db::Db::begin`]).

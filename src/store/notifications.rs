@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use super::db::params;
+use super::db::{Reader, params};
 use super::rows::{self, NOTIFICATION_COLUMNS};
-use super::{Store, StoreResult};
+use super::{Snapshot, Store, StoreResult};
 use crate::domain::{Email, Id, Notification, NotificationId, PageRequest, Paged, Timestamp, UserId, UserName};
 
 /// A notification that was due when the worker looked; [`Store::claim_delivery`] takes it.
@@ -54,8 +54,7 @@ impl Store {
     }
 
     pub async fn unread_notifications(&self, user: UserId) -> StoreResult<i64> {
-        let sql = "select count(*) as unread from notifications where user_id = $1 and read_at is null";
-        Ok(self.db.fetch_one(sql, params![user.get()], &|row| row.int("unread")).await?)
+        unread_count(&self.db, user).await
     }
 
     /// Marks every unread notification of `user` read; returns how many changed.
@@ -199,4 +198,15 @@ impl Store {
         }
         Ok(done)
     }
+}
+
+impl Snapshot {
+    pub async fn unread_notifications(&mut self, user: UserId) -> StoreResult<i64> {
+        unread_count(&mut self.tx, user).await
+    }
+}
+
+async fn unread_count(mut reader: impl Reader, user: UserId) -> StoreResult<i64> {
+    let sql = "select count(*) as unread from notifications where user_id = $1 and read_at is null";
+    Ok(reader.fetch_one(sql, params![user.get()], &|row| row.int("unread")).await?)
 }

@@ -1,36 +1,14 @@
 //! Partnerships: the list one member sees, and ending one.
 
-use super::db::params;
+use super::db::{Reader, params};
 use super::rows;
-use super::{Backend, Store, StoreResult, UserEventKind};
+use super::{Backend, Snapshot, Store, StoreResult, UserEventKind};
 use crate::domain::{Id, PageRequest, Paged, Partnership, PartnershipId, RuleError, Timestamp, UserId};
 
 impl Store {
-    /// The partnerships of `user`, newest first, each with the other member, and the total, in
-    /// one statement (see [`partnerships_page`]); a page past the end counts separately.
+    /// The partnerships of `user`, newest first, each with the other member, and the total.
     pub async fn partnerships(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<Partnership>> {
-        let rows = self
-            .db
-            .fetch_all(
-                partnerships_page(self.backend()),
-                params![user.get(), page.limit(), page.offset(), page.limit() + page.offset()],
-                &|row| {
-                    let partnership = Partnership {
-                        id: Id::new(row.int("partnership_id")?),
-                        partner: rows::other_user(row)?,
-                        created_at: Timestamp::from_millis(row.int("p_created_at")?),
-                    };
-                    Ok((partnership, row.int("total")?))
-                },
-            )
-            .await?;
-        let total = match rows.first() {
-            Some((_, total)) => *total,
-            None if page.offset() == 0 => 0,
-            None => self.db.fetch_one(PARTNERSHIPS_COUNT, params![user.get()], &|row| row.int("total")).await?,
-        };
-        let items = rows.into_iter().map(|(partnership, _)| partnership).collect();
-        Ok(Paged { items, page, total })
+        partnerships_of(&self.db, self.backend(), user, page).await
     }
 
     /// Ends a partnership; either member may. Afterwards either may send a new request.
@@ -60,6 +38,40 @@ impl Store {
         self.commit_announcing(tx, vec![(other, ended)]).await?;
         Ok(())
     }
+}
+
+impl Snapshot {
+    /// The partnerships of `user`, newest first, each with the other member, and the total.
+    pub async fn partnerships(&mut self, user: UserId, page: PageRequest) -> StoreResult<Paged<Partnership>> {
+        partnerships_of(&mut self.tx, self.backend, user, page).await
+    }
+}
+
+/// One statement (see [`partnerships_page`]); a page past the end counts separately.
+async fn partnerships_of(
+    mut reader: impl Reader,
+    backend: Backend,
+    user: UserId,
+    page: PageRequest,
+) -> StoreResult<Paged<Partnership>> {
+    let params = params![user.get(), page.limit(), page.offset(), page.limit() + page.offset()];
+    let rows = reader
+        .fetch_all(partnerships_page(backend), params, &|row| {
+            let partnership = Partnership {
+                id: Id::new(row.int("partnership_id")?),
+                partner: rows::other_user(row)?,
+                created_at: Timestamp::from_millis(row.int("p_created_at")?),
+            };
+            Ok((partnership, row.int("total")?))
+        })
+        .await?;
+    let total = match rows.first() {
+        Some((_, total)) => *total,
+        None if page.offset() == 0 => 0,
+        None => reader.fetch_one(PARTNERSHIPS_COUNT, params![user.get()], &|row| row.int("total")).await?,
+    };
+    let items = rows.into_iter().map(|(partnership, _)| partnership).collect();
+    Ok(Paged { items, page, total })
 }
 
 /// The partnerships of `$1`, newest first, `$2` per page from offset `$3` (`$4` = `$2 + $3`),

@@ -1,8 +1,8 @@
 //! Partner requests: sending, answering, withdrawing and the two lists.
 
-use super::db::{Columns, DbResult, Mapper, Tx, params};
+use super::db::{Columns, DbResult, Mapper, Reader, Tx, params};
 use super::rows::{self, request_columns};
-use super::{Store, StoreResult, UserEventKind};
+use super::{Snapshot, Store, StoreResult, UserEventKind};
 use crate::domain::{
     Id, NotificationId, NotificationKind, PageRequest, Paged, PartnerRequest, Relation, RequestId, RequestMessage,
     RequestStatus, RequestWithUser, Response, RuleError, Timestamp, User, UserId, check_can_send, ordered_pair,
@@ -168,57 +168,12 @@ impl Store {
 
     /// Pending requests sent to `user`, newest first (the requests alone, as the API lists them).
     pub async fn received_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
-        self.pending_list(user, page, PENDING_RECEIVED, PENDING_RECEIVED_COUNT, &rows::request).await
+        pending_list(&self.db, user, page, PENDING_RECEIVED, PENDING_RECEIVED_COUNT, &rows::request).await
     }
 
     /// Pending requests `user` sent, newest first.
     pub async fn sent_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
-        self.pending_list(user, page, PENDING_SENT, PENDING_SENT_COUNT, &rows::request).await
-    }
-
-    /// Pending requests sent to `user`, newest first, each with its sender (the dashboard's list).
-    pub async fn received_requests_with_senders(
-        &self,
-        user: UserId,
-        page: PageRequest,
-    ) -> StoreResult<Paged<RequestWithUser>> {
-        self.pending_list(user, page, PENDING_RECEIVED_WITH_USERS, PENDING_RECEIVED_COUNT, &request_with_user).await
-    }
-
-    /// Pending requests `user` sent, newest first, each with its recipient.
-    pub async fn sent_requests_with_recipients(
-        &self,
-        user: UserId,
-        page: PageRequest,
-    ) -> StoreResult<Paged<RequestWithUser>> {
-        self.pending_list(user, page, PENDING_SENT_WITH_USERS, PENDING_SENT_COUNT, &request_with_user).await
-    }
-
-    /// One statement: the page, and the total as an uncorrelated scalar subquery that the
-    /// database evaluates once (a primary-key read of `user_counts`). Only a page past the end,
-    /// which has no row to carry the total, costs a second query (`count`). The texts are
-    /// constants, so each is prepared once per connection and reused.
-    async fn pending_list<T>(
-        &self,
-        user: UserId,
-        page: PageRequest,
-        sql: &'static str,
-        count: &'static str,
-        item: Mapper<'_, T>,
-    ) -> StoreResult<Paged<T>> {
-        let rows = self
-            .db
-            .fetch_all(sql, params![user.get(), page.limit(), page.offset()], &|row| {
-                Ok((item(row)?, row.int("total")?))
-            })
-            .await?;
-        let total = match rows.first() {
-            Some((_, total)) => *total,
-            None if page.offset() == 0 => 0,
-            None => self.db.fetch_one(count, params![user.get()], &|row| row.int("total")).await?,
-        };
-        let items = rows.into_iter().map(|(item, _)| item).collect();
-        Ok(Paged { items, page, total })
+        pending_list(&self.db, user, page, PENDING_SENT, PENDING_SENT_COUNT, &rows::request).await
     }
 
     /// What stands between `me` and `other`, read outside any transaction.
@@ -228,6 +183,52 @@ impl Store {
             self.db.fetch_one(RELATION, params![low.get(), high.get(), me.get(), other.get()], &pair_facts).await?;
         Ok(relation(facts, me, other))
     }
+}
+
+impl Snapshot {
+    /// Pending requests sent to `user`, newest first, each with its sender (the dashboard's list).
+    pub async fn received_requests_with_senders(
+        &mut self,
+        user: UserId,
+        page: PageRequest,
+    ) -> StoreResult<Paged<RequestWithUser>> {
+        let (sql, count) = (PENDING_RECEIVED_WITH_USERS, PENDING_RECEIVED_COUNT);
+        pending_list(&mut self.tx, user, page, sql, count, &request_with_user).await
+    }
+
+    /// Pending requests `user` sent, newest first, each with its recipient.
+    pub async fn sent_requests_with_recipients(
+        &mut self,
+        user: UserId,
+        page: PageRequest,
+    ) -> StoreResult<Paged<RequestWithUser>> {
+        let (sql, count) = (PENDING_SENT_WITH_USERS, PENDING_SENT_COUNT);
+        pending_list(&mut self.tx, user, page, sql, count, &request_with_user).await
+    }
+}
+
+/// One statement: the page, and the total as an uncorrelated scalar subquery that the database
+/// evaluates once (a primary-key read of `user_counts`). Only a page past the end, which has no
+/// row to carry the total, costs a second query (`count`). The texts are constants, so each is
+/// prepared once per connection and reused.
+async fn pending_list<T>(
+    mut reader: impl Reader,
+    user: UserId,
+    page: PageRequest,
+    sql: &'static str,
+    count: &'static str,
+    item: Mapper<'_, T>,
+) -> StoreResult<Paged<T>> {
+    let rows = reader
+        .fetch_all(sql, params![user.get(), page.limit(), page.offset()], &|row| Ok((item(row)?, row.int("total")?)))
+        .await?;
+    let total = match rows.first() {
+        Some((_, total)) => *total,
+        None if page.offset() == 0 => 0,
+        None => reader.fetch_one(count, params![user.get()], &|row| row.int("total")).await?,
+    };
+    let items = rows.into_iter().map(|(item, _)| item).collect();
+    Ok(Paged { items, page, total })
 }
 
 /// The event telling `other` (the party who did not act) that `request` left `pending`.

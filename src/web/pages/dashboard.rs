@@ -84,21 +84,20 @@ async fn start_page(
     let Some(user) = signed_in(state, session).await? else {
         return signin::page_or_list(state, session, search, htmx).await;
     };
-    let found = state.store.candidates(user.id, &search.query, search.page).await?;
-    let results = FindResults::new(&search.text, found);
     if htmx {
-        return Ok(results.into_response());
+        let found = state.store.candidates(user.id, &search.query, search.page).await?;
+        return Ok(FindResults::new(&search.text, found).into_response());
     }
-    dashboard(state, session, user, FindSection { q: search.text, results }).await
+    // Everything the page shows, from one snapshot.
+    let mut snapshot = state.store.snapshot().await?;
+    let found = snapshot.candidates(user.id, &search.query, search.page).await?;
+    let lists = Lists::read(&mut snapshot, user.id).await?;
+    snapshot.end().await?;
+    let find = FindSection { results: FindResults::new(&search.text, found), q: search.text };
+    dashboard(session, user, find, lists).await
 }
 
-async fn dashboard(
-    state: &AppState,
-    session: &UserSession,
-    user: User,
-    find: FindSection,
-) -> Result<Response, Problem> {
-    let lists = Lists::load(&state.store, user.id).await?;
+async fn dashboard(session: &UserSession, user: User, find: FindSection, lists: Lists) -> Result<Response, Problem> {
     let flash = session.take_flash().await?;
     let first_name = user.name.as_str().split_whitespace().next().unwrap_or_default().to_owned();
     let layout = Layout::new("Dashboard", Some(user), lists.nav.unread, flash);

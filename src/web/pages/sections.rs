@@ -12,7 +12,7 @@ use super::person::Person;
 use super::problem::Problem;
 use super::time::When;
 use crate::domain::{PageRequest, Paged, PartnershipId, RequestId, RequestWithUser, Timestamp, UserId};
-use crate::store::Store;
+use crate::store::{Snapshot, Store};
 
 /// A pending request as a row: the other person, their note, when it was sent.
 pub struct RequestRow {
@@ -86,9 +86,8 @@ pub struct LivePoller {
     pub oob: bool,
 }
 
-/// Everything the dashboard's lists show for one user. The lists are read one after another,
-/// not as one snapshot: a change that lands between two reads shows at the live poller's next
-/// question, whose stamp then differs.
+/// Everything the dashboard's lists show for one user, read from one snapshot of the database,
+/// so the lists, their totals and the live poller's stamp agree with each other.
 pub struct Lists {
     pub incoming: IncomingSection,
     pub sent: SentSection,
@@ -101,12 +100,20 @@ impl Lists {
     /// The newest page of each list. Longer lists say how many more there are; the search in
     /// "Find partners" reaches everyone.
     pub async fn load(store: &Store, user: UserId) -> Result<Self, Problem> {
+        let mut snapshot = store.snapshot().await?;
+        let lists = Self::read(&mut snapshot, user).await?;
+        snapshot.end().await?;
+        Ok(lists)
+    }
+
+    /// Like [`Lists::load`], within reads that already started.
+    pub async fn read(snapshot: &mut Snapshot, user: UserId) -> Result<Self, Problem> {
         let page = PageRequest::default();
         let now = Timestamp::now();
-        let incoming = store.received_requests_with_senders(user, page).await?;
-        let sent = store.sent_requests_with_recipients(user, page).await?;
-        let partners = store.partnerships(user, page).await?;
-        let unread = store.unread_notifications(user).await?;
+        let incoming = snapshot.received_requests_with_senders(user, page).await?;
+        let sent = snapshot.sent_requests_with_recipients(user, page).await?;
+        let partners = snapshot.partnerships(user, page).await?;
+        let unread = snapshot.unread_notifications(user).await?;
         let stamp = fingerprint(&incoming, &sent, &partners, unread);
         let rows = |list: Paged<RequestWithUser>, side: &'static str| -> Vec<RequestRow> {
             list.items.into_iter().map(|item| RequestRow::new(item, side, now)).collect()
