@@ -3,7 +3,7 @@
 
 use super::db::{Columns, DbResult, Reader, params};
 use super::rows;
-use super::users::UserSearch;
+use super::users::{SearchTexts, UserSearch};
 use super::{Backend, Snapshot, Store, StoreResult};
 use crate::domain::{Candidate, Id, PageRequest, PairFacts, PartnershipId, SearchQuery, Slice, Standing, User, UserId};
 
@@ -24,14 +24,16 @@ impl Store {
     /// Users whose name or e-mail contains `query` (all when empty), by name, one page.
     pub async fn users_page(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Slice<User>> {
         let search = UserSearch::new(self.backend(), query, 1);
-        let sql = format!(
-            "select u.user_id, u.email, u.name, u.created_at from {} where {} \
-             order by u.name_key, u.user_id limit $3 offset $4",
-            search.from, search.filter
-        );
+        static TEXTS: SearchTexts = SearchTexts::new();
+        let sql = search.sql(&TEXTS, |from, filter| {
+            format!(
+                "select u.user_id, u.email, u.name, u.created_at from {from} where {filter} \
+                 order by u.name_key, u.user_id limit $3 offset $4"
+            )
+        });
         let (pattern, phrase) = search.params();
         let params = params![pattern, phrase, page.limit() + 1, page.offset()];
-        let items = self.db.fetch_all(&sql, params, &rows::user).await?;
+        let items = self.db.fetch_all(sql, params, &rows::user).await?;
         Ok(slice(items, page))
     }
 
@@ -83,13 +85,16 @@ async fn candidates_page(
     page: PageRequest,
 ) -> StoreResult<Slice<Candidate>> {
     let search = UserSearch::new(backend, query, 2);
-    let sql = candidate_select(
-        search.from,
-        &format!("u.user_id <> $1 and {} order by u.name_key, u.user_id limit $4 offset $5", search.filter),
-    );
+    static TEXTS: SearchTexts = SearchTexts::new();
+    let sql = search.sql(&TEXTS, |from, filter| {
+        candidate_select(
+            from,
+            &format!("u.user_id <> $1 and {filter} order by u.name_key, u.user_id limit $4 offset $5"),
+        )
+    });
     let (pattern, phrase) = search.params();
     let params = params![viewer.get(), pattern, phrase, page.limit() + 1, page.offset()];
-    let items = reader.fetch_all(&sql, params, &|row| candidate(row, viewer)).await?;
+    let items = reader.fetch_all(sql, params, &|row| candidate(row, viewer)).await?;
     Ok(slice(items, page))
 }
 

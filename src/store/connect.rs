@@ -146,7 +146,7 @@ impl Store {
             outbox: Notify::new(),
             daily_request_quota: options.daily_request_quota,
             events: EventBus::default(),
-            known_users: Default::default(),
+            users: Default::default(),
             searches: Default::default(),
             postgres_url: match &options.url {
                 DatabaseUrl::Postgres(url) => Some(url.clone()),

@@ -84,8 +84,8 @@ pub struct Shared {
     events: EventBus,
     /// The PostgreSQL URL, for the live-event listener; `None` on SQLite.
     postgres_url: Option<String>,
-    /// Ids known to name a user, so identifying a request needs no query once a user is seen.
-    known_users: users::KnownUsers,
+    /// Users once read, so identifying a request or a page's user needs no query after that.
+    users: users::UserCache,
     /// Recent user searches, valid while no user is added.
     searches: users::SearchCache,
 }

@@ -1,7 +1,7 @@
 //! Users: creation, lookup and search.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, RwLock};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, RwLock};
 
 use super::db::{Value, params};
 use super::requests::SELECT_USER;
@@ -31,8 +31,17 @@ impl Store {
         Ok(User { id: crate::domain::Id::new(id), email: email.clone(), name: name.clone(), created_at: now })
     }
 
+    /// The user `id`; every signed-in page asks, so users once read are remembered (see
+    /// [`UserCache`]). An unknown id always asks the database.
     pub async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
-        Ok(self.db.fetch_optional(SELECT_USER, params![id.get()], &rows::user).await?)
+        if let Some(user) = self.users.get(id) {
+            return Ok(Some(user));
+        }
+        let user = self.db.fetch_optional(SELECT_USER, params![id.get()], &rows::user).await?;
+        if let Some(user) = &user {
+            self.users.insert(user);
+        }
+        Ok(user)
     }
 
     /// Like [`Store::user`], but a missing user is `UserNotFound`.
@@ -40,23 +49,9 @@ impl Store {
         self.user(id).await?.ok_or_else(|| RuleError::UserNotFound.into())
     }
 
-    /// Whether `id` names a user. Every authenticated request asks, so a positive answer is
-    /// remembered (see [`KnownUsers`]); an unknown id always asks the database.
+    /// Whether `id` names a user (every authenticated request asks).
     pub async fn user_exists(&self, id: UserId) -> StoreResult<bool> {
-        if self.known_users.contains(id) {
-            return Ok(true);
-        }
-        let found = self
-            .db
-            .fetch_optional("select user_id from users where user_id = $1", params![id.get()], &|row| {
-                row.int("user_id")
-            })
-            .await?
-            .is_some();
-        if found {
-            self.known_users.insert(id);
-        }
-        Ok(found)
+        Ok(self.users.contains(id) || self.user(id).await?.is_some())
     }
 
     /// Users whose name or e-mail contains `query` (all users when it is empty), by name, with
@@ -78,16 +73,17 @@ impl Store {
     /// The search itself: the page and the total in one statement.
     async fn run_search(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Paged<User>> {
         let search = UserSearch::new(self.backend(), query, 1);
-        let sql = format!(
-            "select u.user_id, u.email, u.name, u.created_at, (select count(*) from {from} where {filter}) as total \
-             from {from} where {filter} order by u.name_key, u.user_id limit $3 offset $4",
-            from = search.from,
-            filter = search.filter,
-        );
+        static PAGES: SearchTexts = SearchTexts::new();
+        let sql = search.sql(&PAGES, |from, filter| {
+            format!(
+                "select u.user_id, u.email, u.name, u.created_at, (select count(*) from {from} where {filter}) as total \
+                 from {from} where {filter} order by u.name_key, u.user_id limit $3 offset $4"
+            )
+        });
         let (pattern, phrase) = search.params();
         let rows = self
             .db
-            .fetch_all(&sql, params![pattern, phrase, page.limit(), page.offset()], &|row| {
+            .fetch_all(sql, params![pattern, phrase, page.limit(), page.offset()], &|row| {
                 Ok((rows::user(row)?, row.int("total")?))
             })
             .await?;
@@ -95,8 +91,10 @@ impl Store {
             Some((_, total)) => *total,
             None if page.offset() == 0 => 0,
             None => {
-                let count = format!("select count(*) as total from {} where {}", search.from, search.filter);
-                self.db.fetch_one(&count, params![pattern, phrase], &|row| row.int("total")).await?
+                static COUNTS: SearchTexts = SearchTexts::new();
+                let count =
+                    search.sql(&COUNTS, |from, filter| format!("select count(*) as total from {from} where {filter}"));
+                self.db.fetch_one(count, params![pattern, phrase], &|row| row.int("total")).await?
             }
         };
         let items = rows.into_iter().map(|(user, _)| user).collect();
@@ -115,28 +113,59 @@ impl Store {
 /// FTS5 phrase. Both are always bound (an unused one appears as `$k = $k`), so the three shapes
 /// (no query, trigram search, plain `like`) bind alike, and each has one constant text.
 pub(super) struct UserSearch {
-    pub from: &'static str,
-    pub filter: String,
+    shape: Shape,
+    /// Where the `like` pattern's parameter is (`$n`); the phrase's is next.
+    n: u8,
     pattern: String,
     phrase: String,
 }
 
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    Everyone,
+    Trigram,
+    Like,
+}
+
+/// The statements made from a search, one per shape: each is built the first time and kept.
+pub(super) struct SearchTexts([OnceLock<String>; 3]);
+
+impl SearchTexts {
+    pub const fn new() -> Self {
+        Self([const { OnceLock::new() }; 3])
+    }
+}
+
 impl UserSearch {
     pub fn new(backend: Backend, query: &SearchQuery, n: u8) -> Self {
-        let (p, m) = (n, n + 1);
-        let like = format!("(u.name_key like ${p} escape '\\' or u.email like ${p} escape '\\')");
         // The trigram tokenizer cannot match fewer than three characters.
-        let trigram = backend == Backend::Sqlite && query.as_str().chars().count() >= 3;
-        let (from, filter) = if query.is_empty() {
-            ("users u", format!("${p} = ${p} and ${m} = ${m}"))
-        } else if trigram {
-            ("users_search s join users u on u.user_id = s.rowid", format!("s.users_search match ${m} and {like}"))
+        let shape = if query.is_empty() {
+            Shape::Everyone
+        } else if backend == Backend::Sqlite && query.as_str().chars().count() >= 3 {
+            Shape::Trigram
         } else {
-            ("users u", format!("{like} and ${m} = ${m}"))
+            Shape::Like
         };
         // An FTS5 string in double quotes is one phrase whose characters are all literal.
         let phrase = format!("\"{}\"", query.as_str().replace('"', "\"\""));
-        Self { from, filter, pattern: query.like_pattern(), phrase }
+        Self { shape, n, pattern: query.like_pattern(), phrase }
+    }
+
+    /// The statement `make` builds from the search's `from` (users as `u`) and filter, from
+    /// `texts` once it has been made for this shape. `texts` must serve one `n` and one `make`.
+    pub fn sql(&self, texts: &'static SearchTexts, make: impl FnOnce(&str, &str) -> String) -> &'static str {
+        texts.0[self.shape as usize].get_or_init(|| {
+            let (p, m) = (self.n, self.n + 1);
+            let like = format!("(u.name_key like ${p} escape '\\' or u.email like ${p} escape '\\')");
+            match self.shape {
+                Shape::Everyone => make("users u", &format!("${p} = ${p} and ${m} = ${m}")),
+                Shape::Trigram => make(
+                    "users_search s join users u on u.user_id = s.rowid",
+                    &format!("s.users_search match ${m} and {like}"),
+                ),
+                Shape::Like => make("users u", &format!("{like} and ${m} = ${m}")),
+            }
+        })
     }
 
     /// The two parameters: the `like` pattern and the FTS5 phrase.
@@ -173,25 +202,30 @@ impl SearchCache {
     }
 }
 
-/// Ids of users known to exist. Users are never deleted, so "exists" can never turn false and
-/// the set is right for every instance sharing the database; only misses reach it. It is bounded
-/// (about 2 MB at most): when full it starts over, which costs one query per user afterwards.
+/// Users by id, as read. Users are never changed or deleted, so an entry can never go stale,
+/// for this instance or any other sharing the database; only misses reach the database. It is
+/// bounded (a few MB at most): when full it starts over, which costs one query per user
+/// afterwards.
 #[derive(Default)]
-pub(super) struct KnownUsers(RwLock<HashSet<i64>>);
+pub(super) struct UserCache(RwLock<HashMap<i64, User>>);
 
-impl KnownUsers {
-    const CAPACITY: usize = 100_000;
+impl UserCache {
+    const CAPACITY: usize = 20_000;
 
-    fn contains(&self, id: UserId) -> bool {
-        self.0.read().is_ok_and(|set| set.contains(&id.get()))
+    fn get(&self, id: UserId) -> Option<User> {
+        self.0.read().ok()?.get(&id.get()).cloned()
     }
 
-    fn insert(&self, id: UserId) {
-        if let Ok(mut set) = self.0.write() {
-            if set.len() >= Self::CAPACITY {
-                set.clear();
+    fn contains(&self, id: UserId) -> bool {
+        self.0.read().is_ok_and(|users| users.contains_key(&id.get()))
+    }
+
+    fn insert(&self, user: &User) {
+        if let Ok(mut users) = self.0.write() {
+            if users.len() >= Self::CAPACITY {
+                users.clear();
             }
-            set.insert(id.get());
+            users.insert(user.id.get(), user.clone());
         }
     }
 }

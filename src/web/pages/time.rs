@@ -43,16 +43,21 @@ pub fn relative(age_ms: i64) -> String {
     match seconds {
         s if s < 45 => "just now".to_owned(),
         s if s < 90 => "a minute ago".to_owned(),
-        s if s < 45 * 60 => format!("{minutes} minutes ago"),
+        s if s < 45 * 60 => ago(minutes, " minutes ago"),
         s if s < 90 * 60 => "an hour ago".to_owned(),
-        s if s < 22 * 3600 => format!("{hours} hours ago"),
+        s if s < 22 * 3600 => ago(hours, " hours ago"),
         s if s < 36 * 3600 => "yesterday".to_owned(),
-        s if s < 26 * 86400 => format!("{days} days ago"),
+        s if s < 26 * 86400 => ago(days, " days ago"),
         s if s < 45 * 86400 => "a month ago".to_owned(),
-        s if s < 320 * 86400 => format!("{} months ago", (days + 15) / 30),
+        s if s < 320 * 86400 => ago((days + 15) / 30, " months ago"),
         s if s < 548 * 86400 => "a year ago".to_owned(),
-        _ => format!("{} years ago", (days + 182) / 365),
+        _ => ago((days + 182) / 365, " years ago"),
     }
+}
+
+/// "5 minutes ago": a count and its words, joined in one allocation.
+fn ago(count: i64, words: &str) -> String {
+    [itoa::Buffer::new().format(count), words].concat()
 }
 
 #[cfg(test)]
