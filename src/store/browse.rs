@@ -119,15 +119,18 @@ fn candidate_select(from: &str, rest: &str) -> String {
 }
 
 fn candidate(row: &dyn Columns, viewer: UserId) -> DbResult<Candidate> {
+    // In select order (see `candidate_select`): each column is then found at the first try.
+    let user = rows::user(row)?;
+    let partnership = row.opt_int("partnership_id")?.map(Id::new);
     let pending = match (row.opt_int("pending_id")?, row.opt_int("pending_sender")?) {
         (Some(id), Some(sender)) => Some((Id::new(id), sender == viewer.get())),
         _ => None,
     };
     let facts = PairFacts {
-        partnership: row.opt_int("partnership_id")?.map(Id::new),
+        partnership,
         pending,
         blocked_by_viewer: row.opt_int("blocked_by_me")?.is_some(),
         blocked_viewer: row.opt_int("blocked_me")?.is_some(),
     };
-    Ok(Candidate { user: rows::user(row)?, standing: Standing::from_facts(facts) })
+    Ok(Candidate { user, standing: Standing::from_facts(facts) })
 }

@@ -210,7 +210,7 @@ impl SearchCache {
 pub(super) struct UserCache(RwLock<HashMap<i64, User>>);
 
 impl UserCache {
-    const CAPACITY: usize = 20_000;
+    const CAPACITY: usize = 10_000;
 
     fn get(&self, id: UserId) -> Option<User> {
         self.0.read().ok()?.get(&id.get()).cloned()
