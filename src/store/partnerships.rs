@@ -65,13 +65,8 @@ async fn partnerships_of(
             Ok((partnership, row.int("total")?))
         })
         .await?;
-    let total = match rows.first() {
-        Some((_, total)) => *total,
-        None if page.offset() == 0 => 0,
-        None => reader.fetch_one(PARTNERSHIPS_COUNT, params![user.get()], &|row| row.int("total")).await?,
-    };
-    let items = rows.into_iter().map(|(partnership, _)| partnership).collect();
-    Ok(Paged { items, page, total })
+    Ok(rows::paged(rows, page, reader.fetch_one(PARTNERSHIPS_COUNT, params![user.get()], &|row| row.int("total")))
+        .await?)
 }
 
 /// The partnerships of `$1`, newest first, `$2` per page from offset `$3` (`$4` = `$2 + $3`),

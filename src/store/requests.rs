@@ -222,13 +222,7 @@ async fn pending_list<T>(
     let rows = reader
         .fetch_all(sql, params![user.get(), page.limit(), page.offset()], &|row| Ok((item(row)?, row.int("total")?)))
         .await?;
-    let total = match rows.first() {
-        Some((_, total)) => *total,
-        None if page.offset() == 0 => 0,
-        None => reader.fetch_one(count, params![user.get()], &|row| row.int("total")).await?,
-    };
-    let items = rows.into_iter().map(|(item, _)| item).collect();
-    Ok(Paged { items, page, total })
+    Ok(rows::paged(rows, page, reader.fetch_one(count, params![user.get()], &|row| row.int("total"))).await?)
 }
 
 /// The event telling `other` (the party who did not act) that `request` left `pending`.

@@ -2,8 +2,24 @@
 
 use super::db::{Columns, DatabaseError, DbResult};
 use crate::domain::{
-    Email, Id, Notification, NotificationKind, PartnerRequest, RequestStatus, Timestamp, User, UserName,
+    Email, Id, Notification, NotificationKind, PageRequest, Paged, PartnerRequest, RequestStatus, Timestamp, User,
+    UserName,
 };
+
+/// A page from rows that each carry the total. A page past the end has no row to carry it, so
+/// `count` is awaited then, and only then (an empty first page has nothing to count).
+pub(super) async fn paged<T>(
+    rows: Vec<(T, i64)>,
+    page: PageRequest,
+    count: impl Future<Output = DbResult<i64>>,
+) -> DbResult<Paged<T>> {
+    let total = match rows.first() {
+        Some((_, total)) => *total,
+        None if page.offset() == 0 => 0,
+        None => count.await?,
+    };
+    Ok(Paged { items: rows.into_iter().map(|(item, _)| item).collect(), page, total })
+}
 
 pub(super) fn user(row: &dyn Columns) -> DbResult<User> {
     user_in_columns(row, ["user_id", "email", "name", "created_at"])

@@ -87,18 +87,9 @@ impl Store {
                 Ok((rows::user(row)?, row.int("total")?))
             })
             .await?;
-        let total = match rows.first() {
-            Some((_, total)) => *total,
-            None if page.offset() == 0 => 0,
-            None => {
-                static COUNTS: SearchTexts = SearchTexts::new();
-                let count =
-                    search.sql(&COUNTS, |from, filter| format!("select count(*) as total from {from} where {filter}"));
-                self.db.fetch_one(count, params![pattern, phrase], &|row| row.int("total")).await?
-            }
-        };
-        let items = rows.into_iter().map(|(user, _)| user).collect();
-        Ok(Paged { items, page, total })
+        static COUNTS: SearchTexts = SearchTexts::new();
+        let count = search.sql(&COUNTS, |from, filter| format!("select count(*) as total from {from} where {filter}"));
+        Ok(rows::paged(rows, page, self.db.fetch_one(count, params![pattern, phrase], &|row| row.int("total"))).await?)
     }
 }
 
