@@ -452,12 +452,7 @@ impl SqliteRead {
     fn finish(&mut self) -> DbResult<()> {
         let Some(conn) = self.conn.take() else { return Ok(()) };
         let ended = run(&conn, "COMMIT");
-        // A connection still inside a transaction would hand its snapshot to the next reader.
-        if conn.is_autocommit() {
-            self.sqlite.give_back(conn);
-        } else {
-            self.sqlite.reading.fetch_sub(1, Ordering::Relaxed);
-        }
+        self.sqlite.give_back(conn);
         ended
     }
 }
@@ -554,10 +549,12 @@ impl Sqlite {
         Ok(conn)
     }
 
-    /// Returns a reader connection to the idle ones (or closes it, when enough are idle).
+    /// Returns a reader connection to the idle ones, or closes it: when enough are idle, or when
+    /// it is still inside a transaction (it would hand that snapshot to the next reader).
     fn give_back(&self, conn: rusqlite::Connection) {
         self.reading.fetch_sub(1, Ordering::Relaxed);
         if self.check_open().is_ok()
+            && conn.is_autocommit()
             && let Ok(mut idle) = self.readers.lock()
             && idle.len() < self.max_idle_readers
         {
