@@ -18,6 +18,13 @@ impl From<User> for Person {
 
 /// Up to two letters: the first of the first and of the last word.
 fn initials(name: &str) -> String {
+    if name.is_ascii() {
+        // Most names; the same rule over bytes, without decoding and case tables.
+        let mut words = name.split_ascii_whitespace().filter_map(|w| w.bytes().find(u8::is_ascii_alphanumeric));
+        let first = words.next();
+        let last = words.next_back();
+        return first.into_iter().chain(last).map(|b| char::from(b.to_ascii_uppercase())).collect();
+    }
     let mut words = name.split_whitespace().filter_map(|w| w.chars().find(|c| c.is_alphanumeric()));
     let first = words.next();
     let last = words.next_back();
@@ -35,5 +42,7 @@ mod tests {
         assert_eq!(initials("Jean Claude van Damme"), "JD");
         assert_eq!(initials("<script>"), "S");
         assert_eq!(initials("  "), "");
+        assert_eq!(initials("élodie Ørsted"), "ÉØ");
+        assert_eq!(initials("straße 9"), "S9");
     }
 }
