@@ -72,7 +72,7 @@ impl Snapshot {
         query: &SearchQuery,
         page: PageRequest,
     ) -> StoreResult<Slice<Candidate>> {
-        candidates_page(&mut self.tx, self.backend, viewer, query, page).await
+        candidates_page(&mut self.tx, self.store.backend(), viewer, query, page).await
     }
 }
 

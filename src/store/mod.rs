@@ -51,7 +51,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// by statement, which takes and releases the file's read lock each time. Dropping it ends it.
 pub struct Snapshot {
     tx: db::Tx,
-    backend: Backend,
+    store: Store,
 }
 
 impl Snapshot {
@@ -145,7 +145,7 @@ impl Store {
 
     /// Starts reads that must agree with each other (see [`Snapshot`]).
     pub async fn snapshot(&self) -> StoreResult<Snapshot> {
-        Ok(Snapshot { tx: self.db.begin_read().await?, backend: self.backend() })
+        Ok(Snapshot { tx: self.db.begin_read().await?, store: self.clone() })
     }
 
     /// Starts a write transaction (see [`db::Db::begin`]).

@@ -192,8 +192,10 @@ impl Snapshot {
         user: UserId,
         page: PageRequest,
     ) -> StoreResult<Paged<RequestWithUser>> {
-        let (sql, count) = (PENDING_RECEIVED_WITH_USERS, PENDING_RECEIVED_COUNT);
-        pending_list(&mut self.tx, user, page, sql, count, &request_with_user).await
+        let requests = pending_list(&mut self.tx, user, page, PENDING_RECEIVED, PENDING_RECEIVED_COUNT, &rows::request);
+        let requests = requests.await?;
+        let join = |request, other| RequestWithUser { request, other };
+        self.store.users.attach(&mut &mut self.tx, requests, |r: &PartnerRequest| r.sender_id, join).await
     }
 
     /// Pending requests `user` sent, newest first, each with its recipient.
@@ -202,8 +204,9 @@ impl Snapshot {
         user: UserId,
         page: PageRequest,
     ) -> StoreResult<Paged<RequestWithUser>> {
-        let (sql, count) = (PENDING_SENT_WITH_USERS, PENDING_SENT_COUNT);
-        pending_list(&mut self.tx, user, page, sql, count, &request_with_user).await
+        let requests = pending_list(&mut self.tx, user, page, PENDING_SENT, PENDING_SENT_COUNT, &rows::request).await?;
+        let join = |request, other| RequestWithUser { request, other };
+        self.store.users.attach(&mut &mut self.tx, requests, |r: &PartnerRequest| r.recipient_id, join).await
     }
 }
 
@@ -233,39 +236,23 @@ fn answered(request: &PartnerRequest, other: UserId) -> (UserId, UserEventKind) 
 /// A page of pending requests on one side (`$1` the user, `$2` limit, `$3` offset), newest
 /// first, with the side's total: one index range scan of `partner_requests_by_recipient` (or
 /// `_by_sender`) in index order, and the total from `user_counts` (kept by triggers; counting the
-/// range would cost time in proportion to the user's requests). `with other` adds the other
-/// party, a primary-key lookup per row.
+/// range would cost time in proportion to the user's requests).
 macro_rules! pending_page {
     ($mine:literal, $total:literal) => {
-        pending_page!($mine, $total, "", "")
-    };
-    ($mine:literal, $total:literal, with other $other:literal) => {
-        pending_page!(
-            $mine,
-            $total,
-            "u.user_id as u_user_id, u.email as u_email, u.name as u_name, u.created_at as u_created_at, ",
-            concat!(" join users u on u.user_id = r.", $other)
-        )
-    };
-    ($mine:literal, $total:literal, $user_columns:literal, $join:expr) => {
         concat!(
-            "select r.request_id, r.sender_id, r.recipient_id, r.status, r.message, r.created_at, r.responded_at, ",
-            $user_columns,
-            "(select ",
+            "select ",
+            request_columns!(),
+            ", (select ",
             $total,
-            " from user_counts where user_id = $1) as total from partner_requests r",
-            $join,
-            " where r.",
+            " from user_counts where user_id = $1) as total from partner_requests where ",
             $mine,
-            " = $1 and r.status = 'pending' order by r.created_at desc, r.request_id desc limit $2 offset $3"
+            " = $1 and status = 'pending' order by created_at desc, request_id desc limit $2 offset $3"
         )
     };
 }
 
 const PENDING_RECEIVED: &str = pending_page!("recipient_id", "pending_received");
 const PENDING_SENT: &str = pending_page!("sender_id", "pending_sent");
-const PENDING_RECEIVED_WITH_USERS: &str = pending_page!("recipient_id", "pending_received", with other "sender_id");
-const PENDING_SENT_WITH_USERS: &str = pending_page!("sender_id", "pending_sent", with other "recipient_id");
 const PENDING_RECEIVED_COUNT: &str = "select pending_received as total from user_counts where user_id = $1";
 const PENDING_SENT_COUNT: &str = "select pending_sent as total from user_counts where user_id = $1";
 
@@ -387,8 +374,4 @@ pub(super) async fn insert_notification(
         )
         .await?;
     Ok(Id::new(id))
-}
-
-fn request_with_user(row: &dyn Columns) -> DbResult<RequestWithUser> {
-    Ok(RequestWithUser { request: rows::request(row)?, other: rows::other_user(row)? })
 }

@@ -22,20 +22,11 @@ pub(super) async fn paged<T>(
 }
 
 pub(super) fn user(row: &dyn Columns) -> DbResult<User> {
-    user_in_columns(row, ["user_id", "email", "name", "created_at"])
-}
-
-/// A user read from columns aliased `u_user_id`, `u_email`, … (beside another record's).
-pub(super) fn other_user(row: &dyn Columns) -> DbResult<User> {
-    user_in_columns(row, ["u_user_id", "u_email", "u_name", "u_created_at"])
-}
-
-fn user_in_columns(row: &dyn Columns, [id, email, name, created_at]: [&str; 4]) -> DbResult<User> {
     Ok(User {
-        id: Id::new(row.int(id)?),
-        email: Email::from_trusted(row.text(email)?),
-        name: UserName::from_trusted(row.text(name)?),
-        created_at: Timestamp::from_millis(row.int(created_at)?),
+        id: Id::new(row.int("user_id")?),
+        email: Email::from_trusted(row.text("email")?),
+        name: UserName::from_trusted(row.text("name")?),
+        created_at: Timestamp::from_millis(row.int("created_at")?),
     })
 }
 

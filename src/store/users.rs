@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock, RwLock};
 
-use super::db::{Value, params};
+use super::db::{Reader, Value, params};
 use super::requests::SELECT_USER;
 use super::rows;
 use super::{Backend, Store, StoreResult};
@@ -193,6 +193,11 @@ impl SearchCache {
     }
 }
 
+/// Users not kept are read this many to a statement.
+const USERS_BY_ID_SLOTS: usize = 10;
+const USERS_BY_ID: &str =
+    "select user_id, email, name, created_at from users where user_id in ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
 /// Users by id, as read. Users are never changed or deleted, so an entry can never go stale,
 /// for this instance or any other sharing the database; only misses reach the database. It is
 /// bounded (a few MB at most): when full it starts over, which costs one query per user
@@ -209,6 +214,49 @@ impl UserCache {
 
     fn contains(&self, id: UserId) -> bool {
         self.0.read().is_ok_and(|users| users.contains_key(&id.get()))
+    }
+
+    /// The users `ids` name, in that order: those kept from here, the rest read by `reader` (ten
+    /// to a statement, a primary-key lookup each) and kept. Lists read their rows' user ids and
+    /// take the users from here rather than joining the users table, whose rows cost more to
+    /// read than to copy. Every id must name a user (a foreign key does, in every list).
+    pub(super) async fn in_order(&self, reader: &mut impl Reader, ids: &[UserId]) -> StoreResult<Vec<User>> {
+        let mut users: Vec<Option<User>> = match self.0.read() {
+            Ok(kept) => ids.iter().map(|id| kept.get(&id.get()).cloned()).collect(),
+            Err(_) => vec![None; ids.len()],
+        };
+        let mut missing: Vec<i64> =
+            ids.iter().zip(&users).filter(|(_, user)| user.is_none()).map(|(id, _)| id.get()).collect();
+        missing.sort_unstable();
+        missing.dedup();
+        for chunk in missing.chunks(USERS_BY_ID_SLOTS) {
+            // Unused slots repeat an id, so one statement text serves every chunk.
+            let slots: Vec<Value> =
+                (0..USERS_BY_ID_SLOTS).map(|i| Value::from(chunk[i.min(chunk.len() - 1)])).collect();
+            for user in reader.fetch_all(USERS_BY_ID, &slots, &rows::user).await? {
+                self.insert(&user);
+                for (id, slot) in ids.iter().zip(users.iter_mut()) {
+                    if *id == user.id {
+                        *slot = Some(user.clone());
+                    }
+                }
+            }
+        }
+        users.into_iter().map(|user| user.ok_or_else(|| RuleError::UserNotFound.into())).collect()
+    }
+
+    /// `page` with each item joined to the user `other` names in it (see [`Self::in_order`]).
+    pub(super) async fn attach<T, U>(
+        &self,
+        reader: &mut impl Reader,
+        page: Paged<T>,
+        other: impl Fn(&T) -> UserId,
+        join: impl Fn(T, User) -> U,
+    ) -> StoreResult<Paged<U>> {
+        let ids: Vec<UserId> = page.items.iter().map(other).collect();
+        let users = self.in_order(reader, &ids).await?;
+        let items = page.items.into_iter().zip(users).map(|(item, user)| join(item, user)).collect();
+        Ok(Paged { items, page: page.page, total: page.total })
     }
 
     fn insert(&self, user: &User) {

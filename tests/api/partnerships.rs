@@ -87,3 +87,31 @@ async fn partnerships_from_either_side_of_the_pair_are_merged_newest_first_page_
     let (_, list) = app.get(&format!("/api/v1/users/{yan}/partnerships"), Some(yan)).await;
     assert_eq!(list["partnerships"][0]["partner"]["id"], alice);
 }
+
+#[tokio::test]
+async fn partners_are_read_in_full_by_a_server_that_has_kept_none_of_them() {
+    let mut app = TestApp::spawn().await;
+    let alice = app.user("Alice").await;
+    // More partners than one statement reads (ten), so a restarted server, which keeps no user
+    // yet, reads them in three statements, the last one partly filled.
+    let mut newest_first = Vec::new();
+    for n in 0..23 {
+        let other = app.user(&format!("Partner {n}")).await;
+        partners(&app, other, alice).await;
+        newest_first.insert(0, (other, format!("Partner {n}"), format!("partner.{n}@example.com")));
+    }
+    app.restart_with(|_| {}).await;
+    let (status, list) = app.get(&format!("/api/v1/users/{alice}/partnerships?size=25"), Some(alice)).await;
+    assert_eq!(status, StatusCode::OK);
+    let seen: Vec<_> = list["partnerships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let partner = &p["partner"];
+            let text = |key: &str| partner[key].as_str().unwrap().to_owned();
+            (partner["id"].as_i64().unwrap(), text("name"), text("email"))
+        })
+        .collect();
+    assert_eq!(seen, newest_first);
+}
