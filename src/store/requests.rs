@@ -1,7 +1,7 @@
 //! Partner requests: sending, answering, withdrawing and the two lists.
 
-use super::db::{Columns, DbResult, Mapper, Reader, Tx, params};
-use super::rows::{self, request_columns};
+use super::db::{Columns, DbResult, Reader, Tx, params};
+use super::rows::{self, pending_request_columns, request_columns};
 use super::{Snapshot, Store, StoreResult, UserEventKind};
 use crate::domain::{
     Id, NotificationId, NotificationKind, PageRequest, Paged, PartnerRequest, Relation, RequestId, RequestMessage,
@@ -168,12 +168,12 @@ impl Store {
 
     /// Pending requests sent to `user`, newest first (the requests alone, as the API lists them).
     pub async fn received_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
-        pending_list(&self.db, user, page, PENDING_RECEIVED, PENDING_RECEIVED_COUNT, &rows::request).await
+        pending_list(&self.db, user, page, PENDING_RECEIVED, PENDING_RECEIVED_COUNT).await
     }
 
     /// Pending requests `user` sent, newest first.
     pub async fn sent_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
-        pending_list(&self.db, user, page, PENDING_SENT, PENDING_SENT_COUNT, &rows::request).await
+        pending_list(&self.db, user, page, PENDING_SENT, PENDING_SENT_COUNT).await
     }
 
     /// What stands between `me` and `other`, read outside any transaction.
@@ -192,7 +192,7 @@ impl Snapshot {
         user: UserId,
         page: PageRequest,
     ) -> StoreResult<Paged<RequestWithUser>> {
-        let requests = pending_list(&mut self.tx, user, page, PENDING_RECEIVED, PENDING_RECEIVED_COUNT, &rows::request);
+        let requests = pending_list(&mut self.tx, user, page, PENDING_RECEIVED, PENDING_RECEIVED_COUNT);
         let requests = requests.await?;
         let join = |request, other| RequestWithUser { request, other };
         self.store.users.attach(&mut &mut self.tx, requests, |r: &PartnerRequest| r.sender_id, join).await
@@ -204,7 +204,7 @@ impl Snapshot {
         user: UserId,
         page: PageRequest,
     ) -> StoreResult<Paged<RequestWithUser>> {
-        let requests = pending_list(&mut self.tx, user, page, PENDING_SENT, PENDING_SENT_COUNT, &rows::request).await?;
+        let requests = pending_list(&mut self.tx, user, page, PENDING_SENT, PENDING_SENT_COUNT).await?;
         let join = |request, other| RequestWithUser { request, other };
         self.store.users.attach(&mut &mut self.tx, requests, |r: &PartnerRequest| r.recipient_id, join).await
     }
@@ -214,16 +214,17 @@ impl Snapshot {
 /// evaluates once (a primary-key read of `user_counts`). Only a page past the end, which has no
 /// row to carry the total, costs a second query (`count`). The texts are constants, so each is
 /// prepared once per connection and reused.
-async fn pending_list<T>(
+async fn pending_list(
     mut reader: impl Reader,
     user: UserId,
     page: PageRequest,
     sql: &'static str,
     count: &'static str,
-    item: Mapper<'_, T>,
-) -> StoreResult<Paged<T>> {
+) -> StoreResult<Paged<PartnerRequest>> {
     let rows = reader
-        .fetch_all(sql, params![user.get(), page.limit(), page.offset()], &|row| Ok((item(row)?, row.int("total")?)))
+        .fetch_all(sql, params![user.get(), page.limit(), page.offset()], &|row| {
+            Ok((rows::pending_request(row)?, row.int("total")?))
+        })
         .await?;
     Ok(rows::paged(rows, page, reader.fetch_one(count, params![user.get()], &|row| row.int("total"))).await?)
 }
@@ -241,7 +242,7 @@ macro_rules! pending_page {
     ($mine:literal, $total:literal) => {
         concat!(
             "select ",
-            request_columns!(),
+            pending_request_columns!(),
             ", (select ",
             $total,
             " from user_counts where user_id = $1) as total from partner_requests where ",

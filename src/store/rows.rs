@@ -55,6 +55,28 @@ pub(super) fn request(row: &dyn Columns) -> DbResult<PartnerRequest> {
     })
 }
 
+/// The columns [`pending_request`] reads, as a literal for `concat!`.
+macro_rules! pending_request_columns {
+    () => {
+        "request_id, sender_id, recipient_id, message, created_at"
+    };
+}
+pub(super) use pending_request_columns;
+
+/// A request read from a query that selects pending ones only: its status and answer time go
+/// without saying, so they are not read.
+pub(super) fn pending_request(row: &dyn Columns) -> DbResult<PartnerRequest> {
+    Ok(PartnerRequest {
+        id: Id::new(row.int("request_id")?),
+        sender_id: Id::new(row.int("sender_id")?),
+        recipient_id: Id::new(row.int("recipient_id")?),
+        status: RequestStatus::Pending,
+        message: row.opt_text("message")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        responded_at: None,
+    })
+}
+
 pub(super) const NOTIFICATION_COLUMNS: &str = "notification_id, user_id, kind, text, request_id, created_at, read_at";
 
 pub(super) fn notification(row: &dyn Columns) -> DbResult<Notification> {
