@@ -8,7 +8,7 @@ use askama::Template;
 
 use super::dom::{ActionPath, DomId};
 use super::layout::NotificationsLink;
-use super::person::Person;
+use super::person::{Person, Typed};
 use super::problem::Problem;
 use super::time::When;
 use crate::domain::{PageRequest, Paged, PartnershipId, RequestId, RequestWithUser, Timestamp, UserId};
@@ -18,7 +18,7 @@ use crate::store::{Snapshot, Store};
 pub struct RequestRow {
     pub id: RequestId,
     pub user: Person,
-    pub message: Option<String>,
+    pub message: Option<Typed>,
     pub when: When,
     /// Prefix of the row's element ids (`incoming-7`, `sent-7`).
     pub dom: DomId,
@@ -30,7 +30,7 @@ impl RequestRow {
             id: item.request.id,
             dom: DomId::new(side, item.request.id),
             user: item.other.into(),
-            message: item.request.message,
+            message: item.request.message.map(Typed::new),
             when: When::new(item.request.created_at, now),
         }
     }
