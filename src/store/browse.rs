@@ -4,7 +4,7 @@
 use super::db::{Columns, DbResult, Reader, params};
 use super::rows;
 use super::users::{SearchTexts, UserSearch};
-use super::{Backend, Snapshot, Store, StoreResult};
+use super::{Snapshot, Store, StoreResult};
 use crate::domain::{Candidate, Id, PageRequest, PairFacts, PartnershipId, SearchQuery, Slice, Standing, User, UserId};
 
 /// One row more than the page asks for tells whether another page follows, without counting.
@@ -45,7 +45,7 @@ impl Store {
         query: &SearchQuery,
         page: PageRequest,
     ) -> StoreResult<Slice<Candidate>> {
-        candidates_page(&self.db, self.backend(), viewer, query, page).await
+        candidates_page(&self.db, self, viewer, query, page).await
     }
 
     /// The other member of partnership `id`, when `member` is one of its two members.
@@ -58,8 +58,11 @@ impl Store {
 
     /// One user with where they stand with `viewer` (`None` when there is no such user).
     pub async fn candidate(&self, viewer: UserId, other: UserId) -> StoreResult<Option<Candidate>> {
+        let Some(user) = self.user(other).await? else { return Ok(None) };
         let sql = candidate_select("users u", "u.user_id = $2");
-        Ok(self.db.fetch_optional(&sql, params![viewer.get(), other.get()], &|row| candidate(row, viewer)).await?)
+        let (_, standing) =
+            self.db.fetch_one(&sql, params![viewer.get(), other.get()], &|row| standing(row, viewer)).await?;
+        Ok(Some(Candidate { user, standing }))
     }
 }
 
@@ -72,19 +75,19 @@ impl Snapshot {
         query: &SearchQuery,
         page: PageRequest,
     ) -> StoreResult<Slice<Candidate>> {
-        candidates_page(&mut self.tx, self.store.backend(), viewer, query, page).await
+        candidates_page(&mut self.tx, &self.store, viewer, query, page).await
     }
 }
 
 /// Every lookup per row goes through a unique or primary-key index.
 async fn candidates_page(
     mut reader: impl Reader,
-    backend: Backend,
+    store: &Store,
     viewer: UserId,
     query: &SearchQuery,
     page: PageRequest,
 ) -> StoreResult<Slice<Candidate>> {
-    let search = UserSearch::new(backend, query, 2);
+    let search = UserSearch::new(store.backend(), query, 2);
     static TEXTS: SearchTexts = SearchTexts::new();
     let sql = search.sql(&TEXTS, |from, filter| {
         candidate_select(
@@ -94,8 +97,12 @@ async fn candidates_page(
     });
     let (pattern, phrase) = search.params();
     let params = params![viewer.get(), pattern, phrase, page.limit() + 1, page.offset()];
-    let items = reader.fetch_all(sql, params, &|row| candidate(row, viewer)).await?;
-    Ok(slice(items, page))
+    let items = reader.fetch_all(sql, params, &|row| standing(row, viewer)).await?;
+    let Slice { items, page, has_more } = slice(items, page);
+    let ids: Vec<UserId> = items.iter().map(|(id, _)| *id).collect();
+    let users = store.users.in_order(&mut reader, &ids).await?;
+    let items = users.into_iter().zip(items).map(|(user, (_, standing))| Candidate { user, standing }).collect();
+    Ok(Slice { items, page, has_more })
 }
 
 /// Users `u` (read from `from`) with the facts of each one's pair with the viewer (`$1`),
@@ -106,7 +113,7 @@ fn candidate_select(from: &str, rest: &str) -> String {
     const LOW: &str = "case when u.user_id < $1 then u.user_id else $1 end";
     const HIGH: &str = "case when u.user_id < $1 then $1 else u.user_id end";
     format!(
-        "select u.user_id, u.email, u.name, u.created_at, p.partnership_id, \
+        "select u.user_id, p.partnership_id, \
            r.request_id as pending_id, r.sender_id as pending_sender, \
            mine.blocker_id as blocked_by_me, theirs.blocker_id as blocked_me \
          from {from} \
@@ -118,9 +125,9 @@ fn candidate_select(from: &str, rest: &str) -> String {
     )
 }
 
-fn candidate(row: &dyn Columns, viewer: UserId) -> DbResult<Candidate> {
+fn standing(row: &dyn Columns, viewer: UserId) -> DbResult<(UserId, Standing)> {
     // In select order (see `candidate_select`): each column is then found at the first try.
-    let user = rows::user(row)?;
+    let user = Id::new(row.int("user_id")?);
     let partnership = row.opt_int("partnership_id")?.map(Id::new);
     let pending = match (row.opt_int("pending_id")?, row.opt_int("pending_sender")?) {
         (Some(id), Some(sender)) => Some((Id::new(id), sender == viewer.get())),
@@ -132,5 +139,5 @@ fn candidate(row: &dyn Columns, viewer: UserId) -> DbResult<Candidate> {
         blocked_by_viewer: row.opt_int("blocked_by_me")?.is_some(),
         blocked_viewer: row.opt_int("blocked_me")?.is_some(),
     };
-    Ok(Candidate { user, standing: Standing::from_facts(facts) })
+    Ok((user, Standing::from_facts(facts)))
 }
