@@ -84,7 +84,8 @@ pub struct Shared {
     events: EventBus,
     /// The PostgreSQL URL, for the live-event listener; `None` on SQLite.
     postgres_url: Option<String>,
-    /// Users once read, so identifying a request or a page's user needs no query after that.
+    /// Users once read, so identifying a request or a page's user, and the users a list shows,
+    /// need no query after that.
     users: users::UserCache,
     /// Recent user searches, valid while no user is added.
     searches: users::SearchCache,

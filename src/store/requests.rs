@@ -192,8 +192,7 @@ impl Snapshot {
         user: UserId,
         page: PageRequest,
     ) -> StoreResult<Paged<RequestWithUser>> {
-        let requests = pending_list(&mut self.tx, user, page, PENDING_RECEIVED, PENDING_RECEIVED_COUNT);
-        let requests = requests.await?;
+        let requests = pending_list(&mut self.tx, user, page, PENDING_RECEIVED, PENDING_RECEIVED_COUNT).await?;
         let join = |request, other| RequestWithUser { request, other };
         self.store.users.attach(&mut &mut self.tx, requests, |r: &PartnerRequest| r.sender_id, join).await
     }

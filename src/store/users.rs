@@ -200,8 +200,8 @@ const USERS_BY_ID: &str =
 
 /// Users by id, as read. Users are never changed or deleted, so an entry can never go stale,
 /// for this instance or any other sharing the database; only misses reach the database. It is
-/// bounded (a few MB at most): when full it starts over, which costs one query per user
-/// afterwards.
+/// bounded (a few MB at most): when full it starts over, and users are read again as pages
+/// need them.
 #[derive(Default)]
 pub(super) struct UserCache(RwLock<HashMap<i64, User, FastHash>>);
 
