@@ -158,10 +158,6 @@ impl SqliteRow<'_> {
     fn index(&self, column: &str) -> DbResult<usize> {
         let count = self.names.len();
         let start = self.next.get();
-        if self.names.get(start).is_some_and(|name| name == column) {
-            self.next.set((start + 1) % count);
-            return Ok(start);
-        }
         let index = (start..count).chain(0..start).find(|&i| self.names[i] == column);
         let index = index.ok_or_else(|| rusqlite::Error::InvalidColumnName(column.to_owned()))?;
         self.next.set((index + 1) % count);

@@ -34,27 +34,26 @@ impl Typed {
         let plain = !text.bytes().any(|b| matches!(b, b'"' | b'&' | b'\'' | b'<' | b'>'));
         Self { text, plain }
     }
+
+    /// Writes the escaped text.
+    fn write_to(&self, dest: &mut dyn fmt::Write) -> fmt::Result {
+        if self.plain {
+            dest.write_str(&self.text)
+        } else {
+            askama::filters::Escaper::write_escaped_str(&askama::filters::Html, dest, &self.text)
+        }
+    }
 }
 
-/// Writes the escaped text.
 impl fmt::Display for Typed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.plain {
-            f.write_str(&self.text)
-        } else {
-            askama::filters::Escaper::write_escaped_str(&askama::filters::Html, f, &self.text)
-        }
+        self.write_to(f)
     }
 }
 
 impl askama::FastWritable for Typed {
     fn write_into(&self, dest: &mut dyn fmt::Write, _: &dyn askama::Values) -> askama::Result<()> {
-        if self.plain {
-            dest.write_str(&self.text)?;
-        } else {
-            askama::filters::Escaper::write_escaped_str(&askama::filters::Html, dest, &self.text)?;
-        }
-        Ok(())
+        Ok(self.write_to(dest)?)
     }
 }
 
