@@ -1,13 +1,15 @@
 //! The user-typed strings of the domain, each parsed once at the boundary.
 
 use std::fmt;
+use std::sync::Arc;
 
 use super::RuleError;
 
 /// A syntactically valid e-mail address, trimmed and lower-cased so that uniqueness is
-/// case-insensitive.
+/// case-insensitive. Shared rather than copied: users are kept once read and every page of
+/// lists clones dozens of them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Email(String);
+pub struct Email(Arc<str>);
 
 impl Email {
     pub const MAX_LEN: usize = 254;
@@ -25,19 +27,20 @@ impl Email {
         if !email_address::EmailAddress::is_valid(&email) || !has_dotted_domain {
             return Err(RuleError::InvalidEmail("That is not a valid e-mail address."));
         }
-        Ok(Self(email))
+        Ok(Self(email.into()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    pub fn into_string(self) -> String {
-        self.0
+    /// The text itself, shared.
+    pub fn shared(&self) -> Arc<str> {
+        Arc::clone(&self.0)
     }
 
     pub(crate) fn from_trusted(stored: String) -> Self {
-        Self(stored)
+        Self(stored.into())
     }
 }
 
@@ -47,9 +50,10 @@ impl fmt::Display for Email {
     }
 }
 
-/// A display name of 1 to 100 characters after trimming, without control characters.
+/// A display name of 1 to 100 characters after trimming, without control characters. Shared
+/// like [`Email`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct UserName(String);
+pub struct UserName(Arc<str>);
 
 impl UserName {
     pub const MAX_CHARS: usize = 100;
@@ -66,15 +70,16 @@ impl UserName {
         if name.chars().any(char::is_control) {
             return Err(RuleError::InvalidName("A name cannot contain control characters."));
         }
-        Ok(Self(name.to_owned()))
+        Ok(Self(name.into()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    pub fn into_string(self) -> String {
-        self.0
+    /// The text itself, shared.
+    pub fn shared(&self) -> Arc<str> {
+        Arc::clone(&self.0)
     }
 
     /// The lower-cased form that user search matches against.
@@ -83,7 +88,7 @@ impl UserName {
     }
 
     pub(crate) fn from_trusted(stored: String) -> Self {
-        Self(stored)
+        Self(stored.into())
     }
 }
 

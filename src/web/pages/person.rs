@@ -1,21 +1,27 @@
 //! A user as the pages show one: name, e-mail and the initials of the round badge beside them.
 
 use std::fmt;
+use std::sync::Arc;
 
+use super::dom::written_as_is;
 use crate::domain::{User, UserId};
 
+/// Made without copying the user's texts: they are shared with the store's kept users.
 pub struct Person {
     pub id: UserId,
     pub name: Typed,
     pub email: Typed,
-    pub initials: Typed,
+    pub initials: Initials,
 }
 
 impl From<User> for Person {
     fn from(user: User) -> Self {
-        let name = user.name.into_string();
-        let initials = Typed::new(initials(&name));
-        Self { id: user.id, initials, name: Typed::new(name), email: Typed::new(user.email.into_string()) }
+        Self {
+            id: user.id,
+            initials: Initials::of(user.name.as_str()),
+            name: Typed::new(user.name.shared()),
+            email: Typed::new(user.email.shared()),
+        }
     }
 }
 
@@ -25,12 +31,13 @@ impl From<User> for Person {
 /// row), instead of being scanned byte by byte each time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Typed {
-    text: String,
+    text: Arc<str>,
     plain: bool,
 }
 
 impl Typed {
-    pub fn new(text: String) -> Self {
+    pub fn new(text: impl Into<Arc<str>>) -> Self {
+        let text = text.into();
         let plain = !text.bytes().any(|b| matches!(b, b'"' | b'&' | b'\'' | b'<' | b'>'));
         Self { text, plain }
     }
@@ -60,30 +67,45 @@ impl askama::FastWritable for Typed {
 // It escapes itself, so templates must not escape it again.
 impl askama::filters::HtmlSafe for Typed {}
 
-/// Up to two letters: the first of the first and of the last word.
-fn initials(name: &str) -> String {
-    if name.is_ascii() {
-        // Most names; the same rule over bytes, without decoding and case tables.
-        let mut words = name.split_ascii_whitespace().filter_map(|w| w.bytes().find(u8::is_ascii_alphanumeric));
-        let first = words.next();
-        let last = words.next_back();
-        return first.into_iter().chain(last).map(|b| char::from(b.to_ascii_uppercase())).collect();
+/// The letters of the round badge: the first letter or digit of the first and of the last word,
+/// upper-cased. Kept inline (two letters upper-case to at most six characters of four bytes), and
+/// written as they are: letters and digits need no escaping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Initials(arrayvec::ArrayString<24>);
+
+impl Initials {
+    pub fn of(name: &str) -> Self {
+        let mut text = arrayvec::ArrayString::new();
+        if name.is_ascii() {
+            // Most names; the same rule over bytes, without decoding and case tables.
+            let mut words = name.split_ascii_whitespace().filter_map(|w| w.bytes().find(u8::is_ascii_alphanumeric));
+            let (first, last) = (words.next(), words.next_back());
+            first.into_iter().chain(last).for_each(|b| text.push(char::from(b.to_ascii_uppercase())));
+        } else {
+            let mut words = name.split_whitespace().filter_map(|w| w.chars().find(|c| c.is_alphanumeric()));
+            let (first, last) = (words.next(), words.next_back());
+            // `try_push` cannot fail within the bound above; a longer case mapping would only shorten it.
+            first.into_iter().chain(last).flat_map(char::to_uppercase).for_each(|c| _ = text.try_push(c));
+        }
+        Self(text)
     }
-    let mut words = name.split_whitespace().filter_map(|w| w.chars().find(|c| c.is_alphanumeric()));
-    let first = words.next();
-    let last = words.next_back();
-    first.into_iter().chain(last).flat_map(char::to_uppercase).collect()
 }
+
+written_as_is!(Initials);
 
 #[cfg(test)]
 mod tests {
-    use super::{Typed, initials};
+    use super::{Initials, Typed};
+
+    fn initials(name: &str) -> String {
+        Initials::of(name).to_string()
+    }
 
     #[test]
     fn typed_text_is_written_escaped_whether_or_not_it_needs_it() {
-        assert_eq!(Typed::new("Alice Martin".into()).to_string(), "Alice Martin");
+        assert_eq!(Typed::new("Alice Martin").to_string(), "Alice Martin");
         assert_eq!(
-            Typed::new(r#"<b>"Bo" & 'Al'</b>"#.into()).to_string(),
+            Typed::new(r#"<b>"Bo" & 'Al'</b>"#).to_string(),
             "&#60;b&#62;&#34;Bo&#34; &#38; &#39;Al&#39;&#60;/b&#62;"
         );
     }

@@ -1,6 +1,8 @@
 //! Times as people read them: "3 minutes ago", with the exact UTC time on hover and the machine
 //! form in `datetime` (which `static/app.js` uses to keep the words current).
 
+use std::borrow::Cow;
+
 use super::dom::written_as_is;
 use crate::domain::Timestamp;
 
@@ -34,30 +36,30 @@ impl When {
 written_as_is!(When);
 
 /// Words for an age in milliseconds; the thresholds round the way people do ("an hour ago" at
-/// 50 minutes). `static/app.js` applies the same thresholds.
-pub fn relative(age_ms: i64) -> String {
+/// 50 minutes). `static/app.js` applies the same thresholds. Fixed words are not copied.
+pub fn relative(age_ms: i64) -> Cow<'static, str> {
     let seconds = age_ms.max(0) / 1000;
     let minutes = (seconds + 30) / 60;
     let hours = (minutes + 30) / 60;
     let days = (hours + 12) / 24;
     match seconds {
-        s if s < 45 => "just now".to_owned(),
-        s if s < 90 => "a minute ago".to_owned(),
+        s if s < 45 => "just now".into(),
+        s if s < 90 => "a minute ago".into(),
         s if s < 45 * 60 => ago(minutes, " minutes ago"),
-        s if s < 90 * 60 => "an hour ago".to_owned(),
+        s if s < 90 * 60 => "an hour ago".into(),
         s if s < 22 * 3600 => ago(hours, " hours ago"),
-        s if s < 36 * 3600 => "yesterday".to_owned(),
+        s if s < 36 * 3600 => "yesterday".into(),
         s if s < 26 * 86400 => ago(days, " days ago"),
-        s if s < 45 * 86400 => "a month ago".to_owned(),
+        s if s < 45 * 86400 => "a month ago".into(),
         s if s < 320 * 86400 => ago((days + 15) / 30, " months ago"),
-        s if s < 548 * 86400 => "a year ago".to_owned(),
+        s if s < 548 * 86400 => "a year ago".into(),
         _ => ago((days + 182) / 365, " years ago"),
     }
 }
 
 /// "5 minutes ago": a count and its words, joined in one allocation.
-fn ago(count: i64, words: &str) -> String {
-    [itoa::Buffer::new().format(count), words].concat()
+fn ago(count: i64, words: &str) -> Cow<'static, str> {
+    [itoa::Buffer::new().format(count), words].concat().into()
 }
 
 #[cfg(test)]
