@@ -8,6 +8,10 @@
 #   bench/run.sh --large          # also 1,000,000 requests (lists) and 1,000,000 users (search)
 #   bench/run.sh --only received,search --no-build
 #
+# The `ceiling` workload serves two of the routes from memory with a bare axum server
+# (benches/ceiling.rs): the machine's ceiling for HTTP + JSON on one core, so the real figures
+# can be read as fractions of it on any instance, fast or slow.
+#
 # Environment: BENCH_DURATION (default 10s), BENCH_CONNECTIONS (32), BENCH_PORT (18004), BENCH_BIN
 # (another build of the server, e.g. one with frame pointers for profiles; implies --no-build);
 # BENCH_PROFILE=<dir> records the server with `perf` during each run and writes <dir>/<workload>.txt
@@ -22,7 +26,7 @@ connections=${BENCH_CONNECTIONS:-32}
 port=${BENCH_PORT:-18004}
 large=0
 build=1
-only="received,received10,partnerships,search,selective,dashboard,write,mixed"
+only="ceiling,received,received10,partnerships,search,selective,dashboard,write,mixed"
 while [ $# -gt 0 ]; do
   case "$1" in
     --large) large=1 ;;
@@ -36,6 +40,14 @@ done
 command -v wrk >/dev/null || { echo "installing wrk" >&2; apt-get install -y wrk >/dev/null || sudo apt-get install -y wrk >/dev/null; }
 command -v curl >/dev/null || { echo "curl is needed" >&2; exit 2; }
 if [ "$build" = 1 ] && [ -z "${BENCH_BIN:-}" ]; then (cd "$root" && cargo build --release --quiet); fi
+server_cmd=("$bin" serve)
+ceiling_cmd=()
+if [[ ",$only," == *",ceiling,"* ]]; then
+  # `cargo bench --no-run` builds it (release settings) and names the executable.
+  ceiling_bin=$(cd "$root" && cargo bench --bench ceiling --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\))$/\1/p' | tail -n 1)
+  [ -x "$root/$ceiling_bin" ] || { echo "could not build benches/ceiling.rs" >&2; exit 1; }
+  ceiling_cmd=("$root/$ceiling_bin" "127.0.0.1:$port")
+fi
 
 # The server gets CPU 0 and wrk CPU 1 when there are two; on one core both share it.
 if [ "$(nproc)" -ge 2 ]; then server_cpu=(taskset -c 0); client_cpu=(taskset -c 1); else server_cpu=(); client_cpu=(); fi
@@ -55,7 +67,7 @@ base="http://127.0.0.1:$port"
 
 start_server() {
   "${server_cpu[@]}" env DATABASE_URL="sqlite://$work/bench.db" DEALNEST_BIND="127.0.0.1:$port" \
-    RUST_LOG="${RUST_LOG:-warn}" "$bin" serve >>"$work/server.log" 2>&1 &
+    RUST_LOG="${RUST_LOG:-warn}" "${server_cmd[@]}" >>"$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 200); do
     curl -fs "$base/readyz" >/dev/null 2>&1 && return 0
@@ -155,6 +167,12 @@ wanted() { [[ ",$only," == *",$1,"* ]]; }
 
 run_set() {
   local tag=$1
+  if wanted ceiling; then
+    server_cmd=("${ceiling_cmd[@]}")
+    run "ceiling: JSON list from memory" received.lua
+    run "ceiling: 60 kB page from memory" dashboard.lua
+    server_cmd=("$bin" serve)
+  fi
   wanted received && run "received list$tag" received.lua
   # Ten per page: what a user of the standard data set has (20,000 / 2,000), so the large data
   # set's figure compares the same response, not one twice as long.
