@@ -119,5 +119,7 @@ mod tests {
         assert_eq!(initials("  "), "");
         assert_eq!(initials("élodie Ørsted"), "ÉØ");
         assert_eq!(initials("straße 9"), "S9");
+        // The longest case mappings (three characters each) still fit whole.
+        assert_eq!(initials("\u{fb03}x \u{390}y"), "FFI\u{399}\u{308}\u{301}");
     }
 }
