@@ -26,7 +26,7 @@ connections=${BENCH_CONNECTIONS:-32}
 port=${BENCH_PORT:-18004}
 large=0
 build=1
-only="ceiling,received,received10,partnerships,search,selective,dashboard,write,mixed"
+only="ceiling,received,received10,partnerships,search,selective,dashboard,dashboard-cold,write,mixed"
 while [ $# -gt 0 ]; do
   case "$1" in
     --large) large=1 ;;
@@ -181,6 +181,8 @@ run_set() {
   wanted search && run "user search$tag" search.lua
   wanted selective && BENCH_TERMS=selective.txt run "user search, selective$tag" search.lua
   wanted dashboard && run "dashboard HTML$tag" dashboard.lua
+  # The same pages with nothing kept between views: what a view costs after each change.
+  wanted dashboard-cold && DEALNEST_DASHBOARD_CACHE=0 run "dashboard HTML, nothing kept$tag" dashboard.lua
   wanted write && run "create+accept$tag" write.lua
   # Past every pair the write run used.
   wanted mixed && BENCH_WRITE_OFFSET=$(( seeded_users * 100 )) run "mixed 90/10$tag" mixed.lua
@@ -191,7 +193,7 @@ prepare 2000 20000 6000
 run_set ""
 if [ "$large" = 1 ]; then
   prepare 2000 1000000 6000
-  only=$(tr , '\n' <<<"$only" | grep -E '^(received|received10|partnerships|dashboard)$' | paste -sd, -) run_set " (1M requests)"
+  only=$(tr , '\n' <<<"$only" | grep -E '^(received|received10|partnerships|dashboard|dashboard-cold)$' | paste -sd, -) run_set " (1M requests)"
   prepare 1000000 20000 6000
   only=$(tr , '\n' <<<"$only" | grep -E '^(search|selective)$' | paste -sd, -) run_set " (1M users)"
 fi

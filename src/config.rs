@@ -89,6 +89,10 @@ pub struct ServeArgs {
     /// Partner requests one user may create per 24 hours; 0 turns the quota off.
     #[arg(long, env = "DEALNEST_DAILY_REQUEST_QUOTA", default_value = "50")]
     pub daily_request_quota: String,
+    /// Dashboards kept in memory between views (each checked against the database on every view,
+    /// a few kB each); 0 reads every view afresh.
+    #[arg(long, env = "DEALNEST_DASHBOARD_CACHE", default_value = "1000")]
+    pub dashboard_cache: String,
     /// `pretty` or `json` log lines.
     #[arg(long, env = "DEALNEST_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
@@ -166,6 +170,8 @@ pub struct DatabaseSettings {
     pub statement_timeout: Option<Duration>,
     /// Partner requests per user per 24 hours, held in the store; 0 is off.
     pub daily_request_quota: u32,
+    /// Dashboards the store keeps between views; 0 keeps none.
+    pub dashboard_cache: usize,
 }
 
 /// Mail settings, parsed.
@@ -246,6 +252,7 @@ impl DatabaseArgs {
             acquire_timeout: Duration::from_secs(acquire),
             statement_timeout: (statement > 0).then(|| Duration::from_secs(statement)),
             daily_request_quota: 50,
+            dashboard_cache: 1_000,
         })
     }
 }
@@ -270,6 +277,7 @@ impl ServeArgs {
         let mut database = self.database.parse()?;
         database.daily_request_quota =
             parse_number::<u32>("DEALNEST_DAILY_REQUEST_QUOTA", &self.daily_request_quota, 0)?;
+        database.dashboard_cache = parse_number::<usize>("DEALNEST_DASHBOARD_CACHE", &self.dashboard_cache, 0)?;
         let (mail, delivery) = self.mail.parse()?;
         Ok(Settings {
             database,
@@ -334,6 +342,7 @@ impl Settings {
                 acquire_timeout: Duration::from_secs(5),
                 statement_timeout: Some(Duration::from_secs(10)),
                 daily_request_quota: 50,
+                dashboard_cache: 1_000,
             },
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             jwt_secret: None,

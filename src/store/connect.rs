@@ -87,6 +87,8 @@ pub struct StoreOptions {
     pub statement_timeout: Option<Duration>,
     /// New partner requests one user may send per 24 hours; 0 turns the quota off.
     pub daily_request_quota: u32,
+    /// Dashboards kept between views (see `dashboard.rs`); 0 keeps none.
+    pub dashboard_cache: usize,
 }
 
 impl StoreOptions {
@@ -98,6 +100,7 @@ impl StoreOptions {
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Some(Duration::from_secs(10)),
             daily_request_quota: 50,
+            dashboard_cache: 1_000,
         }
     }
 }
@@ -148,6 +151,7 @@ impl Store {
             events: EventBus::default(),
             users: Default::default(),
             searches: Default::default(),
+            dashboards: super::dashboard::DashboardCache::new(options.dashboard_cache),
             postgres_url: match &options.url {
                 DatabaseUrl::Postgres(url) => Some(url.clone()),
                 DatabaseUrl::Sqlite(_) => None,

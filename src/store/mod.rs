@@ -10,6 +10,7 @@
 mod blocks;
 mod browse;
 mod connect;
+mod dashboard;
 mod db;
 mod demo;
 mod events;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 pub use connect::{Backend, DatabaseUrl, StoreOptions};
+pub use dashboard::{Dashboard, Relations};
 pub use db::DatabaseError;
 pub use events::{EventBus, Received, Subscription, UserEvent, UserEventKind};
 pub use notifications::{DueDelivery, PendingDelivery};
@@ -89,6 +91,8 @@ pub struct Shared {
     users: users::UserCache,
     /// Recent user searches, valid while no user is added.
     searches: users::SearchCache,
+    /// Dashboards, valid while their user's version and the users version are unchanged.
+    dashboards: dashboard::DashboardCache,
 }
 
 impl Store {

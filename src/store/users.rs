@@ -207,7 +207,7 @@ pub(super) struct UserCache(RwLock<HashMap<i64, User, FastHash>>);
 
 /// Ids are ours, never chosen by a client, so the cache needs no hashing that resists chosen keys
 /// (the standard one costs about as much as copying a user out).
-type FastHash = foldhash::fast::RandomState;
+pub(super) type FastHash = foldhash::fast::RandomState;
 
 impl UserCache {
     const CAPACITY: usize = 10_000;

@@ -193,6 +193,15 @@ impl TestApp {
         self.post(&format!("/api/v1/partner-requests/{request}/respond"), Some(user), json!({ "action": action })).await
     }
 
+    /// A second server on this app's database, as another instance of the service would be;
+    /// it answers at `http://<its addr()>`; the test stops it.
+    pub async fn another_instance(&self) -> Server {
+        let mut settings = Settings::for_database(self.db.url.clone());
+        settings.jwt_secret = Some(JWT_SECRET.into());
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        Server::start_on(settings, listener).await.expect("a second instance starts")
+    }
+
     /// Stops the server (if it runs) and starts a new one on the same database, with settings
     /// adjusted by `configure`: a restart of the process.
     pub async fn restart_with(&mut self, configure: impl FnOnce(&mut Settings)) {

@@ -279,3 +279,108 @@ async fn the_lists_are_read_from_one_snapshot() {
     assert_eq!(next.unread_notifications(id(bob)).await.unwrap(), 1);
     next.end().await.unwrap();
 }
+
+/// The dashboard is kept between views while nothing it shows has changed; every kind of change,
+/// made through another instance of the service on the same database, shows at the next view.
+#[tokio::test]
+async fn a_kept_dashboard_shows_every_change_made_through_another_instance() {
+    use serde_json::json;
+
+    let app = TestApp::spawn().await;
+    let [alice, bob, carol, dan] =
+        [app.user("Alice").await, app.user("Bob").await, app.user("Carol").await, app.user("Dan").await];
+    let two = app.another_instance().await;
+    let on_two = |path: &str| format!("http://{}{path}", two.addr());
+    let post_on_two = |path: &str, user: i64, body: serde_json::Value| {
+        app.send(app.client.post(on_two(path)).json(&body), Some(user))
+    };
+    let browser = Browser::signed_in(&app, alice).await;
+    let view = || async { browser.get("/").await };
+    let tag = |page: &crate::web::Page, user: i64| page.text(&format!("#find-{user} .tag"));
+
+    let first = view().await;
+    assert!(first.text("#incoming .empty").contains("When someone asks you to partner"));
+    assert_eq!(tag(&first, bob), "Not connected");
+    // Viewed again with nothing changed: the same page.
+    assert_eq!(view().await.texts("main li"), first.texts("main li"));
+
+    let (status, request) = post_on_two("/api/v1/partner-requests", bob, json!({ "recipient_id": alice })).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let page = view().await;
+    assert!(page.text("#incoming").contains("Bob"), "a request received");
+    assert_eq!(page.text("a#nav-notifications"), "Notifications 1 unread");
+    assert_eq!(tag(&page, bob), "Asked you");
+
+    let id = request["request_id"].as_i64().unwrap();
+    let (status, _) =
+        post_on_two(&format!("/api/v1/partner-requests/{id}/respond"), alice, json!({ "action": "accept" })).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = view().await;
+    assert_eq!(page.count("#incoming li.row"), 0, "the request was answered");
+    assert!(page.text("#partners").contains("Bob"), "a partnership made");
+    assert_eq!(tag(&page, bob), "Partner");
+
+    let (status, _) = post_on_two("/api/v1/partner-requests", alice, json!({ "recipient_id": carol })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let page = view().await;
+    assert!(page.text("#sent").contains("Carol"), "a request sent");
+    assert_eq!(tag(&page, carol), "Request sent");
+
+    let (status, _) =
+        post_on_two(&format!("/api/v1/users/{carol}/blocks"), carol, json!({ "blocked_user_id": alice })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let page = view().await;
+    assert_eq!(page.count("#sent li.row"), 0, "the block closed the pending request");
+    assert_eq!(tag(&page, carol), "Blocked");
+
+    let (status, _) =
+        post_on_two(&format!("/api/v1/users/{alice}/blocks"), alice, json!({ "blocked_user_id": dan })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(tag(&view().await, dan), "Blocked by you");
+    let unblock = app.client.delete(on_two(&format!("/api/v1/users/{alice}/blocks/{dan}")));
+    assert_eq!(app.send(unblock, Some(alice)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(tag(&view().await, dan), "Not connected");
+
+    let partnership = page.attr(&format!("#find-{bob} form[action^='/partnerships/']"), "action").unwrap();
+    let partnership = partnership.trim_start_matches("/partnerships/").trim_end_matches("/end").to_owned();
+    let end = app.client.delete(on_two(&format!("/api/v1/partnerships/{partnership}")));
+    assert_eq!(app.send(end, Some(bob)).await.0, StatusCode::NO_CONTENT);
+    let page = view().await;
+    assert_eq!(page.count("#partners li.row"), 0, "the partnership ended");
+    assert_eq!(tag(&page, bob), "Not connected");
+
+    let on_two_browser = Browser { client: browser.client.clone(), base: format!("http://{}", two.addr()) };
+    assert_eq!(on_two_browser.get("/notifications").await.status, StatusCode::OK);
+    assert_eq!(view().await.text("a#nav-notifications"), "Notifications 0 unread", "notifications read");
+
+    let (status, _) =
+        post_on_two("/api/v1/users", alice, json!({ "email": "aaron@example.com", "name": "Aaron" })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(view().await.text("#find-results").contains("Aaron"), "a user added");
+
+    two.stop().await.unwrap();
+}
+
+/// Views racing with the changes they show keep no stale dashboard: once every request is in,
+/// the next view shows each of them, and the unread count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn views_racing_with_changes_keep_no_stale_dashboard() {
+    let app = TestApp::spawn_with(|s| s.rate_limit = 0).await;
+    let alice = app.user("Alice").await;
+    let mut senders = Vec::new();
+    for n in 0..12 {
+        senders.push(app.user(&format!("Sender {n}")).await);
+    }
+    let browser = Browser::signed_in(&app, alice).await;
+    let sends = futures::future::join_all(senders.iter().map(|&sender| app.request(sender, alice)));
+    let views = futures::future::join_all((0..24).map(|_| browser.get("/")));
+    let (_, pages) = tokio::join!(sends, views);
+    assert!(pages.iter().all(|page| page.status == StatusCode::OK));
+
+    let page = browser.get("/").await;
+    assert_eq!(page.count("#incoming li.row"), 12);
+    assert_eq!(page.text("a#nav-notifications"), "Notifications 12 unread");
+    for sender in senders {
+        assert_eq!(page.text(&format!("#find-{sender} .tag")), "Asked you", "row of user {sender}");
+    }
+}

@@ -125,7 +125,7 @@ async fn answer(state: &AppState, me: &CurrentUser, ctx: ActionContext, result: 
 async fn update(state: &AppState, me: &CurrentUser, ctx: &ActionContext, done: Done) -> Result<Response, Problem> {
     let lists = Lists::load(&state.store, me.id()).await?.out_of_band();
     let find_row = if ctx.came_from_find_list() {
-        state.store.candidate(me.id(), done.other).await?.map(|c| FindRow::new(c, true))
+        state.store.candidate(me.id(), done.other).await?.map(|c| FindRow::new(&c, true))
     } else {
         None
     };

@@ -86,15 +86,26 @@ async fn start_page(
     };
     if htmx {
         let found = state.store.candidates(user.id, &search.query, search.page).await?;
-        return Ok(FindResults::new(&search.text, found).into_response());
+        return Ok(FindResults::new(&search.text, &found).into_response());
     }
-    // Everything the page shows, from one snapshot.
+    if search.text.is_empty() && search.page == first_search_page() {
+        // The dashboard as it opens: kept by the store while nothing it shows has changed.
+        let kept = state.store.dashboard(user.id, search.page).await?;
+        let find = FindSection { results: FindResults::new("", &kept.candidates), q: String::new() };
+        return dashboard(session, user, find, Lists::new(&kept.relations)).await;
+    }
+    // A search typed with JavaScript off: everything the page shows, from one snapshot.
     let mut snapshot = state.store.snapshot().await?;
     let found = snapshot.candidates(user.id, &search.query, search.page).await?;
-    let lists = Lists::read(&mut snapshot, user.id).await?;
+    let relations = snapshot.relations(user.id).await?;
     snapshot.end().await?;
-    let find = FindSection { results: FindResults::new(&search.text, found), q: search.text };
-    dashboard(session, user, find, lists).await
+    let find = FindSection { results: FindResults::new(&search.text, &found), q: search.text };
+    dashboard(session, user, find, Lists::new(&relations)).await
+}
+
+/// The first page of user search (sign-in list and "Find partners").
+pub fn first_search_page() -> PageRequest {
+    PageRequest::parse(None, Some(SEARCH_PAGE_SIZE)).expect("the search page size is within bounds")
 }
 
 async fn dashboard(session: &UserSession, user: User, find: FindSection, lists: Lists) -> Result<Response, Problem> {
@@ -123,9 +134,10 @@ pub struct LiveParams {
 /// The poller's question "did my lists change?": 204 when they did not, else every list out of
 /// band, and a nudge to the search results, which may show a stale standing.
 pub async fn live(State(state): State<AppState>, me: CurrentUser, Query(params): Query<LiveParams>) -> Response {
-    let lists = match Lists::load(&state.store, me.id()).await {
-        Ok(lists) => lists,
-        Err(problem) => return problem.fragment(),
+    // Answered from the kept dashboard while nothing changed: one primary-key read.
+    let lists = match state.store.dashboard(me.id(), first_search_page()).await {
+        Ok(kept) => Lists::new(&kept.relations),
+        Err(error) => return Problem::from(error).fragment(),
     };
     if lists.live.stamp == params.v {
         return StatusCode::NO_CONTENT.into_response();

@@ -29,12 +29,12 @@ pub struct FindResults {
 }
 
 impl FindResults {
-    pub fn new(q: &str, found: Slice<Candidate>) -> Self {
+    pub fn new(q: &str, found: &Slice<Candidate>) -> Self {
         let page = found.page.page();
         Self {
             q: q.to_owned(),
             pager: Pager::new(page, found.has_more, |n| search_url(q, n), Some("find-results"), "Search result pages"),
-            rows: found.items.into_iter().map(|c| FindRow::new(c, false)).collect(),
+            rows: found.items.iter().map(|c| FindRow::new(c, false)).collect(),
             url: search_url(q, page),
         }
     }
@@ -52,10 +52,10 @@ pub struct FindRow {
 }
 
 impl FindRow {
-    pub fn new(candidate: Candidate, oob: bool) -> Self {
+    pub fn new(candidate: &Candidate, oob: bool) -> Self {
         Self {
             dom: DomId::new("find", candidate.user.id),
-            person: candidate.user.into(),
+            person: (&candidate.user).into(),
             standing: candidate.standing,
             oob,
         }

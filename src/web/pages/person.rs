@@ -14,8 +14,8 @@ pub struct Person {
     pub initials: Initials,
 }
 
-impl From<User> for Person {
-    fn from(user: User) -> Self {
+impl From<&User> for Person {
+    fn from(user: &User) -> Self {
         Self {
             id: user.id,
             initials: Initials::of(user.name.as_str()),

@@ -11,8 +11,8 @@ use super::layout::NotificationsLink;
 use super::person::{Person, Typed};
 use super::problem::Problem;
 use super::time::When;
-use crate::domain::{PageRequest, Paged, PartnershipId, RequestId, RequestWithUser, Timestamp, UserId};
-use crate::store::{Snapshot, Store};
+use crate::domain::{Paged, PartnershipId, RequestId, RequestWithUser, Timestamp, UserId};
+use crate::store::{Relations, Store};
 
 /// A pending request as a row: the other person, their note, when it was sent.
 pub struct RequestRow {
@@ -25,12 +25,12 @@ pub struct RequestRow {
 }
 
 impl RequestRow {
-    fn new(item: RequestWithUser, side: &'static str, now: Timestamp) -> Self {
+    fn new(item: &RequestWithUser, side: &'static str, now: Timestamp) -> Self {
         Self {
             id: item.request.id,
             dom: DomId::new(side, item.request.id),
-            user: item.other.into(),
-            message: item.request.message.map(Typed::new),
+            user: (&item.other).into(),
+            message: item.request.message.as_deref().map(Typed::new),
             when: When::new(item.request.created_at, now),
         }
     }
@@ -97,47 +97,43 @@ pub struct Lists {
 }
 
 impl Lists {
-    /// The newest page of each list. Longer lists say how many more there are; the search in
-    /// "Find partners" reaches everyone.
+    /// The newest page of each list, read now. Longer lists say how many more there are; the
+    /// search in "Find partners" reaches everyone.
     pub async fn load(store: &Store, user: UserId) -> Result<Self, Problem> {
         let mut snapshot = store.snapshot().await?;
-        let lists = Self::read(&mut snapshot, user).await?;
+        let relations = snapshot.relations(user).await?;
         snapshot.end().await?;
-        Ok(lists)
+        Ok(Self::new(&relations))
     }
 
-    /// Like [`Lists::load`], within reads that already started.
-    pub async fn read(snapshot: &mut Snapshot, user: UserId) -> Result<Self, Problem> {
-        let page = PageRequest::default();
+    /// The lists of `relations`, with times relative to now.
+    pub fn new(relations: &Relations) -> Self {
+        let Relations { incoming, sent, partners, unread } = relations;
         let now = Timestamp::now();
-        let incoming = snapshot.received_requests_with_senders(user, page).await?;
-        let sent = snapshot.sent_requests_with_recipients(user, page).await?;
-        let partners = snapshot.partnerships(user, page).await?;
-        let unread = snapshot.unread_notifications(user).await?;
-        let stamp = fingerprint(&incoming, &sent, &partners, unread);
-        let rows = |list: Paged<RequestWithUser>, side: &'static str| -> Vec<RequestRow> {
-            list.items.into_iter().map(|item| RequestRow::new(item, side, now)).collect()
+        let stamp = fingerprint(incoming, sent, partners, *unread);
+        let rows = |list: &Paged<RequestWithUser>, side: &'static str| -> Vec<RequestRow> {
+            list.items.iter().map(|item| RequestRow::new(item, side, now)).collect()
         };
-        Ok(Self {
+        Self {
             incoming: IncomingSection { total: incoming.total, rows: rows(incoming, "incoming"), oob: false },
             sent: SentSection { total: sent.total, rows: rows(sent, "sent"), oob: false },
             partners: PartnersSection {
                 total: partners.total,
                 rows: partners
                     .items
-                    .into_iter()
+                    .iter()
                     .map(|p| PartnerRow {
                         dom: DomId::new("partner", p.id),
                         id: p.id,
-                        user: p.partner.into(),
+                        user: (&p.partner).into(),
                         since: When::new(p.created_at, now),
                     })
                     .collect(),
                 oob: false,
             },
-            nav: NotificationsLink { unread, oob: false },
+            nav: NotificationsLink { unread: *unread, oob: false },
             live: LivePoller { stamp, oob: false },
-        })
+        }
     }
 
     /// Marks every part for an out-of-band swap.

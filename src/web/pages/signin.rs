@@ -50,7 +50,7 @@ pub async fn page_or_list(
     let q = search.text;
     let list = SigninList {
         pager: Pager::new(found.page.page(), found.has_more, |n| search_url(&q, n), Some("signin-list"), "User pages"),
-        people: found.items.into_iter().map(Person::from).collect(),
+        people: found.items.iter().map(Person::from).collect(),
         q: q.clone(),
     };
     if htmx {

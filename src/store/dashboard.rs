@@ -1,0 +1,111 @@
+//! What a user's dashboard shows, read from one snapshot and kept per user while nothing it
+//! depends on has changed.
+//!
+//! Every change to a user's requests, partnerships, blocks or notifications bumps their
+//! `user_counts.version` in the same transaction (migration 0009, by triggers), and every added
+//! user bumps `users_version`. A dashboard read at a pair of numbers is therefore right for as
+//! long as the database still holds that pair, on this instance or any other sharing the
+//! database; each page view reads the pair (a primary-key read) and reads the lists again only
+//! when it moved.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::db::params;
+use super::{Snapshot, Store, StoreResult};
+use crate::domain::{Candidate, PageRequest, Paged, Partnership, RequestWithUser, SearchQuery, Slice, UserId};
+
+/// A user's three lists and unread count, as of one moment.
+#[derive(Debug, Clone)]
+pub struct Relations {
+    pub incoming: Paged<RequestWithUser>,
+    pub sent: Paged<RequestWithUser>,
+    pub partners: Paged<Partnership>,
+    pub unread: i64,
+}
+
+/// Everything the dashboard shows from the database: the user's relations and the first page
+/// of "Find partners" (everyone, by name, each with where they stand with the user).
+#[derive(Debug)]
+pub struct Dashboard {
+    pub relations: Relations,
+    pub candidates: Slice<Candidate>,
+}
+
+/// The numbers a dashboard was read at, and the size of its candidates page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    user: i64,
+    users: i64,
+    candidates: PageRequest,
+}
+
+const STAMP: &str = "select c.version as user_version, v.version as users_version \
+     from user_counts c, users_version v where c.user_id = $1 and v.only_row = 1";
+
+impl Store {
+    /// `viewer`'s dashboard with a first candidates page of `candidates`' size: the one kept
+    /// when the database says nothing it shows has changed since, else read afresh (and kept).
+    pub async fn dashboard(&self, viewer: UserId, candidates: PageRequest) -> StoreResult<Arc<Dashboard>> {
+        let (user, users) = self.db.fetch_one(STAMP, params![viewer.get()], &stamp_columns).await?;
+        if let Some(kept) = self.dashboards.get(viewer, Stamp { user, users, candidates }) {
+            return Ok(kept);
+        }
+        let mut snapshot = self.snapshot().await?;
+        // Read again inside the snapshot: the lists below are exactly as of these numbers.
+        let (user, users) = snapshot.tx.fetch_one(STAMP, params![viewer.get()], &stamp_columns).await?;
+        let found = snapshot.candidates(viewer, &SearchQuery::default(), candidates).await?;
+        let relations = snapshot.relations(viewer).await?;
+        snapshot.end().await?;
+        let dashboard = Arc::new(Dashboard { relations, candidates: found });
+        self.dashboards.insert(viewer, Stamp { user, users, candidates }, dashboard.clone());
+        Ok(dashboard)
+    }
+}
+
+fn stamp_columns(row: &dyn super::db::Columns) -> super::db::DbResult<(i64, i64)> {
+    Ok((row.int("user_version")?, row.int("users_version")?))
+}
+
+impl Snapshot {
+    /// The newest page of each of `user`'s lists, and their unread count.
+    pub async fn relations(&mut self, user: UserId) -> StoreResult<Relations> {
+        let page = PageRequest::default();
+        Ok(Relations {
+            incoming: self.received_requests_with_senders(user, page).await?,
+            sent: self.sent_requests_with_recipients(user, page).await?,
+            partners: self.partnerships(user, page).await?,
+            unread: self.unread_notifications(user).await?,
+        })
+    }
+}
+
+/// Dashboards by user, each with the [`Stamp`] it was read at; about 7 kB each with the standard
+/// page sizes (users are shared with the user cache). When full it starts over.
+pub(super) struct DashboardCache {
+    kept: Mutex<HashMap<i64, (Stamp, Arc<Dashboard>), super::users::FastHash>>,
+    capacity: usize,
+}
+
+impl DashboardCache {
+    pub(super) fn new(capacity: usize) -> Self {
+        Self { kept: Mutex::default(), capacity }
+    }
+
+    fn get(&self, viewer: UserId, stamp: Stamp) -> Option<Arc<Dashboard>> {
+        let kept = self.kept.lock().ok()?;
+        kept.get(&viewer.get()).filter(|(seen, _)| *seen == stamp).map(|(_, dashboard)| dashboard.clone())
+    }
+
+    fn insert(&self, viewer: UserId, stamp: Stamp, dashboard: Arc<Dashboard>) {
+        if self.capacity == 0 {
+            return;
+        }
+        if let Ok(mut kept) = self.kept.lock() {
+            if kept.len() >= self.capacity && !kept.contains_key(&viewer.get()) {
+                kept.clear();
+            }
+            kept.insert(viewer.get(), (stamp, dashboard));
+        }
+    }
+}
