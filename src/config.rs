@@ -90,7 +90,7 @@ pub struct ServeArgs {
     #[arg(long, env = "DEALNEST_DAILY_REQUEST_QUOTA", default_value = "50")]
     pub daily_request_quota: String,
     /// Dashboards kept in memory between views (each checked against the database on every view,
-    /// a few kB each); 0 reads every view afresh.
+    /// about 8 kB each); 0 reads every view afresh.
     #[arg(long, env = "DEALNEST_DASHBOARD_CACHE", default_value = "1000")]
     pub dashboard_cache: String,
     /// `pretty` or `json` log lines.

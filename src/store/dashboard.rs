@@ -80,8 +80,8 @@ impl Snapshot {
     }
 }
 
-/// Dashboards by user, each with the [`Stamp`] it was read at; about 7 kB each with the standard
-/// page sizes (users are shared with the user cache). When full it starts over.
+/// Dashboards by user, each with the [`Stamp`] it was read at; about 8 kB each with the standard
+/// data set (measured: 500 kept add 3.9 MB of RSS). When full it starts over.
 pub(super) struct DashboardCache {
     kept: Mutex<HashMap<i64, (Stamp, Arc<Dashboard>), super::users::FastHash>>,
     capacity: usize,
