@@ -372,6 +372,8 @@ mod tests {
         assert_eq!(settings.bind.to_string(), "127.0.0.1:8004");
         assert_eq!(settings.database.url, DatabaseUrl::Sqlite("dealnest.db".into()));
         assert!(!settings.secure_cookies && !settings.demo);
+        assert_eq!(settings.database.dashboard_cache, 1_000);
+        assert_eq!(serve(&["--dashboard-cache", "0"]).parse().unwrap().database.dashboard_cache, 0);
     }
 
     #[test]
@@ -391,6 +393,8 @@ mod tests {
         assert_eq!(serve(&["--log-format", "xml"]).parse().unwrap_err().variable, "DEALNEST_LOG_FORMAT");
         let err = serve(&["--db-max-connections", "0"]).parse().unwrap_err();
         assert_eq!(err.variable, "DEALNEST_DB_MAX_CONNECTIONS");
+        let err = serve(&["--dashboard-cache", "lots"]).parse().unwrap_err();
+        assert_eq!(err.variable, "DEALNEST_DASHBOARD_CACHE");
     }
 
     #[test]
