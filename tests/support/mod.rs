@@ -120,11 +120,7 @@ impl TestApp {
     /// Spawns with settings adjusted by `configure`.
     pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
         let db = TestDb::new().await;
-        let mut settings = Settings::for_database(db.url.clone());
-        settings.jwt_secret = Some(JWT_SECRET.into());
-        configure(&mut settings);
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
-        let server = Server::start_on(settings, listener).await.expect("server starts");
+        let server = start_server(&db, configure).await;
         let base = format!("http://{}", server.addr());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -196,21 +192,14 @@ impl TestApp {
     /// A second server on this app's database, as another instance of the service would be;
     /// it answers at `http://<its addr()>`; the test stops it.
     pub async fn another_instance(&self) -> Server {
-        let mut settings = Settings::for_database(self.db.url.clone());
-        settings.jwt_secret = Some(JWT_SECRET.into());
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
-        Server::start_on(settings, listener).await.expect("a second instance starts")
+        start_server(&self.db, |_| {}).await
     }
 
     /// Stops the server (if it runs) and starts a new one on the same database, with settings
     /// adjusted by `configure`: a restart of the process.
     pub async fn restart_with(&mut self, configure: impl FnOnce(&mut Settings)) {
         self.stop().await;
-        let mut settings = Settings::for_database(self.db.url.clone());
-        settings.jwt_secret = Some(JWT_SECRET.into());
-        configure(&mut settings);
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
-        let server = Server::start_on(settings, listener).await.expect("server restarts");
+        let server = start_server(&self.db, configure).await;
         self.base = format!("http://{}", server.addr());
         self.server = Some(server);
     }
@@ -221,6 +210,15 @@ impl TestApp {
             server.stop().await.expect("server stops cleanly");
         }
     }
+}
+
+/// A server on `db` at a free port, with the test secret and settings adjusted by `configure`.
+async fn start_server(db: &TestDb, configure: impl FnOnce(&mut Settings)) -> Server {
+    let mut settings = Settings::for_database(db.url.clone());
+    settings.jwt_secret = Some(JWT_SECRET.into());
+    configure(&mut settings);
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    Server::start_on(settings, listener).await.expect("server starts")
 }
 
 /// Asserts the contract's error body with `code`.
