@@ -150,8 +150,8 @@ impl Store {
             daily_request_quota: options.daily_request_quota,
             events: EventBus::default(),
             users: Default::default(),
-            searches: Default::default(),
-            dashboards: super::dashboard::DashboardCache::new(options.dashboard_cache),
+            searches: super::stamped::StampedCache::new(super::users::SEARCH_CACHE_CAPACITY),
+            dashboards: super::stamped::StampedCache::new(options.dashboard_cache),
             postgres_url: match &options.url {
                 DatabaseUrl::Postgres(url) => Some(url.clone()),
                 DatabaseUrl::Sqlite(_) => None,

@@ -21,6 +21,7 @@ mod requests;
 mod rows;
 mod seed;
 mod sessions;
+mod stamped;
 mod users;
 
 use std::sync::Arc;

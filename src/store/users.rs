@@ -1,11 +1,12 @@
 //! Users: creation, lookup and search.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, RwLock};
+use std::sync::{OnceLock, RwLock};
 
 use super::db::{Reader, Value, params};
 use super::requests::SELECT_USER;
 use super::rows;
+use super::stamped::StampedCache;
 use super::{Backend, Store, StoreResult};
 use crate::domain::{Email, PageRequest, Paged, RuleError, SearchQuery, Timestamp, User, UserId, UserName};
 
@@ -62,7 +63,7 @@ impl Store {
         // which costs a search later, never a stale answer.
         let version = self.db.fetch_one(USERS_VERSION, &[], &|row| row.int("version")).await?;
         let key = (query.as_str().to_owned(), page.limit(), page.offset());
-        if let Some(found) = self.searches.get(&key, version) {
+        if let Some(found) = self.searches.get(&key, &version) {
             return Ok(found);
         }
         let found = self.run_search(query, page).await?;
@@ -168,30 +169,13 @@ impl UserSearch {
 const USERS_VERSION: &str = "select version from users_version where only_row = 1";
 
 /// Search results by (query, limit, offset), each with the `users_version` it was computed at.
-/// Users are never changed or deleted, so an entry is right while the version is unchanged. At
-/// most `CAPACITY` entries (a few MB); when full it starts over.
-#[derive(Default)]
-pub(super) struct SearchCache(Mutex<HashMap<SearchKey, (i64, Paged<User>)>>);
+/// Users are never changed or deleted, so an entry is right while the version is unchanged.
+pub(super) type SearchCache = StampedCache<SearchKey, i64, Paged<User>>;
 
 type SearchKey = (String, i64, i64);
 
-impl SearchCache {
-    const CAPACITY: usize = 512;
-
-    fn get(&self, key: &SearchKey, version: i64) -> Option<Paged<User>> {
-        let entries = self.0.lock().ok()?;
-        entries.get(key).filter(|(seen, _)| *seen == version).map(|(_, found)| found.clone())
-    }
-
-    fn insert(&self, key: SearchKey, version: i64, found: Paged<User>) {
-        if let Ok(mut entries) = self.0.lock() {
-            if entries.len() >= Self::CAPACITY {
-                entries.clear();
-            }
-            entries.insert(key, (version, found));
-        }
-    }
-}
+/// Searches kept at most (a few MB).
+pub(super) const SEARCH_CACHE_CAPACITY: usize = 512;
 
 /// Users not kept are read this many to a statement.
 const USERS_BY_ID_SLOTS: usize = 10;
