@@ -28,7 +28,7 @@ use tower_sessions::ExpiredDeletion;
 
 use crate::auth::TokenKeys;
 use crate::config::Settings;
-use crate::store::{SessionPool, SessionStore, Store, StoreOptions};
+use crate::store::{SessionStore, Store, StoreOptions};
 use crate::web::AppState;
 
 /// How often expired browser sessions are deleted.
@@ -65,7 +65,6 @@ pub struct Server {
     worker: JoinHandle<()>,
     /// Relays live events between instances (PostgreSQL only).
     relay: JoinHandle<()>,
-    session_pool: SessionPool,
     session_cleanup: JoinHandle<()>,
 }
 
@@ -87,10 +86,7 @@ impl Server {
                 false => tracing::info!("demo: the database already has users; left as it is"),
             }
         }
-        let (sessions, session_pool) =
-            SessionStore::open(&store, &settings.database.url, settings.database.acquire_timeout)
-                .await
-                .context("cannot open the session store")?;
+        let sessions = SessionStore::new(&store);
         let secret = match &settings.jwt_secret {
             Some(secret) => {
                 if secret.len() < MIN_SECRET_LEN {
@@ -141,7 +137,7 @@ impl Server {
                 .await
         });
         tracing::info!(%addr, database = store.backend().name(), "serving");
-        Ok(Self { addr, store, shutdown, http, worker, relay, session_pool, session_cleanup })
+        Ok(Self { addr, store, shutdown, http, worker, relay, session_cleanup })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -162,7 +158,7 @@ impl Server {
     /// Waits until the server has stopped (after [`Server::shutdown_token`] was cancelled).
     /// Requests still running [`SHUTDOWN_GRACE`] after shutdown began are cut off.
     pub async fn wait(self) -> anyhow::Result<()> {
-        let Self { store, shutdown, mut http, worker, relay, session_pool, session_cleanup, .. } = self;
+        let Self { store, shutdown, mut http, worker, relay, session_cleanup, .. } = self;
         let deadline = async {
             shutdown.cancelled().await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -178,7 +174,6 @@ impl Server {
         let _ = worker.await;
         let _ = relay.await;
         let _ = session_cleanup.await;
-        session_pool.close().await;
         store.close().await;
         served.context("the HTTP server failed")
     }
@@ -196,11 +191,10 @@ fn spawn_session_cleanup(sessions: SessionStore, shutdown: CancellationToken) ->
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return,
-                result = sessions.clone().continuously_delete_expired(SESSION_CLEANUP_EVERY) => {
-                    if let Err(error) = result {
-                        tracing::warn!(%error, "could not delete expired sessions; trying again later");
-                    }
-                }
+                () = tokio::time::sleep(SESSION_CLEANUP_EVERY) => {}
+            }
+            if let Err(error) = sessions.delete_expired().await {
+                tracing::warn!(%error, "could not delete expired sessions; trying again later");
             }
         }
     })

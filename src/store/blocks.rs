@@ -12,48 +12,52 @@ impl Store {
         if blocker == blocked {
             return Err(RuleError::SelfBlock.into());
         }
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        if user_in(&mut tx, blocked).await?.is_none() {
-            return Err(RuleError::UserNotFound.into());
-        }
-        tx.execute(
-            "insert into blocks (blocker_id, blocked_id, created_at) values ($1, $2, $3) \
-             on conflict (blocker_id, blocked_id) do nothing",
-            params![blocker.get(), blocked.get(), now.millis()],
-        )
-        .await?;
-        let created_at = tx
-            .fetch_one(
-                "select created_at from blocks where blocker_id = $1 and blocked_id = $2",
-                params![blocker.get(), blocked.get()],
-                &|row| row.int("created_at"),
-            )
-            .await?;
-        let (low, high) = ordered_pair(blocker, blocked);
-        tx.execute(
-            "update partner_requests set status = 'rejected', responded_at = $1 \
-             where user_low = $2 and user_high = $3 and status = 'pending'",
-            params![now.millis(), low.get(), high.get()],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Block { blocker_id: blocker, blocked_id: blocked, created_at: Timestamp::from_millis(created_at) })
+        self.db
+            .write(async move |conn| {
+                let now = Timestamp::now();
+                if user_in(conn, blocked).await?.is_none() {
+                    return Err(RuleError::UserNotFound.into());
+                }
+                conn.execute(
+                    "insert into blocks (blocker_id, blocked_id, created_at) values ($1, $2, $3) \
+                     on conflict (blocker_id, blocked_id) do nothing",
+                    params![blocker.get(), blocked.get(), now.millis()],
+                )
+                .await?;
+                let created_at = conn
+                    .fetch_one(
+                        "select created_at from blocks where blocker_id = $1 and blocked_id = $2",
+                        params![blocker.get(), blocked.get()],
+                        &|row| row.int("created_at"),
+                    )
+                    .await?;
+                let (low, high) = ordered_pair(blocker, blocked);
+                conn.execute(
+                    "update partner_requests set status = 'rejected', responded_at = $1 \
+                     where user_low = $2 and user_high = $3 and status = 'pending'",
+                    params![now.millis(), low.get(), high.get()],
+                )
+                .await?;
+                Ok(Block { blocker_id: blocker, blocked_id: blocked, created_at: Timestamp::from_millis(created_at) })
+            })
+            .await
     }
 
     /// Lifts a block `blocker` placed on `blocked`.
     pub async fn unblock(&self, blocker: UserId, blocked: UserId) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let deleted = tx
-            .execute(
-                "delete from blocks where blocker_id = $1 and blocked_id = $2",
-                params![blocker.get(), blocked.get()],
-            )
-            .await?;
-        if deleted == 0 {
-            return Err(RuleError::BlockNotFound.into());
-        }
-        tx.commit().await?;
-        Ok(())
+        self.db
+            .write(async move |conn| {
+                let deleted = conn
+                    .execute(
+                        "delete from blocks where blocker_id = $1 and blocked_id = $2",
+                        params![blocker.get(), blocked.get()],
+                    )
+                    .await?;
+                if deleted == 0 {
+                    return Err(RuleError::BlockNotFound.into());
+                }
+                Ok(())
+            })
+            .await
     }
 }

@@ -1,10 +1,10 @@
 //! Reads for the pages: users a page at a time (never all of them), and users together with
 //! where each stands with the viewer, in one query rather than one per row.
 
-use super::db::{Columns, DbResult, Reader, params};
+use super::db::{Columns, Conn, DbResult, params};
 use super::rows;
 use super::users::{SearchTexts, UserSearch};
-use super::{Snapshot, Store, StoreResult};
+use super::{Store, StoreResult};
 use crate::domain::{Candidate, Id, PageRequest, PairFacts, PartnershipId, SearchQuery, Slice, Standing, User, UserId};
 
 /// One row more than the page asks for tells whether another page follows, without counting.
@@ -17,24 +17,33 @@ fn slice<T>(mut items: Vec<T>, page: PageRequest) -> Slice<T> {
 impl Store {
     /// True when no user exists yet.
     pub async fn has_no_users(&self) -> StoreResult<bool> {
-        let any = self.db.fetch_optional("select user_id from users limit 1", &[], &|row| row.int("user_id")).await?;
-        Ok(any.is_none())
+        self.db
+            .read(async |conn| {
+                let any =
+                    conn.fetch_optional("select user_id from users limit 1", &[], &|row| row.int("user_id")).await?;
+                Ok(any.is_none())
+            })
+            .await
     }
 
     /// Users whose name or e-mail contains `query` (all when empty), by name, one page.
     pub async fn users_page(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Slice<User>> {
         let search = UserSearch::new(self.backend(), query, 1);
-        static TEXTS: SearchTexts = SearchTexts::new();
-        let sql = search.sql(&TEXTS, |from, filter| {
-            format!(
-                "select u.user_id, u.email, u.name, u.created_at from {from} where {filter} \
-                 order by u.name_key, u.user_id limit $3 offset $4"
-            )
-        });
-        let (pattern, phrase) = search.params();
-        let params = params![pattern, phrase, page.limit() + 1, page.offset()];
-        let items = self.db.fetch_all(sql, params, &rows::user).await?;
-        Ok(slice(items, page))
+        self.db
+            .read(async move |conn| {
+                static TEXTS: SearchTexts = SearchTexts::new();
+                let sql = search.sql(&TEXTS, |from, filter| {
+                    format!(
+                        "select u.user_id, u.email, u.name, u.created_at from {from} where {filter} \
+                         order by u.name_key, u.user_id limit $3 offset $4"
+                    )
+                });
+                let (pattern, phrase) = search.params();
+                let params = params![pattern, phrase, page.limit() + 1, page.offset()];
+                let items = conn.fetch_all(sql, params, &rows::user).await?;
+                Ok(slice(items, page))
+            })
+            .await
     }
 
     /// Users other than `viewer` matching `query`, by name, one page, each with where they stand
@@ -45,64 +54,61 @@ impl Store {
         query: &SearchQuery,
         page: PageRequest,
     ) -> StoreResult<Slice<Candidate>> {
-        candidates_page(&self.db, self, viewer, query, page).await
+        let (store, query) = (self.clone(), query.clone());
+        self.db.read(async move |conn| store.candidates_in(conn, viewer, &query, page).await).await
     }
 
     /// The other member of partnership `id`, when `member` is one of its two members.
     pub async fn partner_in(&self, member: UserId, id: PartnershipId) -> StoreResult<Option<User>> {
-        let sql = "select u.user_id, u.email, u.name, u.created_at from partnerships p join users u \
-               on u.user_id = case when p.user_a_id = $2 then p.user_b_id else p.user_a_id end \
-             where p.partnership_id = $1 and (p.user_a_id = $2 or p.user_b_id = $2)";
-        Ok(self.db.fetch_optional(sql, params![id.get(), member.get()], &rows::user).await?)
+        self.db
+            .read(async move |conn| {
+                let sql = "select u.user_id, u.email, u.name, u.created_at from partnerships p join users u \
+                       on u.user_id = case when p.user_a_id = $2 then p.user_b_id else p.user_a_id end \
+                     where p.partnership_id = $1 and (p.user_a_id = $2 or p.user_b_id = $2)";
+                Ok(conn.fetch_optional(sql, params![id.get(), member.get()], &rows::user).await?)
+            })
+            .await
     }
 
     /// One user with where they stand with `viewer` (`None` when there is no such user).
     pub async fn candidate(&self, viewer: UserId, other: UserId) -> StoreResult<Option<Candidate>> {
         let Some(user) = self.user(other).await? else { return Ok(None) };
-        let sql = candidate_select("users u", "u.user_id = $2");
-        let (_, standing) =
-            self.db.fetch_one(&sql, params![viewer.get(), other.get()], &|row| standing(row, viewer)).await?;
+        let (_, standing) = self
+            .db
+            .read(async move |conn| {
+                let sql = candidate_select("users u", "u.user_id = $2");
+                Ok(conn.fetch_one(&sql, params![viewer.get(), other.get()], &|row| standing(row, viewer)).await?)
+            })
+            .await?;
         Ok(Some(Candidate { user, standing }))
     }
-}
 
-impl Snapshot {
     /// Users other than `viewer` matching `query`, by name, one page, each with where they stand
-    /// with `viewer`.
-    pub async fn candidates(
-        &mut self,
+    /// with `viewer`. Every lookup per row goes through a unique or primary-key index.
+    pub(super) async fn candidates_in(
+        &self,
+        conn: &mut Conn<'_>,
         viewer: UserId,
         query: &SearchQuery,
         page: PageRequest,
     ) -> StoreResult<Slice<Candidate>> {
-        candidates_page(&mut self.tx, &self.store, viewer, query, page).await
+        let search = UserSearch::new(self.backend(), query, 2);
+        static TEXTS: SearchTexts = SearchTexts::new();
+        let sql = search.sql(&TEXTS, |from, filter| {
+            candidate_select(
+                from,
+                &format!("u.user_id <> $1 and {filter} order by u.name_key, u.user_id limit $4 offset $5"),
+            )
+        });
+        let (pattern, phrase) = search.params();
+        let params = params![viewer.get(), pattern, phrase, page.limit() + 1, page.offset()];
+        let items = conn.fetch_all(sql, params, &|row| standing(row, viewer)).await?;
+        let Slice { items, page, has_more } = slice(items, page);
+        let ids: Vec<UserId> = items.iter().map(|(id, _)| *id).collect();
+        let users = self.users.in_order(conn, &ids).await?;
+        let items = users.into_iter().zip(items).map(|(user, (_, standing))| Candidate { user, standing }).collect();
+        Ok(Slice { items, page, has_more })
     }
-}
-
-/// Every lookup per row goes through a unique or primary-key index.
-async fn candidates_page(
-    mut reader: impl Reader,
-    store: &Store,
-    viewer: UserId,
-    query: &SearchQuery,
-    page: PageRequest,
-) -> StoreResult<Slice<Candidate>> {
-    let search = UserSearch::new(store.backend(), query, 2);
-    static TEXTS: SearchTexts = SearchTexts::new();
-    let sql = search.sql(&TEXTS, |from, filter| {
-        candidate_select(
-            from,
-            &format!("u.user_id <> $1 and {filter} order by u.name_key, u.user_id limit $4 offset $5"),
-        )
-    });
-    let (pattern, phrase) = search.params();
-    let params = params![viewer.get(), pattern, phrase, page.limit() + 1, page.offset()];
-    let items = reader.fetch_all(sql, params, &|row| standing(row, viewer)).await?;
-    let Slice { items, page, has_more } = slice(items, page);
-    let ids: Vec<UserId> = items.iter().map(|(id, _)| *id).collect();
-    let users = store.users.in_order(&mut reader, &ids).await?;
-    let items = users.into_iter().zip(items).map(|(user, (_, standing))| Candidate { user, standing }).collect();
-    Ok(Slice { items, page, has_more })
 }
 
 /// Users `u` (read from `from`) with the facts of each one's pair with the viewer (`$1`),

@@ -4,13 +4,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Connection, Executor};
+use sqlx::{ConnectOptions, Connection};
 use tokio::sync::Notify;
 
-use super::db::{DatabaseError, Db, Sqlite};
+use super::db::{DatabaseError, Db, Postgres, PostgresOptions, Sqlite, SqliteOptions};
 use super::{EventBus, Store};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -76,6 +75,10 @@ impl std::fmt::Debug for DatabaseUrl {
     }
 }
 
+/// How long one statement may run unless configured otherwise: far beyond what any request
+/// costs, short enough that a runaway one is stopped while its client still waits.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How to open the store.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -83,7 +86,7 @@ pub struct StoreOptions {
     /// Connections for reads (SQLite) or for everything (PostgreSQL).
     pub max_connections: u32,
     pub acquire_timeout: Duration,
-    /// PostgreSQL `statement_timeout`; `None` leaves the server's setting.
+    /// How long one statement may run (both backends); `None`: no limit of ours.
     pub statement_timeout: Option<Duration>,
     /// New partner requests one user may send per 24 hours; 0 turns the quota off.
     pub daily_request_quota: u32,
@@ -98,53 +101,42 @@ impl StoreOptions {
             url,
             max_connections: (cores * 2).clamp(4, 16),
             acquire_timeout: Duration::from_secs(5),
-            statement_timeout: Some(Duration::from_secs(10)),
+            statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
             daily_request_quota: 50,
             dashboard_cache: 1_000,
         }
     }
 }
 
-/// A pooled PostgreSQL connection idle longer than this is pinged before use.
-const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
-
 impl Store {
     /// Opens the database; creates the SQLite file if it does not exist. Does not migrate.
     pub async fn connect(options: &StoreOptions) -> Result<Self, DatabaseError> {
         let db = match &options.url {
-            DatabaseUrl::Sqlite(path) => Db::Sqlite(Arc::new(Sqlite::open(path, options.max_connections)?)),
+            DatabaseUrl::Sqlite(path) => Db::Sqlite(Arc::new(Sqlite::open(
+                path,
+                SqliteOptions {
+                    readers: options.max_connections as usize,
+                    acquire_timeout: options.acquire_timeout,
+                    statement_timeout: options.statement_timeout,
+                },
+            )?)),
             DatabaseUrl::Postgres(raw) => {
                 static DRIVERS: Once = Once::new();
                 DRIVERS.call_once(sqlx::any::install_default_drivers);
-                let statement_timeout = options.statement_timeout.map(|t| t.as_millis());
-                // Ping only connections that sat idle a while (the server or a proxy may have
-                // closed them); a busy pool skips the extra round trip on every acquire.
-                let pool = AnyPoolOptions::new()
-                    .max_connections(options.max_connections)
-                    .acquire_timeout(options.acquire_timeout)
-                    .test_before_acquire(false)
-                    .before_acquire(|conn, meta| {
-                        Box::pin(async move {
-                            if meta.idle_for > PING_WHEN_IDLE_FOR {
-                                conn.ping().await?;
-                            }
-                            Ok(true)
-                        })
-                    })
-                    .after_connect(move |conn, _| {
-                        Box::pin(async move {
-                            if let Some(ms) = statement_timeout {
-                                conn.execute(format!("set statement_timeout = {ms}").as_str()).await?;
-                            }
-                            Ok(())
-                        })
-                    })
-                    .connect(raw)
-                    .await?;
-                Db::Postgres(pool)
+                Db::Postgres(
+                    Postgres::connect(
+                        raw,
+                        PostgresOptions {
+                            max_connections: options.max_connections,
+                            acquire_timeout: options.acquire_timeout,
+                            statement_timeout: options.statement_timeout,
+                        },
+                    )
+                    .await?,
+                )
             }
         };
-        Ok(Self(Arc::new(super::Shared {
+        Ok(Self(Arc::new(super::Inner {
             db,
             outbox: Notify::new(),
             daily_request_quota: options.daily_request_quota,
@@ -172,7 +164,7 @@ impl Store {
                 SQLITE_MIGRATIONS.run(&mut conn).await?;
                 conn.close().await?;
             }
-            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Db::Postgres(postgres) => POSTGRES_MIGRATIONS.run(postgres.pool()).await?,
         }
         Ok(())
     }

@@ -10,9 +10,11 @@
 
 use std::sync::Arc;
 
-use super::db::params;
+use super::db::{Columns, Conn, DbResult, params};
+use super::notifications::unread_count;
+use super::requests::Side;
 use super::stamped::StampedCache;
-use super::{Snapshot, Store, StoreResult};
+use super::{Store, StoreResult};
 use crate::domain::{Candidate, PageRequest, Paged, Partnership, RequestWithUser, SearchQuery, Slice, UserId};
 
 /// A user's three lists and unread count, as of one moment.
@@ -47,37 +49,65 @@ impl Store {
     /// `viewer`'s dashboard with a first candidates page of `candidates`' size: the one kept
     /// when the database says nothing it shows has changed since, else read afresh (and kept).
     pub async fn dashboard(&self, viewer: UserId, candidates: PageRequest) -> StoreResult<Arc<Dashboard>> {
-        let (user, users) = self.db.fetch_one(STAMP, params![viewer.get()], &stamp_columns).await?;
+        let (user, users) = self
+            .db
+            .read(async move |conn| Ok(conn.fetch_one(STAMP, params![viewer.get()], &stamp_columns).await?))
+            .await?;
         if let Some(kept) = self.dashboards.get(&viewer.get(), &Stamp { user, users, candidates }) {
             return Ok(kept);
         }
-        let mut snapshot = self.snapshot().await?;
-        // Read again inside the snapshot: the lists below are exactly as of these numbers.
-        let (user, users) = snapshot.tx.fetch_one(STAMP, params![viewer.get()], &stamp_columns).await?;
-        let found = snapshot.candidates(viewer, &SearchQuery::default(), candidates).await?;
-        let relations = snapshot.relations(viewer).await?;
-        snapshot.end().await?;
-        let dashboard = Arc::new(Dashboard { relations, candidates: found });
-        self.dashboards.insert(viewer.get(), Stamp { user, users, candidates }, dashboard.clone());
+        let store = self.clone();
+        let (stamp, dashboard) = self
+            .db
+            .snapshot(async move |conn| {
+                // Read again inside the snapshot: the lists below are exactly as of these numbers.
+                let (user, users) = conn.fetch_one(STAMP, params![viewer.get()], &stamp_columns).await?;
+                let found = store.candidates_in(conn, viewer, &SearchQuery::default(), candidates).await?;
+                let relations = store.relations_in(conn, viewer).await?;
+                Ok((Stamp { user, users, candidates }, Arc::new(Dashboard { relations, candidates: found })))
+            })
+            .await?;
+        self.dashboards.insert(viewer.get(), stamp, dashboard.clone());
         Ok(dashboard)
     }
-}
 
-fn stamp_columns(row: &dyn super::db::Columns) -> super::db::DbResult<(i64, i64)> {
-    Ok((row.int("user_version")?, row.int("users_version")?))
-}
+    /// The newest page of each of `user`'s lists and their unread count, as of one moment.
+    pub async fn relations(&self, user: UserId) -> StoreResult<Relations> {
+        let store = self.clone();
+        self.db.snapshot(async move |conn| store.relations_in(conn, user).await).await
+    }
 
-impl Snapshot {
-    /// The newest page of each of `user`'s lists, and their unread count.
-    pub async fn relations(&mut self, user: UserId) -> StoreResult<Relations> {
+    /// Everything the dashboard shows for a search typed with JavaScript off: one page of
+    /// `query`'s candidates and `viewer`'s lists, as of one moment.
+    pub async fn dashboard_search(
+        &self,
+        viewer: UserId,
+        query: &SearchQuery,
+        page: PageRequest,
+    ) -> StoreResult<Dashboard> {
+        let (store, query) = (self.clone(), query.clone());
+        self.db
+            .snapshot(async move |conn| {
+                let candidates = store.candidates_in(conn, viewer, &query, page).await?;
+                let relations = store.relations_in(conn, viewer).await?;
+                Ok(Dashboard { relations, candidates })
+            })
+            .await
+    }
+
+    async fn relations_in(&self, conn: &mut Conn<'_>, user: UserId) -> StoreResult<Relations> {
         let page = PageRequest::default();
         Ok(Relations {
-            incoming: self.received_requests_with_senders(user, page).await?,
-            sent: self.sent_requests_with_recipients(user, page).await?,
-            partners: self.partnerships(user, page).await?,
-            unread: self.unread_notifications(user).await?,
+            incoming: self.pending_with_users(conn, user, page, Side::Received).await?,
+            sent: self.pending_with_users(conn, user, page, Side::Sent).await?,
+            partners: self.partnerships_in(conn, user, page).await?,
+            unread: unread_count(conn, user).await?,
         })
     }
+}
+
+fn stamp_columns(row: &dyn Columns) -> DbResult<(i64, i64)> {
+    Ok((row.int("user_version")?, row.int("users_version")?))
 }
 
 /// Dashboards by user id, each with the [`Stamp`] it was read at; about 8 kB each with the

@@ -76,27 +76,29 @@ impl Store {
     async fn backdate(&self, request: RequestId, minutes: i64) -> StoreResult<()> {
         let created = Timestamp::now().minus_millis(minutes * 60_000).millis();
         let answered = created + (minutes * 60_000 / 4).min(3 * 3_600_000);
-        let mut tx = self.begin().await?;
-        tx.execute(
-            "update partner_requests set created_at = $1, \
-                    responded_at = case when responded_at is null then null else $2 end where request_id = $3",
-            params![created, answered, request.get()],
-        )
-        .await?;
-        tx.execute(
-            "update notifications set created_at = case when kind = 'request_received' then $1 else $2 end \
-             where request_id = $3",
-            params![created, answered, request.get()],
-        )
-        .await?;
-        tx.execute(
-            "update partnerships set created_at = $1 where exists (select 1 from partner_requests r \
-               where r.request_id = $2 and r.status = 'accepted' \
-                 and r.user_low = partnerships.user_a_id and r.user_high = partnerships.user_b_id)",
-            params![answered, request.get()],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.db
+            .write(async move |conn| {
+                conn.execute(
+                    "update partner_requests set created_at = $1, \
+                            responded_at = case when responded_at is null then null else $2 end where request_id = $3",
+                    params![created, answered, request.get()],
+                )
+                .await?;
+                conn.execute(
+                    "update notifications set created_at = case when kind = 'request_received' then $1 else $2 end \
+                     where request_id = $3",
+                    params![created, answered, request.get()],
+                )
+                .await?;
+                conn.execute(
+                    "update partnerships set created_at = $1 where exists (select 1 from partner_requests r \
+                       where r.request_id = $2 and r.status = 'accepted' \
+                         and r.user_low = partnerships.user_a_id and r.user_high = partnerships.user_b_id)",
+                    params![answered, request.get()],
+                )
+                .await?;
+                Ok(())
+            })
+            .await
     }
 }

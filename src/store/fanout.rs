@@ -8,35 +8,36 @@ use sqlx::postgres::PgListener;
 use tokio_util::sync::CancellationToken;
 
 use super::Store;
-use super::db::{DbResult, Tx, params};
+use super::db::{Conn, DbResult, params};
 use super::events::{UserEvent, UserEventKind};
 use crate::domain::UserId;
 
 /// The PostgreSQL notification channel of live events.
 const CHANNEL: &str = "dealnest_events";
 
+/// On PostgreSQL, announces `events` inside the write transaction of `conn` (`pg_notify` calls,
+/// delivered at commit, in order, and never for a rolled-back change); on SQLite nothing here:
+/// [`Store::committed`] publishes them after the commit.
+pub(super) async fn announce(conn: &mut Conn<'_>, events: &[(UserId, UserEventKind)]) -> DbResult<()> {
+    if !conn.is_postgres() {
+        return Ok(());
+    }
+    for (user_id, kind) in events {
+        let wire = UserEvent { user_id: *user_id, kind: kind.clone() }.to_wire();
+        conn.fetch_all("select pg_notify($1, $2)::text as sent", params![CHANNEL, wire.as_str()], &|_| Ok(())).await?;
+    }
+    Ok(())
+}
+
 impl Store {
-    /// Commits a write and announces what it changed for other users. On PostgreSQL the
-    /// announcements are `pg_notify` calls inside the transaction, so they are delivered at
-    /// commit, in order, and never for a rolled-back change; on SQLite they go to the bus after
-    /// the commit.
-    pub(super) async fn commit_announcing(&self, mut tx: Tx, events: Vec<(UserId, UserEventKind)>) -> DbResult<()> {
-        let events: Vec<UserEvent> = events.into_iter().map(|(user_id, kind)| UserEvent { user_id, kind }).collect();
-        let postgres = tx.is_postgres();
-        if postgres {
-            for event in &events {
-                let wire = event.to_wire();
-                tx.fetch_all("select pg_notify($1, $2)::text as sent", params![CHANNEL, wire.as_str()], &|_| Ok(()))
-                    .await?;
+    /// After the commit of a write that [`announce`]d `events`: on SQLite, publishes them to
+    /// this process's bus (the only one); on PostgreSQL the relay below hears them.
+    pub(super) fn committed(&self, events: Vec<(UserId, UserEventKind)>) {
+        if self.backend() == super::Backend::Sqlite {
+            for (user_id, kind) in events {
+                self.events.publish(UserEvent { user_id, kind });
             }
         }
-        tx.commit().await?;
-        if !postgres {
-            for event in events {
-                self.events.publish(event);
-            }
-        }
-        Ok(())
     }
 
     /// On PostgreSQL, relays announced events to this instance's bus until `shutdown`; on SQLite

@@ -30,11 +30,11 @@ use tokio::sync::Notify;
 
 pub use connect::{Backend, DatabaseUrl, StoreOptions};
 pub use dashboard::{Dashboard, Relations};
-pub use db::DatabaseError;
+pub use db::{DatabaseError, Unavailable};
 pub use events::{EventBus, Received, Subscription, UserEvent, UserEventKind};
 pub use notifications::{DueDelivery, PendingDelivery};
 pub use seed::{SeedError, SeedPlan, Seeded};
-pub use sessions::{SessionPool, SessionStore};
+pub use sessions::{SessionStore, unavailable_cause};
 
 use crate::domain::{RuleError, UserId};
 
@@ -49,35 +49,30 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Reads that must agree with each other, such as the lists of one page: each sees the database
-/// at the same moment (one read transaction). On SQLite it is also cheaper than reading statement
-/// by statement, which takes and releases the file's read lock each time. Dropping it ends it.
-pub struct Snapshot {
-    tx: db::Tx,
-    store: Store,
-}
-
-impl Snapshot {
-    /// Ends the read transaction.
-    pub async fn end(self) -> StoreResult<()> {
-        Ok(self.tx.commit().await?)
+impl StoreError {
+    /// When the database, not the request, is why the call failed: which way it is unavailable.
+    pub fn unavailable(&self) -> Option<Unavailable> {
+        match self {
+            Self::Database(error) => error.unavailable(),
+            Self::Rule(_) => None,
+        }
     }
 }
 
 /// Handle to the database; cheap to clone (one reference count).
 #[derive(Clone)]
-pub struct Store(Arc<Shared>);
+pub struct Store(Arc<Inner>);
 
 impl std::ops::Deref for Store {
-    type Target = Shared;
+    type Target = Inner;
 
-    fn deref(&self) -> &Shared {
+    fn deref(&self) -> &Inner {
         &self.0
     }
 }
 
 /// What every handle to one store shares.
-pub struct Shared {
+pub struct Inner {
     db: db::Db,
     /// Woken after every commit that wrote a notification, so delivery starts at once.
     outbox: Notify,
@@ -116,13 +111,25 @@ impl Store {
     pub fn pool_usage(&self) -> [(&'static str, u32, u32); 2] {
         let [(writer_busy, writer_idle), (reader_busy, reader_idle)] = match &self.db {
             db::Db::Sqlite(sqlite) => sqlite.usage(),
-            db::Db::Postgres(pool) => {
+            db::Db::Postgres(postgres) => {
+                let pool = postgres.pool();
                 let idle = pool.num_idle() as u32;
                 let usage = (pool.size().saturating_sub(idle), idle);
                 [usage, usage]
             }
         };
         [("writer", writer_busy, writer_idle), ("reader", reader_busy, reader_idle)]
+    }
+
+    /// On SQLite, the write groups committed and the transactions they held, since start.
+    pub fn write_groups(&self) -> Option<(u64, u64)> {
+        use std::sync::atomic::Ordering::Relaxed;
+        match &self.db {
+            db::Db::Sqlite(sqlite) => {
+                Some((sqlite.groups().groups.load(Relaxed), sqlite.groups().transactions.load(Relaxed)))
+            }
+            db::Db::Postgres(_) => None,
+        }
     }
 
     /// Live events for `user` from now on: what other users' actions changed for them.
@@ -137,26 +144,13 @@ impl Store {
 
     /// Answers when the database answers a trivial query.
     pub async fn ping(&self) -> StoreResult<()> {
-        self.db.fetch_one("select 1 as one", &[], &|row| row.int("one")).await?;
+        self.db.read(async |conn| Ok(conn.fetch_one("select 1 as one", &[], &|row| row.int("one")).await?)).await?;
         Ok(())
     }
 
-    /// Closes the connections, waiting (on PostgreSQL) for those in use to be returned.
+    /// Refuses further calls, lets those in progress finish, and closes the connections.
     pub async fn close(&self) {
-        match &self.db {
-            db::Db::Sqlite(sqlite) => sqlite.close().await,
-            db::Db::Postgres(pool) => pool.close().await,
-        }
-    }
-
-    /// Starts reads that must agree with each other (see [`Snapshot`]).
-    pub async fn snapshot(&self) -> StoreResult<Snapshot> {
-        Ok(Snapshot { tx: self.db.begin_read().await?, store: self.clone() })
-    }
-
-    /// Starts a write transaction (see [`db::Db::begin`]).
-    async fn begin(&self) -> Result<db::Tx, DatabaseError> {
-        self.db.begin().await
+        self.db.close().await;
     }
 
     fn wake_outbox(&self) {

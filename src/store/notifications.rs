@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use super::db::{Reader, params};
+use super::db::{Conn, params};
 use super::rows::{self, NOTIFICATION_COLUMNS};
-use super::{Snapshot, Store, StoreResult};
+use super::{Store, StoreResult};
 use crate::domain::{Email, Id, Notification, NotificationId, PageRequest, Paged, Timestamp, UserId, UserName};
 
 /// A notification that was due when the worker looked; [`Store::claim_delivery`] takes it.
@@ -38,106 +38,120 @@ pub struct PendingDelivery {
 impl Store {
     /// The notifications of `user`, newest first.
     pub async fn notifications(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<Notification>> {
-        let sql = format!(
-            "select {NOTIFICATION_COLUMNS} from notifications where user_id = $1 \
-             order by created_at desc, notification_id desc limit $2 offset $3"
-        );
-        let items =
-            self.db.fetch_all(&sql, params![user.get(), page.limit(), page.offset()], &rows::notification).await?;
-        let total = self
-            .db
-            .fetch_one("select count(*) as total from notifications where user_id = $1", params![user.get()], &|row| {
-                row.int("total")
+        self.db
+            .read(async move |conn| {
+                let sql = format!(
+                    "select {NOTIFICATION_COLUMNS} from notifications where user_id = $1 \
+                     order by created_at desc, notification_id desc limit $2 offset $3"
+                );
+                let items =
+                    conn.fetch_all(&sql, params![user.get(), page.limit(), page.offset()], &rows::notification).await?;
+                let total = conn
+                    .fetch_one(
+                        "select count(*) as total from notifications where user_id = $1",
+                        params![user.get()],
+                        &|row| row.int("total"),
+                    )
+                    .await?;
+                Ok(Paged { items, page, total })
             })
-            .await?;
-        Ok(Paged { items, page, total })
+            .await
     }
 
     pub async fn unread_notifications(&self, user: UserId) -> StoreResult<i64> {
-        unread_count(&self.db, user).await
+        self.db.read(async move |conn| unread_count(conn, user).await).await
     }
 
     /// Marks every unread notification of `user` read; returns how many changed.
     pub async fn mark_notifications_read(&self, user: UserId) -> StoreResult<u64> {
-        let mut tx = self.begin().await?;
-        let done = tx
-            .execute(
-                "update notifications set read_at = $1 where user_id = $2 and read_at is null",
-                params![Timestamp::now().millis(), user.get()],
-            )
-            .await?;
-        tx.commit().await?;
-        Ok(done)
+        self.db
+            .write(async move |conn| {
+                Ok(conn
+                    .execute(
+                        "update notifications set read_at = $1 where user_id = $2 and read_at is null",
+                        params![Timestamp::now().millis(), user.get()],
+                    )
+                    .await?)
+            })
+            .await
     }
 
     /// Up to `limit` notifications due for delivery, oldest due first. Nothing is claimed yet:
     /// the worker claims each one just before it delivers it, so a claim's lease has to cover
     /// one delivery only, and rows it never reached (at shutdown) stay due.
     pub async fn due_deliveries(&self, limit: i64) -> StoreResult<Vec<DueDelivery>> {
-        let due = self
-            .db
-            .fetch_all(
-                "select notification_id, next_attempt_at from notifications \
-                 where delivered_at is null and failed_at is null and next_attempt_at <= $1 \
-                 order by next_attempt_at, notification_id limit $2",
-                params![Timestamp::now().millis(), limit],
-                &|row| {
-                    Ok(DueDelivery {
-                        id: Id::new(row.int("notification_id")?),
-                        seen_next_attempt: row.int("next_attempt_at")?,
-                    })
-                },
-            )
-            .await?;
-        Ok(due)
+        self.db
+            .read(async move |conn| {
+                Ok(conn
+                    .fetch_all(
+                        "select notification_id, next_attempt_at from notifications \
+                         where delivered_at is null and failed_at is null and next_attempt_at <= $1 \
+                         order by next_attempt_at, notification_id limit $2",
+                        params![Timestamp::now().millis(), limit],
+                        &|row| {
+                            Ok(DueDelivery {
+                                id: Id::new(row.int("notification_id")?),
+                                seen_next_attempt: row.int("next_attempt_at")?,
+                            })
+                        },
+                    )
+                    .await?)
+            })
+            .await
     }
 
     /// Claims `due` for delivery for `lease`: a compare-and-set on `next_attempt_at`, so of two
     /// workers (in one process or several instances) exactly one wins; the loser gets `None`.
     /// A worker that dies mid-delivery leaves the row to be retried when the lease runs out.
     pub async fn claim_delivery(&self, due: &DueDelivery, lease: Duration) -> StoreResult<Option<PendingDelivery>> {
-        let lease_until = Timestamp::now().millis().saturating_add(lease.as_millis() as i64);
-        let mut tx = self.begin().await?;
-        let won = tx
-            .fetch_optional(
-                "update notifications set next_attempt_at = $1, attempts = attempts + 1 \
-                 where notification_id = $2 and next_attempt_at = $3 and delivered_at is null and failed_at is null \
-                 returning attempts",
-                params![lease_until, due.id.get(), due.seen_next_attempt],
-                &|row| row.int("attempts"),
-            )
-            .await?;
-        let Some(attempt) = won else { return Ok(None) };
-        let delivery = tx
-            .fetch_one(
-                "select n.notification_id, n.user_id, n.kind, n.text, n.request_id, n.created_at, n.read_at, \
-                        u.email, u.name \
-                 from notifications n join users u on u.user_id = n.user_id where n.notification_id = $1",
-                params![due.id.get()],
-                &|row| {
-                    Ok(PendingDelivery {
-                        notification: rows::notification(row)?,
-                        email: Email::from_trusted(row.text("email")?),
-                        name: UserName::from_trusted(row.text("name")?),
-                        attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
-                    })
-                },
-            )
-            .await?;
-        tx.commit().await?;
-        Ok(Some(delivery))
+        let due = due.clone();
+        self.db
+            .write(async move |conn| {
+                let lease_until = Timestamp::now().millis().saturating_add(lease.as_millis() as i64);
+                let won = conn
+                    .fetch_optional(
+                        "update notifications set next_attempt_at = $1, attempts = attempts + 1 \
+                         where notification_id = $2 and next_attempt_at = $3 and delivered_at is null \
+                           and failed_at is null \
+                         returning attempts",
+                        params![lease_until, due.id.get(), due.seen_next_attempt],
+                        &|row| row.int("attempts"),
+                    )
+                    .await?;
+                let Some(attempt) = won else { return Ok(None) };
+                let delivery = conn
+                    .fetch_one(
+                        "select n.notification_id, n.user_id, n.kind, n.text, n.request_id, n.created_at, n.read_at, \
+                                u.email, u.name \
+                         from notifications n join users u on u.user_id = n.user_id where n.notification_id = $1",
+                        params![due.id.get()],
+                        &|row| {
+                            Ok(PendingDelivery {
+                                notification: rows::notification(row)?,
+                                email: Email::from_trusted(row.text("email")?),
+                                name: UserName::from_trusted(row.text("name")?),
+                                attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
+                            })
+                        },
+                    )
+                    .await?;
+                Ok(Some(delivery))
+            })
+            .await
     }
 
     pub async fn mark_delivered(&self, id: NotificationId) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        tx.execute(
-            "update notifications set delivered_at = $1, last_error = null \
-             where notification_id = $2 and delivered_at is null",
-            params![Timestamp::now().millis(), id.get()],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.db
+            .write(async move |conn| {
+                conn.execute(
+                    "update notifications set delivered_at = $1, last_error = null \
+                     where notification_id = $2 and delivered_at is null",
+                    params![Timestamp::now().millis(), id.get()],
+                )
+                .await?;
+                Ok(())
+            })
+            .await
     }
 
     /// Records a failed attempt: retry at `retry_at`, or give up (`None`) and keep the row as
@@ -149,50 +163,65 @@ impl Store {
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> StoreResult<()> {
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        let failed_at = if retry_at.is_none() { Some(now.millis()) } else { None };
-        tx.execute(
-            "update notifications set last_error = $1, next_attempt_at = $2, failed_at = $3 \
-             where notification_id = $4 and delivered_at is null",
-            params![error, retry_at.unwrap_or(now).millis(), failed_at, id.get()],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let error = error.to_owned();
+        self.db
+            .write(async move |conn| {
+                let now = Timestamp::now();
+                let failed_at = if retry_at.is_none() { Some(now.millis()) } else { None };
+                conn.execute(
+                    "update notifications set last_error = $1, next_attempt_at = $2, failed_at = $3 \
+                     where notification_id = $4 and delivered_at is null",
+                    params![error.as_str(), retry_at.unwrap_or(now).millis(), failed_at, id.get()],
+                )
+                .await?;
+                Ok(())
+            })
+            .await
     }
 
     /// When the next undelivered notification falls due, if any.
     pub async fn next_delivery_due(&self) -> StoreResult<Option<Timestamp>> {
-        let next = self
-            .db
-            .fetch_one(
-                "select min(next_attempt_at) as next from notifications where delivered_at is null and failed_at is null",
-                &[],
-                &|row| row.opt_int("next"),
-            )
-            .await?;
-        Ok(next.map(Timestamp::from_millis))
+        self.db
+            .read(async |conn| {
+                let next = conn
+                    .fetch_one(
+                        "select min(next_attempt_at) as next from notifications \
+                         where delivered_at is null and failed_at is null",
+                        &[],
+                        &|row| row.opt_int("next"),
+                    )
+                    .await?;
+                Ok(next.map(Timestamp::from_millis))
+            })
+            .await
     }
 
     /// How many notifications wait for delivery (not delivered, not given up on).
     pub async fn delivery_backlog(&self) -> StoreResult<i64> {
-        let sql = "select count(*) as backlog from notifications where delivered_at is null and failed_at is null";
-        Ok(self.db.fetch_one(sql, &[], &|row| row.int("backlog")).await?)
+        self.db
+            .read(async |conn| {
+                let sql =
+                    "select count(*) as backlog from notifications where delivered_at is null and failed_at is null";
+                Ok(conn.fetch_one(sql, &[], &|row| row.int("backlog")).await?)
+            })
+            .await
     }
 
     /// Puts every notification that delivery gave up on back in the queue, with a fresh count of
     /// attempts (after the mail server or an address was fixed). Returns how many.
     pub async fn requeue_failed_deliveries(&self) -> StoreResult<u64> {
-        let mut tx = self.begin().await?;
-        let done = tx
-            .execute(
-                "update notifications set failed_at = null, attempts = 0, next_attempt_at = $1 \
-                 where failed_at is not null and delivered_at is null",
-                params![Timestamp::now().millis()],
-            )
+        let done = self
+            .db
+            .write(async |conn| {
+                Ok(conn
+                    .execute(
+                        "update notifications set failed_at = null, attempts = 0, next_attempt_at = $1 \
+                         where failed_at is not null and delivered_at is null",
+                        params![Timestamp::now().millis()],
+                    )
+                    .await?)
+            })
             .await?;
-        tx.commit().await?;
         if done > 0 {
             self.wake_outbox();
         }
@@ -200,13 +229,7 @@ impl Store {
     }
 }
 
-impl Snapshot {
-    pub async fn unread_notifications(&mut self, user: UserId) -> StoreResult<i64> {
-        unread_count(&mut self.tx, user).await
-    }
-}
-
-async fn unread_count(mut reader: impl Reader, user: UserId) -> StoreResult<i64> {
+pub(super) async fn unread_count(conn: &mut Conn<'_>, user: UserId) -> StoreResult<i64> {
     let sql = "select count(*) as unread from notifications where user_id = $1 and read_at is null";
-    Ok(reader.fetch_one(sql, params![user.get()], &|row| row.int("unread")).await?)
+    Ok(conn.fetch_one(sql, params![user.get()], &|row| row.int("unread")).await?)
 }

@@ -1,73 +1,74 @@
 //! Partnerships: the list one member sees, and ending one.
 
-use super::db::{Reader, params};
+use super::db::{Conn, params};
 use super::rows;
-use super::{Backend, Snapshot, Store, StoreResult, UserEventKind};
+use super::{Backend, Store, StoreResult, UserEventKind};
 use crate::domain::{Id, PageRequest, Paged, Partnership, PartnershipId, RuleError, Timestamp, UserId};
 
 impl Store {
     /// The partnerships of `user`, newest first, each with the other member, and the total.
     pub async fn partnerships(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<Partnership>> {
-        partnerships_of(&self.db, self, user, page).await
+        let store = self.clone();
+        self.db.read(async move |conn| store.partnerships_in(conn, user, page).await).await
     }
 
     /// Ends a partnership; either member may. Afterwards either may send a new request.
     pub async fn end_partnership(&self, actor: UserId, id: PartnershipId) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let deleted = tx
-            .fetch_optional(
-                "delete from partnerships where partnership_id = $1 and (user_a_id = $2 or user_b_id = $2) \
-                 returning user_a_id, user_b_id",
-                params![id.get(), actor.get()],
-                &|row| Ok((row.int("user_a_id")?, row.int("user_b_id")?)),
-            )
+        let events = self
+            .db
+            .write(async move |conn| {
+                let deleted = conn
+                    .fetch_optional(
+                        "delete from partnerships where partnership_id = $1 and (user_a_id = $2 or user_b_id = $2) \
+                         returning user_a_id, user_b_id",
+                        params![id.get(), actor.get()],
+                        &|row| Ok((row.int("user_a_id")?, row.int("user_b_id")?)),
+                    )
+                    .await?;
+                let Some((a, b)) = deleted else {
+                    let exists = conn
+                        .fetch_optional(
+                            "select partnership_id from partnerships where partnership_id = $1",
+                            params![id.get()],
+                            &|row| row.int("partnership_id"),
+                        )
+                        .await?
+                        .is_some();
+                    return Err(if exists { RuleError::Forbidden } else { RuleError::PartnershipNotFound }.into());
+                };
+                let other = Id::new(if a == actor.get() { b } else { a });
+                let events = vec![(other, UserEventKind::PartnershipEnded { partnership_id: id, ended_by: actor })];
+                super::fanout::announce(conn, &events).await?;
+                Ok(events)
+            })
             .await?;
-        let Some((a, b)) = deleted else {
-            let exists = tx
-                .fetch_optional(
-                    "select partnership_id from partnerships where partnership_id = $1",
-                    params![id.get()],
-                    &|row| row.int("partnership_id"),
-                )
-                .await?
-                .is_some();
-            return Err(if exists { RuleError::Forbidden } else { RuleError::PartnershipNotFound }.into());
-        };
-        let other = Id::new(if a == actor.get() { b } else { a });
-        let ended = UserEventKind::PartnershipEnded { partnership_id: id, ended_by: actor };
-        self.commit_announcing(tx, vec![(other, ended)]).await?;
+        self.committed(events);
         Ok(())
     }
-}
 
-impl Snapshot {
-    /// The partnerships of `user`, newest first, each with the other member, and the total.
-    pub async fn partnerships(&mut self, user: UserId, page: PageRequest) -> StoreResult<Paged<Partnership>> {
-        partnerships_of(&mut self.tx, &self.store, user, page).await
-    }
-}
-
-/// One statement (see [`partnerships_page`]), the partners then from the user cache; a page
-/// past the end counts separately.
-async fn partnerships_of(
-    mut reader: impl Reader,
-    store: &Store,
-    user: UserId,
-    page: PageRequest,
-) -> StoreResult<Paged<Partnership>> {
-    let params = params![user.get(), page.limit(), page.offset(), page.limit() + page.offset()];
-    let rows = reader
-        .fetch_all(partnerships_page(store.backend()), params, &|row| {
-            let id: PartnershipId = Id::new(row.int("partnership_id")?);
-            let partner: UserId = Id::new(row.int("partner_id")?);
-            Ok(((id, partner, Timestamp::from_millis(row.int("created_at")?)), row.int("total")?))
-        })
-        .await?;
-    let rows =
-        rows::paged(rows, page, reader.fetch_one(PARTNERSHIPS_COUNT, params![user.get()], &|row| row.int("total")))
+    /// One statement (see [`partnerships_page`]), the partners then from the user cache; a page
+    /// past the end counts separately.
+    pub(super) async fn partnerships_in(
+        &self,
+        conn: &mut Conn<'_>,
+        user: UserId,
+        page: PageRequest,
+    ) -> StoreResult<Paged<Partnership>> {
+        let params = params![user.get(), page.limit(), page.offset(), page.limit() + page.offset()];
+        let rows = conn
+            .fetch_all(partnerships_page(self.backend()), params, &|row| {
+                let id: PartnershipId = Id::new(row.int("partnership_id")?);
+                let partner: UserId = Id::new(row.int("partner_id")?);
+                Ok(((id, partner, Timestamp::from_millis(row.int("created_at")?)), row.int("total")?))
+            })
             .await?;
-    let join = |(id, _, created_at), partner| Partnership { id, partner, created_at };
-    store.users.attach(&mut reader, rows, |&(_, partner, _)| partner, join).await
+        let total = match rows::total_of(&rows, page) {
+            Some(total) => total,
+            None => conn.fetch_one(PARTNERSHIPS_COUNT, params![user.get()], &|row| row.int("total")).await?,
+        };
+        let join = |(id, _, created_at), partner| Partnership { id, partner, created_at };
+        self.users.attach(conn, rows::paged(rows, page, total), |&(_, partner, _)| partner, join).await
+    }
 }
 
 /// The partnerships of `$1`, newest first, `$2` per page from offset `$3` (`$4` = `$2 + $3`),

@@ -1,12 +1,19 @@
 //! Partner requests: sending, answering, withdrawing and the two lists.
 
-use super::db::{Columns, DbResult, Reader, Tx, params};
+use super::db::{Columns, Conn, DbResult, params};
 use super::rows::{self, pending_request_columns, request_columns};
-use super::{Snapshot, Store, StoreResult, UserEventKind};
+use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{
     Id, NotificationId, NotificationKind, PageRequest, Paged, PartnerRequest, Relation, RequestId, RequestMessage,
     RequestStatus, RequestWithUser, Response, RuleError, Timestamp, User, UserId, check_can_send, ordered_pair,
 };
+
+/// What a send's transaction ended with.
+enum Sent {
+    Done(PartnerRequest, Vec<(UserId, UserEventKind)>),
+    /// A concurrent send for the same pair committed first.
+    Raced,
+}
 
 impl Store {
     /// Sends a partner request from `sender` to `recipient` and notifies the recipient, in one
@@ -20,75 +27,65 @@ impl Store {
         if sender == recipient {
             return Err(RuleError::SelfRequest.into());
         }
-        let now = Timestamp::now();
-        let (low, high) = ordered_pair(sender, recipient);
-        let mut tx = self.begin().await?;
-
-        let sender_user = user_in(&mut tx, sender).await?.ok_or(RuleError::UserNotFound)?;
-        if user_in(&mut tx, recipient).await?.is_none() {
-            return Err(RuleError::UserNotFound.into());
-        }
-        let relation = relation_in(&mut tx, sender, recipient).await?;
-        check_can_send(sender, recipient, &relation)?;
-        self.check_quota(&mut tx, sender, now).await?;
-
-        let inserted = tx
-            .fetch_one(
-                INSERT_REQUEST,
-                params![
-                    sender.get(),
-                    recipient.get(),
-                    low.get(),
-                    high.get(),
-                    message.map(RequestMessage::as_str),
-                    now.millis()
-                ],
-                &rows::request,
-            )
-            .await;
-        let request = match inserted {
-            Ok(request) => request,
-            // A concurrent send for the same pair committed first: say which way it went.
-            Err(e) if e.is_unique_violation() => {
-                drop(tx);
+        let message = message.cloned();
+        let quota = self.daily_request_quota;
+        let sent = self
+            .db
+            .write(async move |conn| {
+                let now = Timestamp::now();
+                let (low, high) = ordered_pair(sender, recipient);
+                let sender_user = user_in(conn, sender).await?.ok_or(RuleError::UserNotFound)?;
+                if user_in(conn, recipient).await?.is_none() {
+                    return Err(RuleError::UserNotFound.into());
+                }
+                let relation = relation_in(conn, sender, recipient).await?;
+                check_can_send(sender, recipient, &relation)?;
+                check_quota(conn, quota, sender, now).await?;
+                let inserted = conn
+                    .fetch_one(
+                        INSERT_REQUEST,
+                        params![
+                            sender.get(),
+                            recipient.get(),
+                            low.get(),
+                            high.get(),
+                            message.as_ref().map(RequestMessage::as_str),
+                            now.millis()
+                        ],
+                        &rows::request,
+                    )
+                    .await;
+                let request = match inserted {
+                    Ok(request) => request,
+                    Err(e) if e.is_unique_violation() => return Ok(Sent::Raced),
+                    Err(e) => return Err(e.into()),
+                };
+                let kind = NotificationKind::RequestReceived;
+                let text = kind.text(sender_user.name.as_str());
+                let notification_id = insert_notification(conn, recipient, kind, &text, request.id, now).await?;
+                let events = vec![
+                    (recipient, UserEventKind::RequestReceived { request_id: request.id, sender_id: sender }),
+                    (recipient, UserEventKind::Notification { notification_id, kind }),
+                ];
+                super::fanout::announce(conn, &events).await?;
+                Ok(Sent::Done(request, events))
+            })
+            .await?;
+        let request = match sent {
+            Sent::Done(request, events) => {
+                self.committed(events);
+                request
+            }
+            Sent::Raced => {
+                // Say which way the request that won went.
                 let relation = self.relation(sender, recipient).await?;
                 check_can_send(sender, recipient, &relation)?;
                 return Err(RuleError::DuplicateRequest.into());
             }
-            Err(e) => return Err(e.into()),
         };
-        let kind = NotificationKind::RequestReceived;
-        let notification_id =
-            insert_notification(&mut tx, recipient, kind, &kind.text(sender_user.name.as_str()), request.id, now)
-                .await?;
-        let events = vec![
-            (recipient, UserEventKind::RequestReceived { request_id: request.id, sender_id: sender }),
-            (recipient, UserEventKind::Notification { notification_id, kind }),
-        ];
-        self.commit_announcing(tx, events).await?;
         self.wake_outbox();
         metrics::counter!("dealnest_partner_requests_total", "event" => "sent").increment(1);
         Ok(request)
-    }
-
-    /// Counts the sender's requests of the last 24 hours inside the write transaction, so the
-    /// quota holds across instances and concurrent sends.
-    async fn check_quota(&self, tx: &mut Tx, sender: UserId, now: Timestamp) -> StoreResult<()> {
-        if self.daily_request_quota == 0 {
-            return Ok(());
-        }
-        const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-        let sent = tx
-            .fetch_one(
-                "select count(*) as sent from partner_requests where sender_id = $1 and created_at > $2",
-                params![sender.get(), now.minus_millis(DAY_MS).millis()],
-                &|row| row.int("sent"),
-            )
-            .await?;
-        if sent >= i64::from(self.daily_request_quota) {
-            return Err(RuleError::QuotaExceeded(self.daily_request_quota).into());
-        }
-        Ok(())
     }
 
     /// Accepts or rejects a pending request; only its recipient may. Accepting creates the
@@ -99,56 +96,74 @@ impl Store {
         request_id: RequestId,
         response: Response,
     ) -> StoreResult<PartnerRequest> {
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        let Some(request) =
-            close_request(&mut tx, request_id, actor, Role::Recipient, response.resulting_status(), now).await?
-        else {
-            return Err(explain_unchanged(&mut tx, request_id, actor, Role::Recipient).await?.into());
+        let (request, events) = self
+            .db
+            .write(async move |conn| {
+                let now = Timestamp::now();
+                let Some(request) =
+                    close_request(conn, request_id, actor, Role::Recipient, response.resulting_status(), now).await?
+                else {
+                    return Err(explain_unchanged(conn, request_id, actor, Role::Recipient).await?.into());
+                };
+                if response == Response::Reject {
+                    let events = vec![answered(&request, request.sender_id)];
+                    super::fanout::announce(conn, &events).await?;
+                    return Ok((request, events));
+                }
+                let (low, high) = ordered_pair(request.sender_id, request.recipient_id);
+                let inserted = conn
+                    .execute(
+                        "insert into partnerships (user_a_id, user_b_id, created_at) values ($1, $2, $3)",
+                        params![low.get(), high.get(), now.millis()],
+                    )
+                    .await;
+                match inserted {
+                    Ok(_) => {}
+                    Err(e) if e.is_unique_violation() => return Err(RuleError::AlreadyPartners.into()),
+                    Err(e) => return Err(e.into()),
+                }
+                let recipient = user_in(conn, actor).await?.ok_or(RuleError::UserNotFound)?;
+                let kind = NotificationKind::RequestAccepted;
+                let text = kind.text(recipient.name.as_str());
+                let notification_id =
+                    insert_notification(conn, request.sender_id, kind, &text, request.id, now).await?;
+                let events = vec![
+                    answered(&request, request.sender_id),
+                    (request.sender_id, UserEventKind::Notification { notification_id, kind }),
+                ];
+                super::fanout::announce(conn, &events).await?;
+                Ok((request, events))
+            })
+            .await?;
+        self.committed(events);
+        let event = match response {
+            Response::Accept => {
+                self.wake_outbox();
+                "accepted"
+            }
+            Response::Reject => "rejected",
         };
-        if response == Response::Reject {
-            self.commit_announcing(tx, vec![answered(&request, request.sender_id)]).await?;
-            metrics::counter!("dealnest_partner_requests_total", "event" => "rejected").increment(1);
-            return Ok(request);
-        }
-
-        let (low, high) = ordered_pair(request.sender_id, request.recipient_id);
-        let inserted = tx
-            .execute(
-                "insert into partnerships (user_a_id, user_b_id, created_at) values ($1, $2, $3)",
-                params![low.get(), high.get(), now.millis()],
-            )
-            .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if e.is_unique_violation() => return Err(RuleError::AlreadyPartners.into()),
-            Err(e) => return Err(e.into()),
-        }
-        let recipient = user_in(&mut tx, actor).await?.ok_or(RuleError::UserNotFound)?;
-        let kind = NotificationKind::RequestAccepted;
-        let notification_id =
-            insert_notification(&mut tx, request.sender_id, kind, &kind.text(recipient.name.as_str()), request.id, now)
-                .await?;
-        let events = vec![
-            answered(&request, request.sender_id),
-            (request.sender_id, UserEventKind::Notification { notification_id, kind }),
-        ];
-        self.commit_announcing(tx, events).await?;
-        self.wake_outbox();
-        metrics::counter!("dealnest_partner_requests_total", "event" => "accepted").increment(1);
+        metrics::counter!("dealnest_partner_requests_total", "event" => event).increment(1);
         Ok(request)
     }
 
     /// Withdraws a pending request; only its sender may.
     pub async fn cancel_request(&self, actor: UserId, request_id: RequestId) -> StoreResult<PartnerRequest> {
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        let Some(request) =
-            close_request(&mut tx, request_id, actor, Role::Sender, RequestStatus::Cancelled, now).await?
-        else {
-            return Err(explain_unchanged(&mut tx, request_id, actor, Role::Sender).await?.into());
-        };
-        self.commit_announcing(tx, vec![answered(&request, request.recipient_id)]).await?;
+        let (request, events) = self
+            .db
+            .write(async move |conn| {
+                let now = Timestamp::now();
+                let Some(request) =
+                    close_request(conn, request_id, actor, Role::Sender, RequestStatus::Cancelled, now).await?
+                else {
+                    return Err(explain_unchanged(conn, request_id, actor, Role::Sender).await?.into());
+                };
+                let events = vec![answered(&request, request.recipient_id)];
+                super::fanout::announce(conn, &events).await?;
+                Ok((request, events))
+            })
+            .await?;
+        self.committed(events);
         metrics::counter!("dealnest_partner_requests_total", "event" => "cancelled").increment(1);
         Ok(request)
     }
@@ -163,69 +178,97 @@ impl Store {
     }
 
     pub async fn request(&self, request_id: RequestId) -> StoreResult<Option<PartnerRequest>> {
-        Ok(self.db.fetch_optional(SELECT_REQUEST, params![request_id.get()], &rows::request).await?)
+        self.db
+            .read(async move |conn| {
+                Ok(conn.fetch_optional(SELECT_REQUEST, params![request_id.get()], &rows::request).await?)
+            })
+            .await
     }
 
     /// Pending requests sent to `user`, newest first (the requests alone, as the API lists them).
     pub async fn received_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
-        pending_list(&self.db, user, page, PENDING_RECEIVED, PENDING_RECEIVED_COUNT).await
+        self.db.read(async move |conn| pending_list(conn, user, page, Side::Received).await).await
     }
 
     /// Pending requests `user` sent, newest first.
     pub async fn sent_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
-        pending_list(&self.db, user, page, PENDING_SENT, PENDING_SENT_COUNT).await
+        self.db.read(async move |conn| pending_list(conn, user, page, Side::Sent).await).await
     }
 
-    /// What stands between `me` and `other`, read outside any transaction.
+    /// What stands between `me` and `other`, as of now.
     pub async fn relation(&self, me: UserId, other: UserId) -> StoreResult<Relation> {
-        let (low, high) = ordered_pair(me, other);
-        let facts =
-            self.db.fetch_one(RELATION, params![low.get(), high.get(), me.get(), other.get()], &pair_facts).await?;
-        Ok(relation(facts, me, other))
+        self.db.read(async move |conn| Ok(relation_in(conn, me, other).await?)).await
+    }
+
+    /// Pending requests on one `side` of `user`, newest first, each with the user on the other
+    /// side (the dashboard's lists).
+    pub(super) async fn pending_with_users(
+        &self,
+        conn: &mut Conn<'_>,
+        user: UserId,
+        page: PageRequest,
+        side: Side,
+    ) -> StoreResult<Paged<RequestWithUser>> {
+        let requests = pending_list(conn, user, page, side).await?;
+        let join = |request, other| RequestWithUser { request, other };
+        let other = move |r: &PartnerRequest| match side {
+            Side::Received => r.sender_id,
+            Side::Sent => r.recipient_id,
+        };
+        self.users.attach(conn, requests, other, join).await
     }
 }
 
-impl Snapshot {
-    /// Pending requests sent to `user`, newest first, each with its sender (the dashboard's list).
-    pub async fn received_requests_with_senders(
-        &mut self,
-        user: UserId,
-        page: PageRequest,
-    ) -> StoreResult<Paged<RequestWithUser>> {
-        let requests = pending_list(&mut self.tx, user, page, PENDING_RECEIVED, PENDING_RECEIVED_COUNT).await?;
-        let join = |request, other| RequestWithUser { request, other };
-        self.store.users.attach(&mut &mut self.tx, requests, |r: &PartnerRequest| r.sender_id, join).await
+/// Counts the sender's requests of the last 24 hours inside the write transaction, so the quota
+/// holds across instances and concurrent sends.
+async fn check_quota(conn: &mut Conn<'_>, quota: u32, sender: UserId, now: Timestamp) -> StoreResult<()> {
+    if quota == 0 {
+        return Ok(());
     }
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    let sent = conn
+        .fetch_one(
+            "select count(*) as sent from partner_requests where sender_id = $1 and created_at > $2",
+            params![sender.get(), now.minus_millis(DAY_MS).millis()],
+            &|row| row.int("sent"),
+        )
+        .await?;
+    if sent >= i64::from(quota) {
+        return Err(RuleError::QuotaExceeded(quota).into());
+    }
+    Ok(())
+}
 
-    /// Pending requests `user` sent, newest first, each with its recipient.
-    pub async fn sent_requests_with_recipients(
-        &mut self,
-        user: UserId,
-        page: PageRequest,
-    ) -> StoreResult<Paged<RequestWithUser>> {
-        let requests = pending_list(&mut self.tx, user, page, PENDING_SENT, PENDING_SENT_COUNT).await?;
-        let join = |request, other| RequestWithUser { request, other };
-        self.store.users.attach(&mut &mut self.tx, requests, |r: &PartnerRequest| r.recipient_id, join).await
-    }
+/// The received or the sent side of a user's pending requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Side {
+    Received,
+    Sent,
 }
 
 /// One statement: the page, and the total as an uncorrelated scalar subquery that the database
 /// evaluates once (a primary-key read of `user_counts`). Only a page past the end, which has no
-/// row to carry the total, costs a second query (`count`). The texts are constants, so each is
-/// prepared once per connection and reused.
+/// row to carry the total, costs a second query.
 async fn pending_list(
-    mut reader: impl Reader,
+    conn: &mut Conn<'_>,
     user: UserId,
     page: PageRequest,
-    sql: &'static str,
-    count: &'static str,
+    side: Side,
 ) -> StoreResult<Paged<PartnerRequest>> {
-    let rows = reader
+    let (sql, count) = match side {
+        Side::Received => (PENDING_RECEIVED, PENDING_RECEIVED_COUNT),
+        Side::Sent => (PENDING_SENT, PENDING_SENT_COUNT),
+    };
+    let rows = conn
         .fetch_all(sql, params![user.get(), page.limit(), page.offset()], &|row| {
             Ok((rows::pending_request(row)?, row.int("total")?))
         })
         .await?;
-    Ok(rows::paged(rows, page, reader.fetch_one(count, params![user.get()], &|row| row.int("total"))).await?)
+    let total = match rows::total_of(&rows, page) {
+        Some(total) => total,
+        None => conn.fetch_one(count, params![user.get()], &|row| row.int("total")).await?,
+    };
+    Ok(rows::paged(rows, page, total))
 }
 
 /// The event telling `other` (the party who did not act) that `request` left `pending`.
@@ -274,7 +317,7 @@ enum Role {
 /// Moves a request out of `pending` if `actor` has `role` in it: a compare-and-set, so of two
 /// concurrent answers exactly one changes the row. `None` when nothing changed.
 async fn close_request(
-    tx: &mut Tx,
+    conn: &mut Conn<'_>,
     request_id: RequestId,
     actor: UserId,
     role: Role,
@@ -285,7 +328,8 @@ async fn close_request(
         Role::Sender => CLOSE_AS_SENDER,
         Role::Recipient => CLOSE_AS_RECIPIENT,
     };
-    tx.fetch_optional(sql, params![status.as_str(), now.millis(), request_id.get(), actor.get()], &rows::request).await
+    conn.fetch_optional(sql, params![status.as_str(), now.millis(), request_id.get(), actor.get()], &rows::request)
+        .await
 }
 
 macro_rules! close_as {
@@ -305,8 +349,13 @@ const CLOSE_AS_RECIPIENT: &str = close_as!("recipient_id");
 
 /// Why [`close_request`] changed nothing: no such request, not the actor's to answer, or no
 /// longer pending.
-async fn explain_unchanged(tx: &mut Tx, request_id: RequestId, actor: UserId, role: Role) -> DbResult<RuleError> {
-    let Some(request) = tx.fetch_optional(SELECT_REQUEST, params![request_id.get()], &rows::request).await? else {
+async fn explain_unchanged(
+    conn: &mut Conn<'_>,
+    request_id: RequestId,
+    actor: UserId,
+    role: Role,
+) -> DbResult<RuleError> {
+    let Some(request) = conn.fetch_optional(SELECT_REQUEST, params![request_id.get()], &rows::request).await? else {
         return Ok(RuleError::RequestNotFound);
     };
     let party = match role {
@@ -318,13 +367,13 @@ async fn explain_unchanged(tx: &mut Tx, request_id: RequestId, actor: UserId, ro
 
 pub(super) const SELECT_USER: &str = "select user_id, email, name, created_at from users where user_id = $1";
 
-pub(super) async fn user_in(tx: &mut Tx, id: UserId) -> DbResult<Option<User>> {
-    tx.fetch_optional(SELECT_USER, params![id.get()], &rows::user).await
+pub(super) async fn user_in(conn: &mut Conn<'_>, id: UserId) -> DbResult<Option<User>> {
+    conn.fetch_optional(SELECT_USER, params![id.get()], &rows::user).await
 }
 
-async fn relation_in(tx: &mut Tx, me: UserId, other: UserId) -> DbResult<Relation> {
+async fn relation_in(conn: &mut Conn<'_>, me: UserId, other: UserId) -> DbResult<Relation> {
     let (low, high) = ordered_pair(me, other);
-    let facts = tx.fetch_one(RELATION, params![low.get(), high.get(), me.get(), other.get()], &pair_facts).await?;
+    let facts = conn.fetch_one(RELATION, params![low.get(), high.get(), me.get(), other.get()], &pair_facts).await?;
     Ok(relation(facts, me, other))
 }
 
@@ -338,9 +387,9 @@ const RELATION: &str = "select \
        (select sender_id from partner_requests where user_low = $1 and user_high = $2 and status = 'pending') as pending_sender";
 
 /// What [`RELATION`] reads: (partners, blocked, pending (request, sender)).
-type PairFacts = (bool, bool, Option<(RequestId, UserId)>);
+type RelationRow = (bool, bool, Option<(RequestId, UserId)>);
 
-fn pair_facts(row: &dyn Columns) -> DbResult<PairFacts> {
+fn pair_facts(row: &dyn Columns) -> DbResult<RelationRow> {
     let pending = match (row.opt_int("pending_id")?, row.opt_int("pending_sender")?) {
         (Some(id), Some(sender)) => Some((Id::new(id), Id::new(sender))),
         _ => None,
@@ -348,7 +397,7 @@ fn pair_facts(row: &dyn Columns) -> DbResult<PairFacts> {
     Ok((row.int("partners")? > 0, row.int("blocks")? > 0, pending))
 }
 
-fn relation((partners, blocked, pending): PairFacts, me: UserId, other: UserId) -> Relation {
+fn relation((partners, blocked, pending): RelationRow, me: UserId, other: UserId) -> Relation {
     Relation {
         partners,
         blocked,
@@ -358,14 +407,14 @@ fn relation((partners, blocked, pending): PairFacts, me: UserId, other: UserId) 
 }
 
 pub(super) async fn insert_notification(
-    tx: &mut Tx,
+    conn: &mut Conn<'_>,
     user: UserId,
     kind: NotificationKind,
     text: &str,
     request_id: RequestId,
     now: Timestamp,
 ) -> DbResult<NotificationId> {
-    let id = tx
+    let id = conn
         .fetch_one(
             "insert into notifications (user_id, kind, text, request_id, created_at, next_attempt_at) \
              values ($1, $2, $3, $4, $5, $5) returning notification_id",

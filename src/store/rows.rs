@@ -6,19 +6,19 @@ use crate::domain::{
     UserName,
 };
 
-/// A page from rows that each carry the total. A page past the end has no row to carry it, so
-/// `count` is awaited then, and only then (an empty first page has nothing to count).
-pub(super) async fn paged<T>(
-    rows: Vec<(T, i64)>,
-    page: PageRequest,
-    count: impl Future<Output = DbResult<i64>>,
-) -> DbResult<Paged<T>> {
-    let total = match rows.first() {
-        Some((_, total)) => *total,
-        None if page.offset() == 0 => 0,
-        None => count.await?,
-    };
-    Ok(Paged { items: rows.into_iter().map(|(item, _)| item).collect(), page, total })
+/// The total that a page's rows each carry: `None` for a page past the end, which has no row to
+/// carry it (the caller counts then); an empty first page has nothing to count.
+pub(super) fn total_of<T>(rows: &[(T, i64)], page: PageRequest) -> Option<i64> {
+    match rows.first() {
+        Some((_, total)) => Some(*total),
+        None if page.offset() == 0 => Some(0),
+        None => None,
+    }
+}
+
+/// A page from rows that each carried the total.
+pub(super) fn paged<T>(rows: Vec<(T, i64)>, page: PageRequest, total: i64) -> Paged<T> {
+    Paged { items: rows.into_iter().map(|(item, _)| item).collect(), page, total }
 }
 
 pub(super) fn user(row: &dyn Columns) -> DbResult<User> {

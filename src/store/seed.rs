@@ -127,36 +127,31 @@ impl Store {
     /// all), with unique e-mails; returns their ids.
     async fn seed_users(&self, count: usize, now: i64) -> SeedResult<Vec<i64>> {
         let mut ids = Vec::with_capacity(count);
-        let mut done = 0;
-        while done < count {
-            let mut tx = self.begin().await?;
-            let end = (done + ROWS_PER_COMMIT).min(count);
-            while done < end {
-                let rows = (end - done).min(BATCH);
-                let mut sql = String::from("insert into users (email, name, name_key, created_at) values ");
-                push_placeholders(&mut sql, rows, 4, "");
-                sql.push_str(" returning user_id");
-                let users: Vec<[String; 3]> = (done..done + rows)
-                    .map(|i| {
-                        let first = FIRST_NAMES[i % FIRST_NAMES.len()];
-                        let last = LAST_NAMES[(i / FIRST_NAMES.len()) % LAST_NAMES.len()];
-                        let name = format!("{first} {last} {i}");
-                        let email = format!("{}.{}{i}@example.com", first.to_lowercase(), last.to_lowercase());
-                        let key = name.to_lowercase();
-                        [email, name, key]
-                    })
-                    .collect();
-                let params: Vec<Value<'_>> = users
-                    .iter()
-                    .zip(done..)
-                    .flat_map(|([email, name, key], i)| {
-                        [email.into(), name.into(), key.into(), Value::from(now - (count - i) as i64)]
-                    })
-                    .collect();
-                ids.extend(tx.fetch_all(&sql, &params, &|row| row.int("user_id")).await?);
-                done += rows;
-            }
-            tx.commit().await?;
+        for start in (0..count).step_by(ROWS_PER_COMMIT) {
+            let end = (start + ROWS_PER_COMMIT).min(count);
+            let written = self
+                .db
+                .write(async move |conn| {
+                    let mut ids = Vec::with_capacity(end - start);
+                    for batch in (start..end).step_by(BATCH) {
+                        let rows = (end - batch).min(BATCH);
+                        let mut sql = String::from("insert into users (email, name, name_key, created_at) values ");
+                        push_placeholders(&mut sql, rows, 4, "");
+                        sql.push_str(" returning user_id");
+                        let users: Vec<[String; 3]> = (batch..batch + rows).map(seeded_user).collect();
+                        let params: Vec<Value<'_>> = users
+                            .iter()
+                            .zip(batch..)
+                            .flat_map(|([email, name, key], i)| {
+                                [email.into(), name.into(), key.into(), Value::from(now - (count - i) as i64)]
+                            })
+                            .collect();
+                        ids.extend(conn.fetch_all(&sql, &params, &|row| row.int("user_id")).await?);
+                    }
+                    Ok(ids)
+                })
+                .await?;
+            ids.extend(written);
         }
         Ok(ids)
     }
@@ -165,23 +160,24 @@ impl Store {
     /// `ROWS_PER_COMMIT` rows. `constant`, when not empty, is one more literal column after them.
     async fn insert_batches<const W: usize>(
         &self,
-        head: &str,
-        constant: &str,
+        head: &'static str,
+        constant: &'static str,
         rows: impl Iterator<Item = [i64; W]>,
     ) -> SeedResult<()> {
         let mut rows = rows.peekable();
         while rows.peek().is_some() {
-            let mut tx = self.begin().await?;
-            let mut in_tx = 0;
-            while in_tx < ROWS_PER_COMMIT && rows.peek().is_some() {
-                let batch: Vec<[i64; W]> = rows.by_ref().take(BATCH).collect();
-                let mut sql = String::from(head);
-                push_placeholders(&mut sql, batch.len(), W, constant);
-                let params: Vec<Value<'_>> = batch.iter().flatten().map(|value| Value::from(*value)).collect();
-                tx.execute(&sql, &params).await?;
-                in_tx += batch.len();
-            }
-            tx.commit().await?;
+            let chunk: Vec<[i64; W]> = rows.by_ref().take(ROWS_PER_COMMIT).collect();
+            self.db
+                .write(async move |conn| {
+                    for batch in chunk.chunks(BATCH) {
+                        let mut sql = String::from(head);
+                        push_placeholders(&mut sql, batch.len(), W, constant);
+                        let params: Vec<Value<'_>> = batch.iter().flatten().map(|value| Value::from(*value)).collect();
+                        conn.execute(&sql, &params).await?;
+                    }
+                    Ok(())
+                })
+                .await?;
         }
         Ok(())
     }
@@ -189,17 +185,24 @@ impl Store {
     /// Refreshes the planner's statistics after a bulk load, on PostgreSQL only (autovacuum
     /// would do it soon anyway). Not on SQLite: the bundled library is built with STAT4, and with
     /// `sqlite_stat4` present every statement whose plan may depend on a bound value is
-    /// re-prepared at each execution, which defeats the statement cache (measured: about half
-    /// the worker thread's time went to the parser and planner). The app never runs ANALYZE, so a
-    /// seeded database must not either.
+    /// re-prepared at each execution, which defeats the statement cache. The app never runs
+    /// ANALYZE, so a seeded database must not either.
     async fn analyze(&self) -> SeedResult<()> {
         if self.backend() == super::Backend::Postgres {
-            let mut tx = self.begin().await?;
-            tx.execute("analyze", &[]).await?;
-            tx.commit().await?;
+            self.db.write(async |conn| Ok(conn.execute("analyze", &[]).await?)).await?;
         }
         Ok(())
     }
+}
+
+/// The `i`th seeded user's e-mail, name and search key.
+fn seeded_user(i: usize) -> [String; 3] {
+    let first = FIRST_NAMES[i % FIRST_NAMES.len()];
+    let last = LAST_NAMES[(i / FIRST_NAMES.len()) % LAST_NAMES.len()];
+    let name = format!("{first} {last} {i}");
+    let email = format!("{}.{}{i}@example.com", first.to_lowercase(), last.to_lowercase());
+    let key = name.to_lowercase();
+    [email, name, key]
 }
 
 /// Appends `($1, $2, …), (…)` for `rows` rows of `width` parameters, each row followed by

@@ -1,94 +1,102 @@
-//! The browser sessions' store: tower-sessions records kept in the application's own database.
-//!
-//! On SQLite the store keeps them itself (table `tower_sessions`, the record as JSON), on its
-//! own connections: every page view loads its session, and a load through sqlx's SQLite driver
-//! cost two thread switches (measured: a fifth of the dashboard's CPU time). On PostgreSQL
-//! tower-sessions-sqlx-store keeps them (`tower_sessions.session`) on a small pool of its own.
-
-use std::time::Duration;
+//! The browser sessions' store: tower-sessions records kept in the application's own database
+//! (table `tower_sessions`, the record as JSON), through the same runtime as every other store
+//! call, on both backends.
 
 use async_trait::async_trait;
-use sqlx::postgres::PgPoolOptions;
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion};
-use tower_sessions_sqlx_store::PostgresStore;
 
 use super::db::params;
-use super::{DatabaseUrl, Store};
+use super::{Store, StoreError, Unavailable};
+
+/// Expired records deleted per statement, so cleaning up never holds the writer for long.
+const EXPIRED_PER_ROUND: i64 = 10_000;
 
 /// Session records in the application's database.
 #[derive(Clone)]
-pub enum SessionStore {
-    Sqlite(Store),
-    Postgres(PostgresStore),
-}
+pub struct SessionStore(Store);
 
 impl std::fmt::Debug for SessionStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Sqlite(_) => "SessionStore::Sqlite",
-            Self::Postgres(_) => "SessionStore::Postgres",
-        })
-    }
-}
-
-/// The connections behind a [`SessionStore`], kept so they can be closed on shutdown.
-#[derive(Debug, Clone)]
-pub enum SessionPool {
-    /// The store's own (closed with the store).
-    Store,
-    Postgres(sqlx::PgPool),
-}
-
-impl SessionPool {
-    pub async fn close(&self) {
-        if let Self::Postgres(pool) = self {
-            pool.close().await;
-        }
+        f.write_str("SessionStore")
     }
 }
 
 impl SessionStore {
-    /// Sessions in `store`'s database: on PostgreSQL through a small pool opened on `url`, whose
-    /// session table it creates if it does not exist (SQLite's comes with the migrations).
-    pub async fn open(
-        store: &Store,
-        url: &DatabaseUrl,
-        acquire_timeout: Duration,
-    ) -> Result<(Self, SessionPool), sqlx::Error> {
-        match url {
-            DatabaseUrl::Sqlite(_) => Ok((Self::Sqlite(store.clone()), SessionPool::Store)),
-            DatabaseUrl::Postgres(raw) => {
-                let pool =
-                    PgPoolOptions::new().max_connections(4).acquire_timeout(acquire_timeout).connect(raw).await?;
-                let store = PostgresStore::new(pool.clone());
-                store.migrate().await?;
-                Ok((Self::Postgres(store), SessionPool::Postgres(pool)))
-            }
-        }
+    pub fn new(store: &Store) -> Self {
+        Self(store.clone())
     }
 }
 
-fn backend_error(error: impl std::fmt::Display) -> session_store::Error {
-    session_store::Error::Backend(error.to_string())
+/// Why a session call failed, for tower-sessions, which keeps only text: when the database was
+/// unavailable the text starts with the cause's code, so [`unavailable_cause`] can read it back.
+fn backend_error(error: StoreError) -> session_store::Error {
+    session_store::Error::Backend(match error.unavailable() {
+        Some(cause) => format!("{}: {error}", cause.code()),
+        None => error.to_string(),
+    })
+}
+
+/// The cause [`backend_error`] recorded, if the failure was the database being unavailable.
+pub fn unavailable_cause(error: &session_store::Error) -> Option<Unavailable> {
+    let session_store::Error::Backend(text) = error else { return None };
+    let code = text.split(':').next()?;
+    Unavailable::ALL.into_iter().find(|cause| cause.code() == code)
 }
 
 fn encode(record: &Record) -> session_store::Result<String> {
     serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))
 }
 
-impl Store {
-    /// The record `id` if it has not expired; one that no longer decodes counts as none.
-    async fn load_session(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        let data = self
+const INSERT_NEW: &str =
+    "insert into tower_sessions (id, data, expiry_date) values ($1, $2, $3) on conflict (id) do nothing";
+const UPSERT: &str = "insert into tower_sessions (id, data, expiry_date) values ($1, $2, $3) \
+     on conflict (id) do update set data = excluded.data, expiry_date = excluded.expiry_date";
+
+impl SessionStore {
+    /// Writes `record`; with `only_new`, only if its id is not taken (returns whether it wrote).
+    async fn save_record(&self, record: &Record, only_new: bool) -> session_store::Result<bool> {
+        let (id, data) = (record.id.to_string(), encode(record)?);
+        let expiry = record.expiry_date.unix_timestamp();
+        let written = self
+            .0
             .db
-            .fetch_optional(
-                "select data from tower_sessions where id = $1 and expiry_date > $2",
-                params![id.to_string().as_str(), now],
-                &|row| row.text("data"),
-            )
+            .write(async move |conn| {
+                let sql = if only_new { INSERT_NEW } else { UPSERT };
+                Ok(conn.execute(sql, params![id.as_str(), data.as_str(), expiry]).await?)
+            })
+            .await
+            .map_err(backend_error)?;
+        Ok(written == 1)
+    }
+}
+
+#[async_trait]
+impl tower_sessions::SessionStore for SessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A fresh id that is taken already (vanishingly rare) is drawn again.
+        while !self.save_record(record, true).await? {
+            record.id = Id::default();
+        }
+        Ok(())
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.save_record(record, false).await.map(drop)
+    }
+
+    /// The record `id` if it has not expired; one that no longer decodes counts as none.
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let id = id.to_string();
+        let data = self
+            .0
+            .db
+            .read(async move |conn| {
+                let now = OffsetDateTime::now_utc().unix_timestamp();
+                let sql = "select data from tower_sessions where id = $1 and expiry_date > $2";
+                Ok(conn.fetch_optional(sql, params![id.as_str(), now], &|row| row.text("data")).await?)
+            })
             .await
             .map_err(backend_error)?;
         Ok(data.and_then(|data| match serde_json::from_str(&data) {
@@ -100,83 +108,42 @@ impl Store {
         }))
     }
 
-    /// Writes `record`; with `only_new`, only if its id is not taken (returns whether it wrote).
-    async fn save_session(&self, record: &Record, only_new: bool) -> session_store::Result<bool> {
-        let sql = if only_new {
-            "insert into tower_sessions (id, data, expiry_date) values ($1, $2, $3) on conflict (id) do nothing"
-        } else {
-            "insert into tower_sessions (id, data, expiry_date) values ($1, $2, $3) \
-             on conflict (id) do update set data = excluded.data, expiry_date = excluded.expiry_date"
-        };
-        let (id, data) = (record.id.to_string(), encode(record)?);
-        let expiry = record.expiry_date.unix_timestamp();
-        let mut tx = self.db.begin().await.map_err(backend_error)?;
-        let written = tx.execute(sql, params![id.as_str(), data.as_str(), expiry]).await.map_err(backend_error)?;
-        tx.commit().await.map_err(backend_error)?;
-        Ok(written == 1)
-    }
-
-    /// Deletes the record `id`, or (with `None`) every expired one.
-    async fn delete_sessions(&self, id: Option<&Id>) -> session_store::Result<()> {
-        let mut tx = self.db.begin().await.map_err(backend_error)?;
-        match id {
-            Some(id) => {
-                let id = id.to_string();
-                tx.execute("delete from tower_sessions where id = $1", params![id.as_str()]).await
-            }
-            None => {
-                let now = OffsetDateTime::now_utc().unix_timestamp();
-                tx.execute("delete from tower_sessions where expiry_date < $1", params![now]).await
-            }
-        }
-        .map_err(backend_error)?;
-        tx.commit().await.map_err(backend_error)
-    }
-}
-
-#[async_trait]
-impl tower_sessions::SessionStore for SessionStore {
-    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(store) => {
-                // A fresh id that is taken already (vanishingly rare) is drawn again.
-                while !store.save_session(record, true).await? {
-                    record.id = Id::default();
-                }
-                Ok(())
-            }
-            Self::Postgres(store) => store.create(record).await,
-        }
-    }
-
-    async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(store) => store.save_session(record, false).await.map(drop),
-            Self::Postgres(store) => store.save(record).await,
-        }
-    }
-
-    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            Self::Sqlite(store) => store.load_session(id).await,
-            Self::Postgres(store) => store.load(id).await,
-        }
-    }
-
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(store) => store.delete_sessions(Some(id)).await,
-            Self::Postgres(store) => store.delete(id).await,
-        }
+        let id = id.to_string();
+        self.0
+            .db
+            .write(async move |conn| {
+                conn.execute("delete from tower_sessions where id = $1", params![id.as_str()]).await?;
+                Ok(())
+            })
+            .await
+            .map_err(backend_error)
     }
 }
 
 #[async_trait]
 impl ExpiredDeletion for SessionStore {
+    /// Deletes expired records a bounded number at a time, until none is left.
     async fn delete_expired(&self) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(store) => store.delete_sessions(None).await,
-            Self::Postgres(store) => store.delete_expired().await,
+        loop {
+            let deleted = self
+                .0
+                .db
+                .write(async |conn| {
+                    let now = OffsetDateTime::now_utc().unix_timestamp();
+                    Ok(conn
+                        .execute(
+                            "delete from tower_sessions where id in \
+                               (select id from tower_sessions where expiry_date < $1 limit $2)",
+                            params![now, EXPIRED_PER_ROUND],
+                        )
+                        .await?)
+                })
+                .await
+                .map_err(backend_error)?;
+            if deleted < EXPIRED_PER_ROUND as u64 {
+                return Ok(());
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 
-use super::db::{Reader, Value, params};
+use super::db::{Conn, Value, params};
 use super::requests::SELECT_USER;
 use super::rows;
 use super::stamped::StampedCache;
@@ -13,23 +13,27 @@ use crate::domain::{Email, PageRequest, Paged, RuleError, SearchQuery, Timestamp
 impl Store {
     /// Creates a user; an e-mail already registered (in any letter case) is `EmailTaken`.
     pub async fn create_user(&self, email: &Email, name: &UserName) -> StoreResult<User> {
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        let search_key = name.search_key();
-        let inserted = tx
-            .fetch_one(
-                "insert into users (email, name, name_key, created_at) values ($1, $2, $3, $4) returning user_id",
-                params![email.as_str(), name.as_str(), search_key.as_str(), now.millis()],
-                &|row| row.int("user_id"),
-            )
-            .await;
-        let id = match inserted {
-            Ok(id) => id,
-            Err(e) if e.is_unique_violation() => return Err(RuleError::EmailTaken.into()),
-            Err(e) => return Err(e.into()),
-        };
-        tx.commit().await?;
-        Ok(User { id: crate::domain::Id::new(id), email: email.clone(), name: name.clone(), created_at: now })
+        let (email, name) = (email.clone(), name.clone());
+        self.db
+            .write(async move |conn| {
+                let now = Timestamp::now();
+                let search_key = name.search_key();
+                let inserted = conn
+                    .fetch_one(
+                        "insert into users (email, name, name_key, created_at) values ($1, $2, $3, $4) \
+                         returning user_id",
+                        params![email.as_str(), name.as_str(), search_key.as_str(), now.millis()],
+                        &|row| row.int("user_id"),
+                    )
+                    .await;
+                let id = match inserted {
+                    Ok(id) => id,
+                    Err(e) if e.is_unique_violation() => return Err(RuleError::EmailTaken.into()),
+                    Err(e) => return Err(e.into()),
+                };
+                Ok(User { id: crate::domain::Id::new(id), email: email.clone(), name: name.clone(), created_at: now })
+            })
+            .await
     }
 
     /// The user `id`; every signed-in page asks, so users once read are remembered (see
@@ -38,7 +42,10 @@ impl Store {
         if let Some(user) = self.users.get(id) {
             return Ok(Some(user));
         }
-        let user = self.db.fetch_optional(SELECT_USER, params![id.get()], &rows::user).await?;
+        let user = self
+            .db
+            .read(async move |conn| Ok(conn.fetch_optional(SELECT_USER, params![id.get()], &rows::user).await?))
+            .await?;
         if let Some(user) = &user {
             self.users.insert(user);
         }
@@ -57,41 +64,58 @@ impl Store {
 
     /// Users whose name or e-mail contains `query` (all users when it is empty), by name, with
     /// the number of matches. A search repeated while no user was added is answered from
-    /// [`SearchCache`]; otherwise it runs [`Store::run_search`].
+    /// [`SearchCache`]; otherwise it runs [`run_search`].
     pub async fn search_users(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Paged<User>> {
-        // Read before searching: a user added meanwhile makes the entry look older than it is,
-        // which costs a search later, never a stale answer.
-        let version = self.db.fetch_one(USERS_VERSION, &[], &|row| row.int("version")).await?;
-        let key = (query.as_str().to_owned(), page.limit(), page.offset());
-        if let Some(found) = self.searches.get(&key, &version) {
-            return Ok(found);
-        }
-        let found = self.run_search(query, page).await?;
-        self.searches.insert(key, version, found.clone());
-        Ok(found)
-    }
-
-    /// The search itself: the page and the total in one statement.
-    async fn run_search(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Paged<User>> {
-        let search = UserSearch::new(self.backend(), query, 1);
-        static PAGES: SearchTexts = SearchTexts::new();
-        let sql = search.sql(&PAGES, |from, filter| {
-            format!(
-                "select u.user_id, u.email, u.name, u.created_at, (select count(*) from {from} where {filter}) as total \
-                 from {from} where {filter} order by u.name_key, u.user_id limit $3 offset $4"
-            )
-        });
-        let (pattern, phrase) = search.params();
-        let rows = self
-            .db
-            .fetch_all(sql, params![pattern, phrase, page.limit(), page.offset()], &|row| {
-                Ok((rows::user(row)?, row.int("total")?))
+        let store = self.clone();
+        let query = query.clone();
+        self.db
+            .read(async move |conn| {
+                // Read before searching: a user added meanwhile makes the entry look older than
+                // it is, which costs a search later, never a stale answer.
+                let version = conn.fetch_one(USERS_VERSION, &[], &|row| row.int("version")).await?;
+                let key = (query.as_str().to_owned(), page.limit(), page.offset());
+                if let Some(found) = store.searches.get(&key, &version) {
+                    return Ok(found);
+                }
+                let found = run_search(conn, store.backend(), &query, page).await?;
+                store.searches.insert(key, version, found.clone());
+                Ok(found)
             })
-            .await?;
-        static COUNTS: SearchTexts = SearchTexts::new();
-        let count = search.sql(&COUNTS, |from, filter| format!("select count(*) as total from {from} where {filter}"));
-        Ok(rows::paged(rows, page, self.db.fetch_one(count, params![pattern, phrase], &|row| row.int("total"))).await?)
+            .await
     }
+}
+
+/// The search itself: the page and the total in one statement.
+async fn run_search(
+    conn: &mut Conn<'_>,
+    backend: Backend,
+    query: &SearchQuery,
+    page: PageRequest,
+) -> StoreResult<Paged<User>> {
+    let search = UserSearch::new(backend, query, 1);
+    static PAGES: SearchTexts = SearchTexts::new();
+    let sql = search.sql(&PAGES, |from, filter| {
+        format!(
+            "select u.user_id, u.email, u.name, u.created_at, (select count(*) from {from} where {filter}) as total \
+             from {from} where {filter} order by u.name_key, u.user_id limit $3 offset $4"
+        )
+    });
+    let (pattern, phrase) = search.params();
+    let rows = conn
+        .fetch_all(sql, params![pattern, phrase, page.limit(), page.offset()], &|row| {
+            Ok((rows::user(row)?, row.int("total")?))
+        })
+        .await?;
+    let total = match rows::total_of(&rows, page) {
+        Some(total) => total,
+        None => {
+            static COUNTS: SearchTexts = SearchTexts::new();
+            let count =
+                search.sql(&COUNTS, |from, filter| format!("select count(*) as total from {from} where {filter}"));
+            conn.fetch_one(count, params![pattern, phrase], &|row| row.int("total")).await?
+        }
+    };
+    Ok(rows::paged(rows, page, total))
 }
 
 /// How a user search finds its users: the literal, case-insensitive substring test
@@ -208,7 +232,7 @@ impl UserCache {
     /// to a statement, a primary-key lookup each) and kept. Lists read their rows' user ids and
     /// take the users from here rather than joining the users table, whose rows cost more to
     /// read than to copy. Every id must name a user (a foreign key does, in every list).
-    pub(super) async fn in_order(&self, reader: &mut impl Reader, ids: &[UserId]) -> StoreResult<Vec<User>> {
+    pub(super) async fn in_order(&self, conn: &mut Conn<'_>, ids: &[UserId]) -> StoreResult<Vec<User>> {
         let mut users: Vec<Option<User>> = match self.0.read() {
             Ok(kept) => ids.iter().map(|id| kept.get(&id.get()).cloned()).collect(),
             Err(_) => vec![None; ids.len()],
@@ -221,7 +245,7 @@ impl UserCache {
             // Unused slots repeat an id, so one statement text serves every chunk.
             let slots: Vec<Value> =
                 (0..USERS_BY_ID_SLOTS).map(|i| Value::from(chunk[i.min(chunk.len() - 1)])).collect();
-            for user in reader.fetch_all(USERS_BY_ID, &slots, &rows::user).await? {
+            for user in conn.fetch_all(USERS_BY_ID, &slots, &rows::user).await? {
                 self.insert(&user);
                 for (id, slot) in ids.iter().zip(users.iter_mut()) {
                     if *id == user.id {
@@ -236,13 +260,13 @@ impl UserCache {
     /// `page` with each item joined to the user `other` names in it (see [`Self::in_order`]).
     pub(super) async fn attach<T, U>(
         &self,
-        reader: &mut impl Reader,
+        conn: &mut Conn<'_>,
         page: Paged<T>,
         other: impl Fn(&T) -> UserId,
         join: impl Fn(T, User) -> U,
     ) -> StoreResult<Paged<U>> {
         let ids: Vec<UserId> = page.items.iter().map(other).collect();
-        let users = self.in_order(reader, &ids).await?;
+        let users = self.in_order(conn, &ids).await?;
         let items = page.items.into_iter().zip(users).map(|(item, user)| join(item, user)).collect();
         Ok(Paged { items, page: page.page, total: page.total })
     }

@@ -12,7 +12,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::RuleError;
-use crate::store::StoreError;
+use crate::store::{StoreError, Unavailable};
+use crate::web::session::SessionError;
 
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -90,19 +91,33 @@ impl From<RuleError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// 503 with the cause's code, sentence and `Retry-After`.
+    pub fn unavailable(cause: Unavailable) -> Self {
+        let mut error = Self::new(StatusCode::SERVICE_UNAVAILABLE, cause.code(), cause.message());
+        error.retry_after = Some(cause.retry_after());
+        error
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(error: SessionError) -> Self {
+        if let Some(cause) = error.unavailable() {
+            tracing::warn!(error = &error as &dyn std::error::Error, "session store unavailable");
+            return Self::unavailable(cause);
+        }
+        tracing::error!(error = &error as &dyn std::error::Error, "cannot read the session");
+        Self::internal()
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Rule(rule) => rule.into(),
-            StoreError::Database(cause) if cause.is_busy() => {
-                tracing::warn!(error = %cause, "database busy: no connection or lock within its timeout");
-                let mut error = Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "The service is busy; try again in a moment.",
-                );
-                error.retry_after = Some(1);
-                error
+            StoreError::Database(cause) if let Some(unavailable) = cause.unavailable() => {
+                tracing::warn!(error = %cause, "database unavailable");
+                Self::unavailable(unavailable)
             }
             StoreError::Database(cause) => {
                 tracing::error!(error = &cause as &dyn std::error::Error, "database error");

@@ -54,10 +54,7 @@ impl FromRequestParts<AppState> for Identity {
 async fn from_session(parts: &Parts, state: &AppState) -> Result<Identity, ApiError> {
     let signed_out = || ApiError::unauthorized("Sign in or send a bearer token.");
     let session = UserSession::from_parts(parts).ok_or_else(signed_out)?;
-    let user = session.signed_in_user().await.map_err(|error| {
-        tracing::error!(error = &error as &dyn std::error::Error, "cannot read the session");
-        ApiError::internal()
-    })?;
+    let user = session.signed_in_user().await?;
     let user = user.ok_or_else(signed_out)?;
     if !state.store.user_exists(user).await? {
         return Err(signed_out());

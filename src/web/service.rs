@@ -35,5 +35,9 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         metrics::gauge!("dealnest_db_connections", "pool" => pool, "state" => "in_use").set(f64::from(in_use));
         metrics::gauge!("dealnest_db_connections", "pool" => pool, "state" => "idle").set(f64::from(idle));
     }
+    if let Some((groups, transactions)) = state.store.write_groups() {
+        metrics::counter!("dealnest_sqlite_commit_groups_total").absolute(groups);
+        metrics::counter!("dealnest_sqlite_write_transactions_total").absolute(transactions);
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
 }

@@ -66,6 +66,16 @@ pub struct SignupDraft {
 #[error("session store: {0}")]
 pub struct SessionError(#[from] tower_sessions::session::Error);
 
+impl SessionError {
+    /// When the database being unavailable is why the session could not be read or written.
+    pub fn unavailable(&self) -> Option<crate::store::Unavailable> {
+        match &self.0 {
+            tower_sessions::session::Error::Store(error) => crate::store::unavailable_cause(error),
+            _ => None,
+        }
+    }
+}
+
 /// The typed view of the request's session.
 #[derive(Debug, Clone)]
 pub struct UserSession(Session);

@@ -251,35 +251,6 @@ async fn pages_that_need_a_user_send_strangers_to_sign_in() {
     assert_eq!(htmx.header("hx-redirect").as_deref(), Some("/"));
 }
 
-/// The dashboard reads its lists from one snapshot of the database, so the lists, their totals,
-/// the unread count and the live poller's stamp agree: a request sent while they are being read
-/// shows in none of them, and in all of them at the next read.
-#[tokio::test]
-async fn the_lists_are_read_from_one_snapshot() {
-    use dealnest::domain::{PageRequest, UserId};
-
-    let app = TestApp::spawn().await;
-    let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
-    let id = |user: i64| UserId::parse(user).unwrap();
-    let store = app.server.as_ref().unwrap().store();
-    let page = PageRequest::default();
-
-    let mut snapshot = store.snapshot().await.unwrap();
-    assert_eq!(snapshot.received_requests_with_senders(id(bob), page).await.unwrap().total, 0);
-    app.request(alice, bob).await;
-    let sent = snapshot.sent_requests_with_recipients(id(alice), page).await.unwrap();
-    assert_eq!((sent.total, sent.items.len()), (0, 0), "the request came after the snapshot");
-    assert_eq!(snapshot.unread_notifications(id(bob)).await.unwrap(), 0);
-    snapshot.end().await.unwrap();
-
-    let mut next = store.snapshot().await.unwrap();
-    let received = next.received_requests_with_senders(id(bob), page).await.unwrap();
-    assert_eq!(received.items.iter().map(|r| r.other.id.get()).collect::<Vec<_>>(), [alice]);
-    assert_eq!(next.sent_requests_with_recipients(id(alice), page).await.unwrap().total, 1);
-    assert_eq!(next.unread_notifications(id(bob)).await.unwrap(), 1);
-    next.end().await.unwrap();
-}
-
 /// The dashboard is kept between views while nothing it shows has changed; every kind of change,
 /// made through another instance of the service on the same database, shows at the next view.
 #[tokio::test]

@@ -162,23 +162,24 @@ async fn every_htmx_form_disables_its_button_while_in_flight() {
 }
 
 #[tokio::test]
-async fn a_failure_of_ours_is_a_friendly_page_or_message_never_json_or_blank() {
+async fn a_database_gone_away_is_a_friendly_page_or_message_never_json_or_blank() {
     let mut app = TestApp::spawn().await;
     let alice = app.user("Alice").await;
     let browser = Browser::signed_in(&app, alice).await;
     // The database goes away under the running server.
     app.server.as_ref().unwrap().store().close().await;
+    let sentence = "The database is not reachable right now; nothing was changed. Please try again shortly.";
 
     let page = browser.get("/").await;
-    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(page.header("content-type").unwrap().starts_with("text/html"));
-    assert_eq!(page.text("main h1"), "Something went wrong");
-    assert!(page.text("main p").contains("Please try again"));
+    assert_eq!(page.text("main h1"), "Not available right now");
+    assert_eq!(page.text("main p.lead"), sentence);
 
     let fragment = browser.hx_get("/users/search?q=a").await;
-    assert_eq!(fragment.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(fragment.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(!fragment.is_full_page());
-    assert_eq!(fragment.text(".inline-error"), "Something went wrong on our side. Please try again in a moment.");
+    assert_eq!(fragment.text(".inline-error"), sentence);
     app.stop().await;
 }
 

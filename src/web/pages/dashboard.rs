@@ -94,13 +94,10 @@ async fn start_page(
         let find = FindSection { results: FindResults::new("", &kept.candidates), q: String::new() };
         return dashboard(session, user, find, Lists::new(&kept.relations)).await;
     }
-    // A search typed with JavaScript off: everything the page shows, from one snapshot.
-    let mut snapshot = state.store.snapshot().await?;
-    let found = snapshot.candidates(user.id, &search.query, search.page).await?;
-    let relations = snapshot.relations(user.id).await?;
-    snapshot.end().await?;
-    let find = FindSection { results: FindResults::new(&search.text, &found), q: search.text };
-    dashboard(session, user, find, Lists::new(&relations)).await
+    // A search typed with JavaScript off: everything the page shows, as of one moment.
+    let found = state.store.dashboard_search(user.id, &search.query, search.page).await?;
+    let find = FindSection { results: FindResults::new(&search.text, &found.candidates), q: search.text };
+    dashboard(session, user, find, Lists::new(&found.relations)).await
 }
 
 /// The first page of user search (sign-in list and "Find partners").

@@ -9,19 +9,18 @@ use axum::response::{IntoResponse, Response};
 
 use super::layout::Layout;
 use crate::domain::RuleError;
-use crate::store::StoreError;
+use crate::store::{StoreError, Unavailable};
 use crate::web::error::rule_status;
 use crate::web::session::SessionError;
 
 const INTERNAL: &str = "Something went wrong on our side. Please try again in a moment.";
-const BUSY: &str = "The service is busy right now. Please try again in a moment.";
 
 #[derive(Debug)]
 pub enum Problem {
     /// The person's request broke a rule of the product.
     Rule(RuleError),
-    /// The database had no connection to spare in time.
-    Busy,
+    /// The database cannot serve for now (see [`Unavailable`]).
+    Unavailable(Unavailable),
     /// Too many changes in a short time; try again after this many seconds.
     RateLimited(u64),
     /// A failure of ours; the cause was logged where it happened.
@@ -32,7 +31,7 @@ impl Problem {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Rule(rule) => rule_status(rule),
-            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -41,7 +40,7 @@ impl Problem {
     pub fn message(&self) -> String {
         match self {
             Self::Rule(rule) => rule.to_string(),
-            Self::Busy => BUSY.to_owned(),
+            Self::Unavailable(cause) => cause.message().to_owned(),
             Self::RateLimited(wait) => {
                 format!("You are making changes too quickly. Please wait {wait} seconds and try again.")
             }
@@ -58,7 +57,7 @@ impl Problem {
     pub fn page(self) -> Response {
         let title = match &self {
             Self::Rule(_) => "That did not work",
-            Self::Busy => "Busy",
+            Self::Unavailable(_) => "Not available right now",
             Self::RateLimited(_) => "Slow down",
             Self::Internal => "Something went wrong",
         };
@@ -86,9 +85,9 @@ impl From<StoreError> for Problem {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Rule(rule) => Self::Rule(rule),
-            StoreError::Database(cause) if cause.is_busy() => {
-                tracing::warn!(error = %cause, "database busy: no connection or lock within its timeout");
-                Self::Busy
+            StoreError::Database(cause) if let Some(unavailable) = cause.unavailable() => {
+                tracing::warn!(error = %cause, "database unavailable");
+                Self::Unavailable(unavailable)
             }
             StoreError::Database(cause) => {
                 tracing::error!(error = &cause as &dyn std::error::Error, "database error");
@@ -100,6 +99,10 @@ impl From<StoreError> for Problem {
 
 impl From<SessionError> for Problem {
     fn from(error: SessionError) -> Self {
+        if let Some(unavailable) = error.unavailable() {
+            tracing::warn!(error = &error as &dyn std::error::Error, "session store unavailable");
+            return Self::Unavailable(unavailable);
+        }
         tracing::error!(error = &error as &dyn std::error::Error, "session store error");
         Self::Internal
     }

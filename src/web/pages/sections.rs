@@ -100,10 +100,7 @@ impl Lists {
     /// The newest page of each list, read now. Longer lists say how many more there are; the
     /// search in "Find partners" reaches everyone.
     pub async fn load(store: &Store, user: UserId) -> Result<Self, Problem> {
-        let mut snapshot = store.snapshot().await?;
-        let relations = snapshot.relations(user).await?;
-        snapshot.end().await?;
-        Ok(Self::new(&relations))
+        Ok(Self::new(&store.relations(user).await?))
     }
 
     /// The lists of `relations`, with times relative to now.

@@ -1,0 +1,182 @@
+//! What a database call can fail with, and what each failure means for the caller.
+
+/// What a database call failed with.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error(transparent)]
+    Postgres(#[from] sqlx::Error),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("column {column}: unexpected value {value:?}")]
+    Decode { column: String, value: String },
+    #[error("statement parameter {0} has no value")]
+    MissingParameter(String),
+    #[error("the statement returned no row")]
+    NoRow,
+    #[error("no database connection came free within {0:?}")]
+    Busy(std::time::Duration),
+    #[error("the store is closed")]
+    Closed,
+    #[error("cannot start a database thread: {0}")]
+    Thread(#[from] std::io::Error),
+    #[error("the store call stopped before answering (it panicked)")]
+    Abandoned,
+    /// The connection failed while `COMMIT` was on its way: the transaction may or may not have
+    /// been applied.
+    #[error("the outcome of a commit is unknown: {0}")]
+    CommitUnknown(#[source] Box<DatabaseError>),
+    /// A group commit failed (see `group_commit.rs`): every transaction in the group is told, so
+    /// the error is kept as text, with what it means for the caller.
+    #[error("commit failed: {message}")]
+    Commit { message: String, unavailable: Option<Unavailable> },
+}
+
+/// Why the database cannot serve requests for now. Each cause is a 503 with its own code; none
+/// is the caller's fault, and all of them pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unavailable {
+    /// The database does not answer (down, unreachable, restarting).
+    Down,
+    /// Every connection is in use, or the write lock stayed taken, past the wait allowed.
+    Busy,
+    /// A statement ran past `DEALNEST_DB_STATEMENT_TIMEOUT`.
+    Timeout,
+    /// The disk is full.
+    StorageFull,
+    /// The database refuses writes (a read-only file or replica).
+    ReadOnly,
+    /// The connection broke while a commit was on its way.
+    OutcomeUnknown,
+}
+
+impl Unavailable {
+    pub const ALL: [Self; 6] =
+        [Self::Down, Self::Busy, Self::Timeout, Self::StorageFull, Self::ReadOnly, Self::OutcomeUnknown];
+
+    /// The error code of the contract's error body.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Down => "database_unavailable",
+            Self::Busy => "database_busy",
+            Self::Timeout => "statement_timeout",
+            Self::StorageFull => "storage_full",
+            Self::ReadOnly => "database_read_only",
+            Self::OutcomeUnknown => "outcome_unknown",
+        }
+    }
+
+    /// A sentence for people.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Down => "The database is not reachable right now; nothing was changed. Please try again shortly.",
+            Self::Busy => "The service is busy right now; nothing was changed. Please try again in a moment.",
+            Self::Timeout => "That took too long and was stopped; nothing was changed. Please try again.",
+            Self::StorageFull => {
+                "The service has run out of storage space; nothing was changed. Please try again later."
+            }
+            Self::ReadOnly => "The service accepts no changes right now; nothing was changed. Please try again later.",
+            Self::OutcomeUnknown => {
+                "We lost contact with the database while saving, so we cannot tell whether the change was \
+                 made. Please check, then try again."
+            }
+        }
+    }
+
+    /// Seconds a client should wait before trying again.
+    pub fn retry_after(self) -> u64 {
+        match self {
+            Self::Busy | Self::Timeout | Self::OutcomeUnknown => 1,
+            Self::Down | Self::ReadOnly => 5,
+            Self::StorageFull => 30,
+        }
+    }
+}
+
+/// PostgreSQL error codes (SQLSTATE) that say the server is going away or not there yet.
+const PG_GOING_AWAY: [&str; 4] = ["57P01", "57P02", "57P03", "08006"];
+
+impl DatabaseError {
+    pub(in crate::store) fn decode(column: &str, value: &str) -> Self {
+        Self::Decode { column: column.to_owned(), value: value.to_owned() }
+    }
+
+    /// When the failure is the database's condition rather than a bug or the request: which one.
+    pub fn unavailable(&self) -> Option<Unavailable> {
+        match self {
+            Self::Busy(_) => Some(Unavailable::Busy),
+            // Closed for shutdown: the next instance (or this one, restarted) will answer.
+            Self::Closed => Some(Unavailable::Down),
+            Self::CommitUnknown(_) => Some(Unavailable::OutcomeUnknown),
+            Self::Postgres(error) => postgres_unavailable(error),
+            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => match e.code {
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => Some(Unavailable::Busy),
+                rusqlite::ErrorCode::OperationInterrupted => Some(Unavailable::Timeout),
+                rusqlite::ErrorCode::DiskFull => Some(Unavailable::StorageFull),
+                rusqlite::ErrorCode::ReadOnly => Some(Unavailable::ReadOnly),
+                rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::SystemIoFailure => Some(Unavailable::Down),
+                _ => None,
+            },
+            Self::Commit { unavailable, .. } => *unavailable,
+            _ => None,
+        }
+    }
+
+    /// The connection itself failed (it was dead when taken, or died meanwhile), as opposed to
+    /// the statement: the same work on a fresh connection may well succeed.
+    pub(in crate::store) fn is_connection_lost(&self) -> bool {
+        match self {
+            Self::Postgres(error) => postgres_connection_lost(error),
+            _ => false,
+        }
+    }
+
+    /// A unique constraint refused the row (SQLite does not name the constraint, so callers
+    /// decide which one from the statement they ran).
+    pub(in crate::store) fn is_unique_violation(&self) -> bool {
+        match self {
+            Self::Postgres(e) => {
+                e.as_database_error().is_some_and(|e| e.kind() == sqlx::error::ErrorKind::UniqueViolation)
+            }
+            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            ),
+            _ => false,
+        }
+    }
+}
+
+fn sqlstate(error: &sqlx::Error) -> Option<String> {
+    error.as_database_error().and_then(|e| e.code()).map(|code| code.into_owned())
+}
+
+fn postgres_connection_lost(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(_) => sqlstate(error).is_some_and(|code| {
+            // Class 08: connection exception; 57P0x: the server is shutting down or starting.
+            code.starts_with("08") || PG_GOING_AWAY.contains(&code.as_str())
+        }),
+        _ => false,
+    }
+}
+
+fn postgres_unavailable(error: &sqlx::Error) -> Option<Unavailable> {
+    if postgres_connection_lost(error) || matches!(error, sqlx::Error::PoolClosed) {
+        return Some(Unavailable::Down);
+    }
+    if matches!(error, sqlx::Error::PoolTimedOut) {
+        return Some(Unavailable::Busy);
+    }
+    match sqlstate(error)?.as_str() {
+        "57014" => Some(Unavailable::Timeout),
+        "53100" => Some(Unavailable::StorageFull),
+        "25006" => Some(Unavailable::ReadOnly),
+        "53300" => Some(Unavailable::Busy),
+        _ => None,
+    }
+}
+
+pub(in crate::store) type DbResult<T> = Result<T, DatabaseError>;

@@ -1,0 +1,287 @@
+//! Running the store's SQL on either backend. Every query is written once, with `$1`-style
+//! parameters that both databases read, inside a store call handed to one of three entry points:
+//!
+//! - [`Db::read`]: statements on one connection, each seeing the latest commit;
+//! - [`Db::snapshot`]: statements in one read transaction, all seeing the same moment;
+//! - [`Db::write`]: a write transaction, committed when the call returns `Ok`.
+//!
+//! A store call is an async closure given a [`Conn`]. On SQLite it runs on a thread of the
+//! store's own (`sqlite.rs`, `group_commit.rs`): handed over once, its statements run there while
+//! the async runtime goes on serving. On PostgreSQL it runs where it is awaited (sqlx's I/O is
+//! asynchronous), and once more on a fresh connection if the first turned out dead
+//! (`postgres.rs`).
+
+mod conn;
+mod error;
+mod group_commit;
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use tokio::sync::{OwnedSemaphorePermit, oneshot};
+
+pub(in crate::store) use conn::{Columns, Conn, SqliteConn, Value, params};
+pub(in crate::store) use error::DbResult;
+pub use error::{DatabaseError, Unavailable};
+pub(in crate::store) use group_commit::Job;
+pub(in crate::store) use postgres::{Postgres, PostgresOptions};
+pub(in crate::store) use sqlite::{Sqlite, SqliteOptions};
+
+use super::{StoreError, StoreResult};
+
+/// The database behind a store.
+#[derive(Clone)]
+pub(in crate::store) enum Db {
+    Sqlite(Arc<Sqlite>),
+    Postgres(Postgres),
+}
+
+impl Db {
+    /// Runs `work` with one connection; its statements each see the latest commit.
+    pub async fn read<R, F>(&self, work: F) -> StoreResult<R>
+    where
+        R: Send + 'static,
+        F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
+    {
+        match self {
+            Self::Sqlite(sqlite) => sqlite_read(sqlite, false, work).await,
+            Self::Postgres(postgres) => postgres.run(None, &work).await,
+        }
+    }
+
+    /// Runs `work` in a read transaction: every statement sees the database as it was at the
+    /// first one, so several lists read together agree with each other.
+    pub async fn snapshot<R, F>(&self, work: F) -> StoreResult<R>
+    where
+        R: Send + 'static,
+        F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
+    {
+        match self {
+            Self::Sqlite(sqlite) => sqlite_read(sqlite, true, work).await,
+            Self::Postgres(postgres) => {
+                postgres.run(Some("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"), &work).await
+            }
+        }
+    }
+
+    /// Runs `work` in a write transaction, committed when it returns `Ok` and rolled back when it
+    /// returns `Err`. The call returns after the commit.
+    pub async fn write<R, F>(&self, work: F) -> StoreResult<R>
+    where
+        R: Send + 'static,
+        F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
+    {
+        match self {
+            Self::Sqlite(sqlite) => {
+                let (reply, answer) = oneshot::channel();
+                sqlite.write(|permit| Box::new(WriteJob { work, result: None, reply, _permit: permit })).await?;
+                answer.await.unwrap_or(Err(DatabaseError::Abandoned.into()))
+            }
+            Self::Postgres(postgres) => postgres.run(Some("BEGIN"), &work).await,
+        }
+    }
+
+    /// Refuses further calls and waits for those in progress.
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(sqlite) => sqlite.close().await,
+            Self::Postgres(postgres) => postgres.close().await,
+        }
+    }
+}
+
+/// Hands `work` to a SQLite reader thread (in a read transaction with `snapshot`) and waits for
+/// its answer.
+async fn sqlite_read<R, F>(sqlite: &Sqlite, snapshot: bool, work: F) -> StoreResult<R>
+where
+    R: Send + 'static,
+    F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
+{
+    let (reply, answer) = oneshot::channel();
+    sqlite
+        .read(move |conn| {
+            let result = futures::executor::block_on(async {
+                if !snapshot {
+                    return work(&mut Conn::Sqlite(conn)).await;
+                }
+                sqlite::run(conn, "BEGIN")?;
+                let result = work(&mut Conn::Sqlite(conn)).await;
+                // A read transaction changed nothing: ending it either way is the same.
+                sqlite::run(conn, "COMMIT")?;
+                result
+            });
+            let _ = reply.send(result);
+        })
+        .await?;
+    answer.await.unwrap_or(Err(DatabaseError::Abandoned.into()))
+}
+
+/// A store transaction on its way to SQLite's writer thread. Its statements never wait for
+/// anything but SQLite, so the thread runs them to completion with a minimal executor.
+struct WriteJob<F, R> {
+    work: F,
+    result: Option<StoreResult<R>>,
+    reply: oneshot::Sender<StoreResult<R>>,
+    /// Held until answered: the writer's queue stays bounded.
+    _permit: OwnedSemaphorePermit,
+}
+
+impl<F, R> Job for WriteJob<F, R>
+where
+    R: Send + 'static,
+    F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
+{
+    fn run(&mut self, conn: &SqliteConn) -> Result<(), Option<Unavailable>> {
+        let result = futures::executor::block_on((self.work)(&mut Conn::Sqlite(conn)));
+        let outcome = match &result {
+            Ok(_) => Ok(()),
+            Err(StoreError::Database(error)) => Err(error.unavailable()),
+            Err(_) => Err(None),
+        };
+        self.result = Some(result);
+        outcome
+    }
+
+    fn answer(self: Box<Self>, outcome: Result<(), DatabaseError>) {
+        let result = match (self.result, outcome) {
+            (Some(Err(error)), _) => Err(error),
+            (_, Err(error)) => Err(error.into()),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            // It panicked before it could say.
+            (None, Ok(())) => Err(DatabaseError::Abandoned.into()),
+        };
+        let _ = self.reply.send(result);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// A statement that counts to a hundred million: seconds of work, unless interrupted.
+    const SLOW: &str = "with recursive c(x) as (select 1 union all select x + 1 from c where x < 100000000) \
+                        select count(*) as n from c";
+
+    struct TestDb {
+        db: Db,
+        path: std::path::PathBuf,
+        _dir: tempfile::TempDir,
+    }
+
+    fn sqlite(readers: usize, statement_timeout: Option<Duration>) -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runtime.db");
+        let options = SqliteOptions { readers, acquire_timeout: Duration::from_millis(200), statement_timeout };
+        let db = Db::Sqlite(Arc::new(Sqlite::open(&path, options).unwrap()));
+        TestDb { db, path, _dir: dir }
+    }
+
+    async fn count(conn: &mut Conn<'_>) -> StoreResult<i64> {
+        Ok(conn.fetch_one("select count(*) as n from t", &[], &|row| row.int("n")).await?)
+    }
+
+    /// Adds a row through a connection of its own, as another process would.
+    fn insert_elsewhere(path: &std::path::Path) {
+        rusqlite::Connection::open(path).unwrap().execute_batch("insert into t (v) values (1)").unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_snapshot_sees_one_moment_and_a_read_sees_each_commit() {
+        let test = sqlite(1, None);
+        test.db.write(async |conn| Ok(conn.execute("create table t (v integer)", &[]).await?)).await.unwrap();
+        let path = test.path.clone();
+        let (before, after) = test
+            .db
+            .snapshot(async move |conn| {
+                let before = count(conn).await?;
+                insert_elsewhere(&path);
+                Ok((before, count(conn).await?))
+            })
+            .await
+            .unwrap();
+        assert_eq!((before, after), (0, 0), "a commit made meanwhile is not seen");
+        let path = test.path.clone();
+        let (before, after) = test
+            .db
+            .read(async move |conn| {
+                let before = count(conn).await?;
+                insert_elsewhere(&path);
+                Ok((before, count(conn).await?))
+            })
+            .await
+            .unwrap();
+        assert_eq!((before, after), (1, 2), "each statement sees the latest commit");
+    }
+
+    #[tokio::test]
+    async fn a_write_that_fails_leaves_nothing_behind() {
+        let test = sqlite(1, None);
+        test.db.write(async |conn| Ok(conn.execute("create table t (v integer)", &[]).await?)).await.unwrap();
+        let failed = test
+            .db
+            .write(async |conn| {
+                conn.execute("insert into t (v) values (1)", &[]).await?;
+                Err::<(), _>(crate::domain::RuleError::NotPending.into())
+            })
+            .await;
+        assert!(matches!(failed, Err(StoreError::Rule(_))));
+        assert_eq!(test.db.read(async |conn| count(conn).await).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_statement_past_its_deadline_is_stopped_and_the_connection_serves_the_next() {
+        let test = sqlite(1, Some(Duration::from_millis(100)));
+        let started = Instant::now();
+        let slow = test.db.read(async |conn| Ok(conn.fetch_one(SLOW, &[], &|row| row.int("n")).await?)).await;
+        let error = slow.expect_err("interrupted");
+        assert_eq!(error.unavailable(), Some(Unavailable::Timeout), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(3), "stopped near its deadline: {:?}", started.elapsed());
+        // The same (only) reader answers the next call.
+        let one = test.db.read(async |conn| Ok(conn.fetch_one("select 1 as n", &[], &|row| row.int("n")).await?));
+        assert_eq!(one.await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_slow_statement_never_holds_up_the_async_runtime() {
+        // This test's runtime has one thread: if the statement ran on it, nothing else could.
+        let test = sqlite(2, Some(Duration::from_millis(1500)));
+        let slow = test.db.read(async |conn| Ok(conn.fetch_one(SLOW, &[], &|row| row.int("n")).await?));
+        let started = Instant::now();
+        let ticks = async {
+            for _ in 0..10 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            started.elapsed()
+        };
+        let (slow, ticked) = tokio::join!(slow, ticks);
+        assert!(slow.is_err(), "the statement ran to its deadline");
+        assert!(started.elapsed() >= Duration::from_millis(1000), "{:?}", started.elapsed());
+        assert!(ticked < Duration::from_millis(500), "the runtime kept ticking: {ticked:?}");
+    }
+
+    #[tokio::test]
+    async fn a_call_that_finds_no_free_connection_in_time_is_told_the_database_is_busy() {
+        let test = sqlite(1, Some(Duration::from_secs(2)));
+        let slow = test.db.read(async |conn| Ok(conn.fetch_one(SLOW, &[], &|row| row.int("n")).await?));
+        let waiting = async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            test.db.read(async |conn| Ok(conn.fetch_one("select 1 as n", &[], &|row| row.int("n")).await?)).await
+        };
+        let (_, waited) = tokio::join!(slow, waiting);
+        assert_eq!(waited.expect_err("no reader came free").unavailable(), Some(Unavailable::Busy));
+    }
+
+    #[tokio::test]
+    async fn a_call_that_panics_is_answered_with_an_error_and_the_threads_carry_on() {
+        let test = sqlite(1, None);
+        let read: StoreResult<i64> = test.db.read(async |_| panic!("a bug in a store call")).await;
+        assert!(matches!(read, Err(StoreError::Database(DatabaseError::Abandoned))));
+        let write: StoreResult<i64> = test.db.write(async |_| panic!("a bug in a store call")).await;
+        assert!(matches!(write, Err(StoreError::Database(DatabaseError::Abandoned))));
+        let one = test.db.read(async |conn| Ok(conn.fetch_one("select 1 as n", &[], &|row| row.int("n")).await?));
+        assert_eq!(one.await.unwrap(), 1);
+    }
+}
