@@ -9,6 +9,7 @@ use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 use lettre::message::Mailbox;
 
+use crate::domain::SendQuotas;
 use crate::notify::{DeliveryPolicy, SmtpUrl};
 use crate::store::DatabaseUrl;
 
@@ -68,8 +69,9 @@ pub struct DatabaseArgs {
     /// Seconds to wait for a pooled connection before answering 503.
     #[arg(long, env = "DEALNEST_DB_ACQUIRE_TIMEOUT", default_value = "5")]
     pub db_acquire_timeout: String,
-    /// PostgreSQL statement timeout in seconds (0: the server's setting).
-    #[arg(long, env = "DEALNEST_DB_STATEMENT_TIMEOUT", default_value = "10")]
+    /// Seconds one statement may run, on both backends, before it is stopped and its request
+    /// answered 503 (0: no limit of ours).
+    #[arg(long, env = "DEALNEST_DB_STATEMENT_TIMEOUT", default_value = "5")]
     pub db_statement_timeout: String,
 }
 
@@ -89,6 +91,9 @@ pub struct ServeArgs {
     /// Partner requests one user may create per 24 hours; 0 turns the quota off.
     #[arg(long, env = "DEALNEST_DAILY_REQUEST_QUOTA", default_value = "50")]
     pub daily_request_quota: String,
+    /// Partner requests an account may create in its first 24 hours; 0: no separate limit.
+    #[arg(long, env = "DEALNEST_NEW_USER_REQUEST_QUOTA", default_value = "5")]
+    pub new_user_request_quota: String,
     /// Dashboards kept in memory between views (each checked against the database on every view,
     /// about 8 kB each); 0 reads every view afresh.
     #[arg(long, env = "DEALNEST_DASHBOARD_CACHE", default_value = "1000")]
@@ -168,8 +173,8 @@ pub struct DatabaseSettings {
     pub max_connections: Option<u32>,
     pub acquire_timeout: Duration,
     pub statement_timeout: Option<Duration>,
-    /// Partner requests per user per 24 hours, held in the store; 0 is off.
-    pub daily_request_quota: u32,
+    /// Partner requests per user per 24 hours (and in an account's first day), held in the store.
+    pub quotas: SendQuotas,
     /// Dashboards the store keeps between views; 0 keeps none.
     pub dashboard_cache: usize,
 }
@@ -251,7 +256,7 @@ impl DatabaseArgs {
             max_connections,
             acquire_timeout: Duration::from_secs(acquire),
             statement_timeout: (statement > 0).then(|| Duration::from_secs(statement)),
-            daily_request_quota: 50,
+            quotas: SendQuotas::default(),
             dashboard_cache: 1_000,
         })
     }
@@ -275,8 +280,10 @@ impl ServeArgs {
         let jwt_secret = self.jwt_secret.clone().filter(|s| !s.is_empty());
         let rate_limit = parse_number::<u32>("DEALNEST_RATE_LIMIT", &self.rate_limit, 0)?;
         let mut database = self.database.parse()?;
-        database.daily_request_quota =
-            parse_number::<u32>("DEALNEST_DAILY_REQUEST_QUOTA", &self.daily_request_quota, 0)?;
+        database.quotas = SendQuotas {
+            daily: parse_number::<u32>("DEALNEST_DAILY_REQUEST_QUOTA", &self.daily_request_quota, 0)?,
+            new_account: parse_number::<u32>("DEALNEST_NEW_USER_REQUEST_QUOTA", &self.new_user_request_quota, 0)?,
+        };
         database.dashboard_cache = parse_number::<usize>("DEALNEST_DASHBOARD_CACHE", &self.dashboard_cache, 0)?;
         let (mail, delivery) = self.mail.parse()?;
         Ok(Settings {
@@ -340,8 +347,8 @@ impl Settings {
                 url,
                 max_connections: None,
                 acquire_timeout: Duration::from_secs(5),
-                statement_timeout: Some(Duration::from_secs(10)),
-                daily_request_quota: 50,
+                statement_timeout: Some(crate::store::DEFAULT_STATEMENT_TIMEOUT),
+                quotas: SendQuotas::default(),
                 dashboard_cache: 1_000,
             },
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -374,6 +381,9 @@ mod tests {
         assert!(!settings.secure_cookies && !settings.demo);
         assert_eq!(settings.database.dashboard_cache, 1_000);
         assert_eq!(serve(&["--dashboard-cache", "0"]).parse().unwrap().database.dashboard_cache, 0);
+        assert_eq!(settings.database.quotas, SendQuotas { daily: 50, new_account: 5 });
+        let quotas = serve(&["--new-user-request-quota", "0"]).parse().unwrap().database.quotas;
+        assert_eq!(quotas, SendQuotas { daily: 50, new_account: 0 });
     }
 
     #[test]
@@ -395,6 +405,8 @@ mod tests {
         assert_eq!(err.variable, "DEALNEST_DB_MAX_CONNECTIONS");
         let err = serve(&["--dashboard-cache", "lots"]).parse().unwrap_err();
         assert_eq!(err.variable, "DEALNEST_DASHBOARD_CACHE");
+        let err = serve(&["--new-user-request-quota", "few"]).parse().unwrap_err();
+        assert_eq!(err.variable, "DEALNEST_NEW_USER_REQUEST_QUOTA");
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub async fn open_store(settings: &config::DatabaseSettings) -> anyhow::Result<S
     }
     options.acquire_timeout = settings.acquire_timeout;
     options.statement_timeout = settings.statement_timeout;
-    options.daily_request_quota = settings.daily_request_quota;
+    options.quotas = settings.quotas;
     options.dashboard_cache = settings.dashboard_cache;
     let store =
         Store::connect(&options).await.with_context(|| format!("cannot open the database {:?}", settings.url))?;

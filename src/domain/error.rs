@@ -46,6 +46,8 @@ pub enum RuleError {
     Forbidden,
     #[error("You have reached the limit of {0} new partner requests in 24 hours; try again later.")]
     QuotaExceeded(u32),
+    #[error("New accounts can send {0} partner requests in their first day; try again later.")]
+    NewAccountQuotaExceeded(u32),
 }
 
 impl RuleError {
@@ -72,7 +74,7 @@ impl RuleError {
             Self::Blocked => "blocked",
             Self::NotPending => "not_pending",
             Self::Forbidden => "forbidden",
-            Self::QuotaExceeded(_) => "request_quota_exceeded",
+            Self::QuotaExceeded(_) | Self::NewAccountQuotaExceeded(_) => "request_quota_exceeded",
         }
     }
 }

@@ -14,7 +14,7 @@ mod time;
 pub use error::RuleError;
 pub use ids::{Id, NotificationId, PartnershipId, RequestId, UserId};
 pub use model::{Block, Notification, PartnerRequest, Partnership, RequestWithUser, User};
-pub use rules::{Relation, check_can_send, ordered_pair};
+pub use rules::{NEW_ACCOUNT_AGE_MS, Relation, SendQuotas, check_can_send, check_quota, ordered_pair};
 pub use standing::{Candidate, PairFacts, Standing};
 pub use text::{Email, RequestMessage, SearchQuery, UserName};
 pub use time::Timestamp;

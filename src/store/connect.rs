@@ -88,8 +88,8 @@ pub struct StoreOptions {
     pub acquire_timeout: Duration,
     /// How long one statement may run (both backends); `None`: no limit of ours.
     pub statement_timeout: Option<Duration>,
-    /// New partner requests one user may send per 24 hours; 0 turns the quota off.
-    pub daily_request_quota: u32,
+    /// How many partner requests one user may send.
+    pub quotas: crate::domain::SendQuotas,
     /// Dashboards kept between views (see `dashboard.rs`); 0 keeps none.
     pub dashboard_cache: usize,
 }
@@ -102,7 +102,7 @@ impl StoreOptions {
             max_connections: (cores * 2).clamp(4, 16),
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
-            daily_request_quota: 50,
+            quotas: crate::domain::SendQuotas::default(),
             dashboard_cache: 1_000,
         }
     }
@@ -139,7 +139,7 @@ impl Store {
         Ok(Self(Arc::new(super::Inner {
             db,
             outbox: Notify::new(),
-            daily_request_quota: options.daily_request_quota,
+            quotas: options.quotas,
             events: EventBus::default(),
             users: Default::default(),
             searches: super::stamped::StampedCache::new(super::users::SEARCH_CACHE_CAPACITY),

@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-pub use connect::{Backend, DatabaseUrl, StoreOptions};
+pub use connect::{Backend, DEFAULT_STATEMENT_TIMEOUT, DatabaseUrl, StoreOptions};
 pub use dashboard::{Dashboard, Relations};
 pub use db::{DatabaseError, Unavailable};
 pub use events::{EventBus, Received, Subscription, UserEvent, UserEventKind};
@@ -36,7 +36,7 @@ pub use notifications::{DueDelivery, PendingDelivery};
 pub use seed::{SeedError, SeedPlan, Seeded};
 pub use sessions::{SessionStore, unavailable_cause};
 
-use crate::domain::{RuleError, UserId};
+use crate::domain::{RuleError, SendQuotas, UserId};
 
 /// What a store call can fail with: a broken rule (the caller's fault) or the database.
 #[derive(Debug, thiserror::Error)]
@@ -76,8 +76,8 @@ pub struct Inner {
     db: db::Db,
     /// Woken after every commit that wrote a notification, so delivery starts at once.
     outbox: Notify,
-    /// New partner requests per sender per 24 hours; 0 means no limit.
-    daily_request_quota: u32,
+    /// How many partner requests one user may send.
+    quotas: SendQuotas,
     /// Told after commit what changed for whom, for live updates.
     events: EventBus,
     /// The PostgreSQL URL, for the live-event listener; `None` on SQLite.

@@ -4,8 +4,9 @@ use super::db::{Columns, Conn, DbResult, params};
 use super::rows::{self, pending_request_columns, request_columns};
 use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{
-    Id, NotificationId, NotificationKind, PageRequest, Paged, PartnerRequest, Relation, RequestId, RequestMessage,
-    RequestStatus, RequestWithUser, Response, RuleError, Timestamp, User, UserId, check_can_send, ordered_pair,
+    Id, NEW_ACCOUNT_AGE_MS, NotificationId, NotificationKind, PageRequest, Paged, PartnerRequest, Relation, RequestId,
+    RequestMessage, RequestStatus, RequestWithUser, Response, RuleError, SendQuotas, Timestamp, User, UserId,
+    check_can_send, check_quota, ordered_pair,
 };
 
 /// What a send's transaction ended with.
@@ -28,7 +29,7 @@ impl Store {
             return Err(RuleError::SelfRequest.into());
         }
         let message = message.cloned();
-        let quota = self.daily_request_quota;
+        let quotas = self.quotas;
         let sent = self
             .db
             .write(async move |conn| {
@@ -40,7 +41,7 @@ impl Store {
                 }
                 let relation = relation_in(conn, sender, recipient).await?;
                 check_can_send(sender, recipient, &relation)?;
-                check_quota(conn, quota, sender, now).await?;
+                check_send_quota(conn, quotas, &sender_user, now).await?;
                 let inserted = conn
                     .fetch_one(
                         INSERT_REQUEST,
@@ -219,24 +220,21 @@ impl Store {
     }
 }
 
-/// Counts the sender's requests of the last 24 hours inside the write transaction, so the quota
-/// holds across instances and concurrent sends.
-async fn check_quota(conn: &mut Conn<'_>, quota: u32, sender: UserId, now: Timestamp) -> StoreResult<()> {
-    if quota == 0 {
+/// Counts the sender's requests of the last 24 hours inside the write transaction, so the quotas
+/// hold across instances and concurrent sends. The count reads the sender's index range of the
+/// last day, which the quota itself keeps short.
+async fn check_send_quota(conn: &mut Conn<'_>, quotas: SendQuotas, sender: &User, now: Timestamp) -> StoreResult<()> {
+    if quotas.daily == 0 && quotas.new_account == 0 {
         return Ok(());
     }
-    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
     let sent = conn
         .fetch_one(
             "select count(*) as sent from partner_requests where sender_id = $1 and created_at > $2",
-            params![sender.get(), now.minus_millis(DAY_MS).millis()],
+            params![sender.id.get(), now.minus_millis(NEW_ACCOUNT_AGE_MS).millis()],
             &|row| row.int("sent"),
         )
         .await?;
-    if sent >= i64::from(quota) {
-        return Err(RuleError::QuotaExceeded(quota).into());
-    }
-    Ok(())
+    Ok(check_quota(quotas, sent, now.millis() - sender.created_at.millis())?)
 }
 
 /// The received or the sent side of a user's pending requests.

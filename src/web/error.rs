@@ -77,14 +77,14 @@ pub fn rule_status(rule: &RuleError) -> StatusCode {
         }
         UserNotFound | RequestNotFound | PartnershipNotFound | BlockNotFound => StatusCode::NOT_FOUND,
         Forbidden => StatusCode::FORBIDDEN,
-        QuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
+        QuotaExceeded(_) | NewAccountQuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
     }
 }
 
 impl From<RuleError> for ApiError {
     fn from(rule: RuleError) -> Self {
         let mut error = Self::new(rule_status(&rule), rule.code(), rule.to_string());
-        if matches!(rule, RuleError::QuotaExceeded(_)) {
+        if matches!(rule, RuleError::QuotaExceeded(_) | RuleError::NewAccountQuotaExceeded(_)) {
             error.retry_after = Some(3600);
         }
         error

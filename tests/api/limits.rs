@@ -37,7 +37,7 @@ async fn writes_over_the_rate_limit_get_429_with_retry_after() {
 
 #[tokio::test]
 async fn the_daily_quota_of_new_requests_is_enforced_in_the_store() {
-    let app = TestApp::spawn_with(|s| s.database.daily_request_quota = 3).await;
+    let app = TestApp::spawn_with(|s| s.database.quotas.daily = 3).await;
     let alice = app.user("Alice").await;
     let mut others = Vec::new();
     for i in 0..4 {
@@ -55,14 +55,36 @@ async fn the_daily_quota_of_new_requests_is_enforced_in_the_store() {
 }
 
 #[tokio::test]
-async fn zero_turns_both_limits_off() {
+async fn a_new_account_may_send_only_a_few_requests_in_its_first_day() {
+    let app = TestApp::spawn_with(|s| s.database.quotas.new_account = 2).await;
+    let alice = app.user("Alice").await;
+    let [bob, carol, dan] = [app.user("Bob").await, app.user("Carol").await, app.user("Dan").await];
+    app.request(alice, bob).await;
+    app.request(alice, carol).await;
+    let over = app.post("/api/v1/partner-requests", Some(alice), json!({"recipient_id": dan})).await;
+    assert_error(&over, StatusCode::TOO_MANY_REQUESTS, "request_quota_exceeded");
+    assert!(over.1["error"]["message"].as_str().unwrap().contains("New accounts can send 2"), "{}", over.1);
+    // A day old, the account has the daily quota of everyone else.
+    let raw = app.db.raw().await;
+    sqlx::query(&format!("update users set created_at = created_at - 86400001 where user_id = {alice}"))
+        .execute(&raw)
+        .await
+        .unwrap();
+    app.request(alice, dan).await;
+}
+
+/// Every limit at 0 lets one client write more than any of their defaults would allow (120
+/// writes a minute, 50 and 5 requests a day).
+#[tokio::test]
+async fn zero_turns_every_limit_off() {
     let app = TestApp::spawn_with(|s| {
         s.rate_limit = 0;
-        s.database.daily_request_quota = 0;
+        s.database.quotas.daily = 0;
+        s.database.quotas.new_account = 0;
     })
     .await;
     let alice = app.user("Alice").await;
-    for i in 0..60 {
+    for i in 0..125 {
         let other = app.user(&format!("U{i}")).await;
         app.request(alice, other).await;
     }

@@ -38,6 +38,7 @@ impl Process {
             .env("DEALNEST_JWT_SECRET", JWT_SECRET)
             .env("DEALNEST_RATE_LIMIT", "0")
             .env("DEALNEST_DAILY_REQUEST_QUOTA", "0")
+            .env("DEALNEST_NEW_USER_REQUEST_QUOTA", "0")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
