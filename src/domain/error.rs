@@ -12,6 +12,10 @@ pub enum RuleError {
     InvalidMessage,
     #[error("{0}")]
     InvalidPagination(&'static str),
+    #[error(
+        "Only the first {0} items of a list can be paged through; narrow it down (refine the search) to see others."
+    )]
+    PageTooDeep(i64),
     #[error("The search text can be at most 254 characters.")]
     InvalidQuery,
     #[error("An id must be a positive whole number.")]
@@ -58,6 +62,7 @@ impl RuleError {
             Self::InvalidName(_) => "invalid_name",
             Self::InvalidMessage => "invalid_message",
             Self::InvalidPagination(_) => "invalid_pagination",
+            Self::PageTooDeep(_) => "page_too_deep",
             Self::InvalidQuery => "invalid_query",
             Self::InvalidId => "invalid_id",
             Self::InvalidAction => "invalid_action",

@@ -128,6 +128,9 @@ pub struct PageRequest {
 impl PageRequest {
     pub const DEFAULT_SIZE: u32 = 20;
     pub const MAX_SIZE: u32 = 100;
+    /// How far into a list paging reaches (`page × size`): a page costs in proportion to its
+    /// depth, so deeper ones are refused rather than served slowly.
+    pub const MAX_DEPTH: i64 = 10_000;
 
     pub fn parse(page: Option<i64>, size: Option<i64>) -> Result<Self, RuleError> {
         let page = page.unwrap_or(1);
@@ -137,6 +140,9 @@ impl PageRequest {
         }
         if !(1..=i64::from(Self::MAX_SIZE)).contains(&size) {
             return Err(RuleError::InvalidPagination("size must be between 1 and 100"));
+        }
+        if page.saturating_mul(size) > Self::MAX_DEPTH {
+            return Err(RuleError::PageTooDeep(Self::MAX_DEPTH));
         }
         Ok(Self { page: page as u32, size: size as u32 })
     }
@@ -149,7 +155,7 @@ impl PageRequest {
         self.size
     }
 
-    /// Rows to skip; cannot overflow because both factors fit in 32 bits.
+    /// Rows to skip (at most [`Self::MAX_DEPTH`]).
     pub fn offset(self) -> i64 {
         (i64::from(self.page) - 1) * i64::from(self.size)
     }
@@ -171,6 +177,9 @@ pub struct Paged<T> {
     pub items: Vec<T>,
     pub page: PageRequest,
     pub total: i64,
+    /// False when counting every item would cost unbounded work: `total` is then a lower bound
+    /// (a user search that looked at as many users as one search may).
+    pub total_exact: bool,
 }
 
 /// A page of items without a total: `has_more` says whether another page follows. Counting every
@@ -180,11 +189,18 @@ pub struct Slice<T> {
     pub items: Vec<T>,
     pub page: PageRequest,
     pub has_more: bool,
+    /// The search looked at as many users as one search may: refining it may find more.
+    pub capped: bool,
 }
 
 impl<T> Paged<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
-        Paged { items: self.items.into_iter().map(f).collect(), page: self.page, total: self.total }
+        Paged {
+            items: self.items.into_iter().map(f).collect(),
+            page: self.page,
+            total: self.total,
+            total_exact: self.total_exact,
+        }
     }
 }
 
@@ -199,8 +215,10 @@ mod tests {
         assert!(PageRequest::parse(None, Some(0)).is_err());
         assert!(PageRequest::parse(None, Some(101)).is_err());
         assert!(PageRequest::parse(Some(i64::MAX), None).is_err());
-        let last = PageRequest::parse(Some(i64::from(u32::MAX)), Some(100)).unwrap();
-        assert!(last.offset() > 0);
+        let deepest = PageRequest::parse(Some(100), Some(100)).unwrap();
+        assert_eq!(deepest.offset() + deepest.limit(), PageRequest::MAX_DEPTH);
+        assert_eq!(PageRequest::parse(Some(101), Some(100)), Err(RuleError::PageTooDeep(PageRequest::MAX_DEPTH)));
+        assert_eq!(PageRequest::parse(Some(501), Some(20)), Err(RuleError::PageTooDeep(PageRequest::MAX_DEPTH)));
     }
 
     #[test]

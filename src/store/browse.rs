@@ -1,17 +1,17 @@
 //! Reads for the pages: users a page at a time (never all of them), and users together with
 //! where each stands with the viewer, in one query rather than one per row.
 
-use super::db::{Columns, Conn, DbResult, params};
+use super::db::{Columns, Conn, DbResult, Value, params};
 use super::rows;
-use super::users::{SearchTexts, UserSearch};
+use super::search::UserSearch;
 use super::{Store, StoreResult};
 use crate::domain::{Candidate, Id, PageRequest, PairFacts, PartnershipId, SearchQuery, Slice, Standing, User, UserId};
 
 /// One row more than the page asks for tells whether another page follows, without counting.
-fn slice<T>(mut items: Vec<T>, page: PageRequest) -> Slice<T> {
+fn slice<T>(mut items: Vec<T>, page: PageRequest, capped: bool) -> Slice<T> {
     let has_more = items.len() as i64 > page.limit();
     items.truncate(page.size() as usize);
-    Slice { items, page, has_more }
+    Slice { items, page, has_more, capped }
 }
 
 impl Store {
@@ -28,20 +28,13 @@ impl Store {
 
     /// Users whose name or e-mail contains `query` (all when empty), by name, one page.
     pub async fn users_page(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Slice<User>> {
-        let search = UserSearch::new(self.backend(), query, 1);
+        let store = self.clone();
+        let search = UserSearch::new(self.backend(), query);
         self.db
             .read(async move |conn| {
-                static TEXTS: SearchTexts = SearchTexts::new();
-                let sql = search.sql(&TEXTS, |from, filter| {
-                    format!(
-                        "select u.user_id, u.email, u.name, u.created_at from {from} where {filter} \
-                         order by u.name_key, u.user_id limit $3 offset $4"
-                    )
-                });
-                let (pattern, phrase) = search.params();
-                let params = params![pattern, phrase, page.limit() + 1, page.offset()];
-                let items = conn.fetch_all(sql, params, &rows::user).await?;
-                Ok(slice(items, page))
+                let found = search.page(conn, page, None).await?;
+                let users = store.users.in_order(conn, &found.ids).await?;
+                Ok(slice(users, page, found.capped))
             })
             .await
     }
@@ -73,18 +66,12 @@ impl Store {
     /// One user with where they stand with `viewer` (`None` when there is no such user).
     pub async fn candidate(&self, viewer: UserId, other: UserId) -> StoreResult<Option<Candidate>> {
         let Some(user) = self.user(other).await? else { return Ok(None) };
-        let (_, standing) = self
-            .db
-            .read(async move |conn| {
-                let sql = candidate_select("users u", "u.user_id = $2");
-                Ok(conn.fetch_one(&sql, params![viewer.get(), other.get()], &|row| standing(row, viewer)).await?)
-            })
-            .await?;
-        Ok(Some(Candidate { user, standing }))
+        let standing = self.db.read(async move |conn| standings(conn, viewer, &[other]).await).await?;
+        Ok(Some(Candidate { user, standing: standing[0] }))
     }
 
     /// Users other than `viewer` matching `query`, by name, one page, each with where they stand
-    /// with `viewer`. Every lookup per row goes through a unique or primary-key index.
+    /// with `viewer`.
     pub(super) async fn candidates_in(
         &self,
         conn: &mut Conn<'_>,
@@ -92,23 +79,37 @@ impl Store {
         query: &SearchQuery,
         page: PageRequest,
     ) -> StoreResult<Slice<Candidate>> {
-        let search = UserSearch::new(self.backend(), query, 2);
-        static TEXTS: SearchTexts = SearchTexts::new();
-        let sql = search.sql(&TEXTS, |from, filter| {
-            candidate_select(
-                from,
-                &format!("u.user_id <> $1 and {filter} order by u.name_key, u.user_id limit $4 offset $5"),
-            )
-        });
-        let (pattern, phrase) = search.params();
-        let params = params![viewer.get(), pattern, phrase, page.limit() + 1, page.offset()];
-        let items = conn.fetch_all(sql, params, &|row| standing(row, viewer)).await?;
-        let Slice { items, page, has_more } = slice(items, page);
-        let ids: Vec<UserId> = items.iter().map(|(id, _)| *id).collect();
+        let found = UserSearch::new(self.backend(), query).page(conn, page, Some(viewer)).await?;
+        let Slice { items: ids, page, has_more, capped } = slice(found.ids, page, found.capped);
         let users = self.users.in_order(conn, &ids).await?;
-        let items = users.into_iter().zip(items).map(|(user, (_, standing))| Candidate { user, standing }).collect();
-        Ok(Slice { items, page, has_more })
+        let standings = standings(conn, viewer, &ids).await?;
+        let items = users.into_iter().zip(standings).map(|(user, standing)| Candidate { user, standing }).collect();
+        Ok(Slice { items, page, has_more, capped })
     }
+}
+
+/// Users whose standing one statement reads: a page of "Find partners" and the row that tells
+/// whether another follows.
+const STANDING_SLOTS: usize = 21;
+
+/// Where each of `others` stands with `viewer`, in their order: one statement per
+/// [`STANDING_SLOTS`] users, each fact found by one index lookup per user.
+async fn standings(conn: &mut Conn<'_>, viewer: UserId, others: &[UserId]) -> StoreResult<Vec<Standing>> {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        let slots: Vec<String> = (2..STANDING_SLOTS + 2).map(|n| format!("${n}")).collect();
+        candidate_select("users u", &format!("u.user_id in ({})", slots.join(", ")))
+    });
+    let mut found = std::collections::HashMap::new();
+    for chunk in others.chunks(STANDING_SLOTS) {
+        // Unused slots repeat an id, so one statement text serves every chunk.
+        let mut params = vec![Value::from(viewer.get())];
+        params.extend((0..STANDING_SLOTS).map(|i| Value::from(chunk[i.min(chunk.len() - 1)].get())));
+        for (id, standing) in conn.fetch_all(sql, &params, &|row| standing(row, viewer)).await? {
+            found.insert(id, standing);
+        }
+    }
+    Ok(others.iter().map(|id| found.get(id).copied().unwrap_or(Standing::None)).collect())
 }
 
 /// Users `u` (read from `from`) with the facts of each one's pair with the viewer (`$1`),
@@ -132,7 +133,6 @@ fn candidate_select(from: &str, rest: &str) -> String {
 }
 
 fn standing(row: &dyn Columns, viewer: UserId) -> DbResult<(UserId, Standing)> {
-    // In select order (see `candidate_select`): each column is then found at the first try.
     let user = Id::new(row.int("user_id")?);
     let partnership = row.opt_int("partnership_id")?.map(Id::new);
     let pending = match (row.opt_int("pending_id")?, row.opt_int("pending_sender")?) {

@@ -19,6 +19,7 @@ mod notifications;
 mod partnerships;
 mod requests;
 mod rows;
+mod search;
 mod seed;
 mod sessions;
 mod stamped;
@@ -33,6 +34,7 @@ pub use dashboard::{Dashboard, Relations};
 pub use db::{DatabaseError, Unavailable};
 pub use events::{EventBus, Received, Subscription, UserEvent, UserEventKind};
 pub use notifications::{DueDelivery, PendingDelivery};
+pub use search::LOOKED_AT_MOST;
 pub use seed::{SeedError, SeedPlan, Seeded};
 pub use sessions::{SessionStore, unavailable_cause};
 

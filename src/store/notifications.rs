@@ -53,7 +53,7 @@ impl Store {
                         &|row| row.int("total"),
                     )
                     .await?;
-                Ok(Paged { items, page, total })
+                Ok(Paged { items, page, total, total_exact: true })
             })
             .await
     }

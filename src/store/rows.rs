@@ -18,7 +18,7 @@ pub(super) fn total_of<T>(rows: &[(T, i64)], page: PageRequest) -> Option<i64> {
 
 /// A page from rows that each carried the total.
 pub(super) fn paged<T>(rows: Vec<(T, i64)>, page: PageRequest, total: i64) -> Paged<T> {
-    Paged { items: rows.into_iter().map(|(item, _)| item).collect(), page, total }
+    Paged { items: rows.into_iter().map(|(item, _)| item).collect(), page, total, total_exact: true }
 }
 
 pub(super) fn user(row: &dyn Columns) -> DbResult<User> {

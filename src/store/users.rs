@@ -1,13 +1,14 @@
 //! Users: creation, lookup and search.
 
 use std::collections::HashMap;
-use std::sync::{OnceLock, RwLock};
+use std::sync::RwLock;
 
 use super::db::{Conn, Value, params};
 use super::requests::SELECT_USER;
 use super::rows;
+use super::search::UserSearch;
 use super::stamped::StampedCache;
-use super::{Backend, Store, StoreResult};
+use super::{Store, StoreResult};
 use crate::domain::{Email, PageRequest, Paged, RuleError, SearchQuery, Timestamp, User, UserId, UserName};
 
 impl Store {
@@ -63,130 +64,29 @@ impl Store {
     }
 
     /// Users whose name or e-mail contains `query` (all users when it is empty), by name, with
-    /// the number of matches. A search repeated while no user was added is answered from
-    /// [`SearchCache`]; otherwise it runs [`run_search`].
+    /// the number of matches (see `search.rs` for the bound on a search's work). A search
+    /// repeated while no user was added is answered from [`SearchCache`].
     pub async fn search_users(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Paged<User>> {
         let store = self.clone();
-        let query = query.clone();
+        let search = UserSearch::new(self.backend(), query);
+        let key = (query.as_str().to_owned(), page.limit(), page.offset());
         self.db
             .read(async move |conn| {
                 // Read before searching: a user added meanwhile makes the entry look older than
                 // it is, which costs a search later, never a stale answer.
                 let version = conn.fetch_one(USERS_VERSION, &[], &|row| row.int("version")).await?;
-                let key = (query.as_str().to_owned(), page.limit(), page.offset());
                 if let Some(found) = store.searches.get(&key, &version) {
                     return Ok(found);
                 }
-                let found = run_search(conn, store.backend(), &query, page).await?;
-                store.searches.insert(key, version, found.clone());
-                Ok(found)
+                let found = search.page(conn, page, None).await?;
+                let mut ids = found.ids;
+                ids.truncate(page.size() as usize);
+                let items = store.users.in_order(conn, &ids).await?;
+                let paged = Paged { items, page, total: found.matched, total_exact: !found.capped };
+                store.searches.insert(key.clone(), version, paged.clone());
+                Ok(paged)
             })
             .await
-    }
-}
-
-/// The search itself: the page and the total in one statement.
-async fn run_search(
-    conn: &mut Conn<'_>,
-    backend: Backend,
-    query: &SearchQuery,
-    page: PageRequest,
-) -> StoreResult<Paged<User>> {
-    let search = UserSearch::new(backend, query, 1);
-    static PAGES: SearchTexts = SearchTexts::new();
-    let sql = search.sql(&PAGES, |from, filter| {
-        format!(
-            "select u.user_id, u.email, u.name, u.created_at, (select count(*) from {from} where {filter}) as total \
-             from {from} where {filter} order by u.name_key, u.user_id limit $3 offset $4"
-        )
-    });
-    let (pattern, phrase) = search.params();
-    let rows = conn
-        .fetch_all(sql, params![pattern, phrase, page.limit(), page.offset()], &|row| {
-            Ok((rows::user(row)?, row.int("total")?))
-        })
-        .await?;
-    let total = match rows::total_of(&rows, page) {
-        Some(total) => total,
-        None => {
-            static COUNTS: SearchTexts = SearchTexts::new();
-            let count =
-                search.sql(&COUNTS, |from, filter| format!("select count(*) as total from {from} where {filter}"));
-            conn.fetch_one(count, params![pattern, phrase], &|row| row.int("total")).await?
-        }
-    };
-    Ok(rows::paged(rows, page, total))
-}
-
-/// How a user search finds its users: the literal, case-insensitive substring test
-/// (`name_key like '%q%' escape '\' or email like …`), and on SQLite, for queries of three
-/// characters or more, the FTS5 trigram index `users_search` in front of it. The index narrows
-/// the rows to those holding every trigram of the query (a superset of the matches: the index
-/// folds case at least as much as the lower-cased columns); the `like` keeps the exact meaning,
-/// `%` and `_` included. On PostgreSQL the same `like` is served by the pg_trgm GIN indexes.
-///
-/// The SQL reads users as `u`; it takes two parameters from `$n`: the `like` pattern, then the
-/// FTS5 phrase. Both are always bound (an unused one appears as `$k = $k`), so the three shapes
-/// (no query, trigram search, plain `like`) bind alike, and each has one constant text.
-pub(super) struct UserSearch {
-    shape: Shape,
-    /// Where the `like` pattern's parameter is (`$n`); the phrase's is next.
-    n: u8,
-    pattern: String,
-    phrase: String,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Shape {
-    Everyone,
-    Trigram,
-    Like,
-}
-
-/// The statements made from a search, one per shape: each is built the first time and kept.
-pub(super) struct SearchTexts([OnceLock<String>; 3]);
-
-impl SearchTexts {
-    pub const fn new() -> Self {
-        Self([const { OnceLock::new() }; 3])
-    }
-}
-
-impl UserSearch {
-    pub fn new(backend: Backend, query: &SearchQuery, n: u8) -> Self {
-        // The trigram tokenizer cannot match fewer than three characters.
-        let shape = if query.is_empty() {
-            Shape::Everyone
-        } else if backend == Backend::Sqlite && query.as_str().chars().count() >= 3 {
-            Shape::Trigram
-        } else {
-            Shape::Like
-        };
-        // An FTS5 string in double quotes is one phrase whose characters are all literal.
-        let phrase = format!("\"{}\"", query.as_str().replace('"', "\"\""));
-        Self { shape, n, pattern: query.like_pattern(), phrase }
-    }
-
-    /// The statement `make` builds from the search's `from` (users as `u`) and filter, from
-    /// `texts` once it has been made for this shape. `texts` must serve one `n` and one `make`.
-    pub fn sql(&self, texts: &'static SearchTexts, make: impl FnOnce(&str, &str) -> String) -> &'static str {
-        texts.0[self.shape as usize].get_or_init(|| {
-            let (p, m) = (self.n, self.n + 1);
-            let like = format!("(u.name_key like ${p} escape '\\' or u.email like ${p} escape '\\')");
-            match self.shape {
-                Shape::Everyone => make("users u", &format!("${p} = ${p} and ${m} = ${m}")),
-                Shape::Trigram => make(
-                    "users_search s join users u on u.user_id = s.rowid",
-                    &format!("s.users_search match ${m} and {like}"),
-                ),
-                Shape::Like => make("users u", &format!("{like} and ${m} = ${m}")),
-            }
-        })
-    }
-
-    /// The two parameters: the `like` pattern and the FTS5 phrase.
-    pub fn params(&self) -> (Value<'_>, Value<'_>) {
-        (Value::from(self.pattern.as_str()), Value::from(self.phrase.as_str()))
     }
 }
 
@@ -268,7 +168,7 @@ impl UserCache {
         let ids: Vec<UserId> = page.items.iter().map(other).collect();
         let users = self.in_order(conn, &ids).await?;
         let items = page.items.into_iter().zip(users).map(|(item, user)| join(item, user)).collect();
-        Ok(Paged { items, page: page.page, total: page.total })
+        Ok(Paged { items, page: page.page, total: page.total, total_exact: page.total_exact })
     }
 
     fn insert(&self, user: &User) {

@@ -70,8 +70,8 @@ impl ApiError {
 pub fn rule_status(rule: &RuleError) -> StatusCode {
     use RuleError::*;
     match rule {
-        InvalidEmail(_) | InvalidName(_) | InvalidMessage | InvalidPagination(_) | InvalidQuery | InvalidId
-        | InvalidAction | SelfRequest | SelfBlock => StatusCode::UNPROCESSABLE_ENTITY,
+        InvalidEmail(_) | InvalidName(_) | InvalidMessage | InvalidPagination(_) | PageTooDeep(_) | InvalidQuery
+        | InvalidId | InvalidAction | SelfRequest | SelfBlock => StatusCode::UNPROCESSABLE_ENTITY,
         EmailTaken | DuplicateRequest | ReverseRequestPending(_) | AlreadyPartners | Blocked | NotPending => {
             StatusCode::CONFLICT
         }

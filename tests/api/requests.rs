@@ -112,13 +112,13 @@ async fn lists_show_pending_requests_newest_first_with_totals() {
     let got: Vec<i64> =
         page["requests"].as_array().unwrap().iter().map(|r| r["request_id"].as_i64().unwrap()).collect();
     assert_eq!(got, [ids[3], ids[2]]);
-    assert_eq!(page["pagination"], json!({"page": 1, "size": 2, "total": 3}));
+    assert_eq!(page["pagination"], json!({"page": 1, "size": 2, "total": 3, "total_exact": true}));
 
     let (_, page2) = app.get(&format!("/api/v1/partner-requests/received/{bob}?size=2&page=2"), Some(bob)).await;
     assert_eq!(page2["requests"][0]["request_id"], ids[1]);
     let (_, past_end) = app.get(&format!("/api/v1/partner-requests/received/{bob}?size=2&page=3"), Some(bob)).await;
     assert_eq!(past_end["requests"], json!([]));
-    assert_eq!(past_end["pagination"], json!({"page": 3, "size": 2, "total": 3}), "a page past the end still counts");
+    assert_eq!(past_end["pagination"], json!({"page": 3, "size": 2, "total": 3, "total_exact": true}), "a page past the end still counts");
 
     let (status, sent) = app.get(&format!("/api/v1/partner-requests/sent/{}", senders[3]), Some(senders[3])).await;
     assert_eq!(status, StatusCode::OK);

@@ -67,7 +67,7 @@ async fn the_user_list_is_paged_with_a_total() {
     assert_eq!(status, StatusCode::OK);
     let names: Vec<_> = body["users"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Cat", "Dov"]);
-    assert_eq!(body["pagination"], json!({"page": 2, "size": 2, "total": 5}));
+    assert_eq!(body["pagination"], json!({"page": 2, "size": 2, "total": 5, "total_exact": true}));
 
     let (status, past_end) = app.get("/api/v1/users?page=9&size=2", None).await;
     assert_eq!(status, StatusCode::OK);
@@ -75,7 +75,7 @@ async fn the_user_list_is_paged_with_a_total() {
     assert_eq!(past_end["pagination"]["total"], 5);
 
     let (_, defaults) = app.get("/api/v1/users", None).await;
-    assert_eq!(defaults["pagination"], json!({"page": 1, "size": 20, "total": 5}));
+    assert_eq!(defaults["pagination"], json!({"page": 1, "size": 20, "total": 5, "total_exact": true}));
 }
 
 #[tokio::test]

@@ -34,6 +34,8 @@ impl Instance {
             .env("DEALNEST_BIND", format!("127.0.0.1:{port}"))
             .env("DEALNEST_JWT_SECRET", JWT_SECRET)
             .env("DEALNEST_LOG_FORMAT", "json")
+            // Each test user sends more requests on its first day than a new account may.
+            .env("DEALNEST_NEW_USER_REQUEST_QUOTA", "0")
             .env("RUST_LOG", "info")
             .stdout(std::fs::File::create(&log).unwrap())
             .stderr(Stdio::null())

@@ -113,15 +113,20 @@ impl From<Notification> for NotificationJson {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Pagination {
+    /// From 1; `page × size` may not exceed 10,000 (deeper: 422 `page_too_deep`).
     pub page: u32,
     pub size: u32,
-    /// Items across all pages.
+    /// Items across all pages; a lower bound when `total_exact` is false.
     pub total: i64,
+    /// False when counting everything would cost unbounded work: a user search looks at 5,000
+    /// users at most, and `total` then counts the matches among them (refine the search to see
+    /// the others).
+    pub total_exact: bool,
 }
 
 impl<T> From<&Paged<T>> for Pagination {
     fn from(paged: &Paged<T>) -> Self {
-        Self { page: paged.page.page(), size: paged.page.size(), total: paged.total }
+        Self { page: paged.page.page(), size: paged.page.size(), total: paged.total, total_exact: paged.total_exact }
     }
 }
 

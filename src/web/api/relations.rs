@@ -26,7 +26,7 @@ pub struct BlockBody {
         (status = 200, description = "A page of partnerships", body = PartnershipPage),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 403, description = "`forbidden`", body = ErrorBody),
-        (status = 422, description = "Bad paging or id", body = ErrorBody),
+        (status = 422, description = "`invalid_pagination`, `page_too_deep` (page × size over 10,000), `invalid_id`", body = ErrorBody),
     ))]
 pub async fn partnerships(
     State(state): State<AppState>,
@@ -111,7 +111,7 @@ pub async fn unblock(
         (status = 200, description = "A page of notifications", body = NotificationPage),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 403, description = "`forbidden`", body = ErrorBody),
-        (status = 422, description = "Bad paging or id", body = ErrorBody),
+        (status = 422, description = "`invalid_pagination`, `page_too_deep` (page × size over 10,000), `invalid_id`", body = ErrorBody),
     ))]
 pub async fn notifications(
     State(state): State<AppState>,

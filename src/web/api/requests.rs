@@ -65,7 +65,7 @@ pub async fn send_request(
         (status = 200, description = "A page of pending requests", body = RequestPage),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 403, description = "`forbidden`", body = ErrorBody),
-        (status = 422, description = "Bad paging or id", body = ErrorBody),
+        (status = 422, description = "`invalid_pagination`, `page_too_deep` (page × size over 10,000), `invalid_id`", body = ErrorBody),
     ))]
 pub async fn received(
     State(state): State<AppState>,
@@ -86,7 +86,7 @@ pub async fn received(
         (status = 200, description = "A page of pending requests", body = RequestPage),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 403, description = "`forbidden`", body = ErrorBody),
-        (status = 422, description = "Bad paging or id", body = ErrorBody),
+        (status = 422, description = "`invalid_pagination`, `page_too_deep` (page × size over 10,000), `invalid_id`", body = ErrorBody),
     ))]
 pub async fn sent(
     State(state): State<AppState>,

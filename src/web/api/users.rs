@@ -46,11 +46,15 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
-/// List users, optionally filtered by a search text.
+/// List users, optionally filtered by a search text. Without one, every user, by name. With one,
+/// a search looks at 5,000 users at most (the first 5,000 the search index finds for three
+/// characters or more, the 5,000 longest-standing users for one or two): when it stopped there,
+/// `pagination.total_exact` is false and `total` counts the matches among those, and refining the
+/// search finds the others.
 #[utoipa::path(get, path = "/users", tag = "users", params(UserSearch),
     responses(
         (status = 200, description = "A page of users", body = UserPage),
-        (status = 422, description = "Bad paging or search text", body = ErrorBody),
+        (status = 422, description = "`invalid_pagination`, `page_too_deep` (page × size over 10,000), `invalid_query`", body = ErrorBody),
     ))]
 pub async fn list_users(
     State(state): State<AppState>,
