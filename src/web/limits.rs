@@ -7,9 +7,9 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, RETRY_AFTER};
+use axum::http::header::{CONTENT_LENGTH, RETRY_AFTER};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -17,6 +17,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::error::ApiError;
 use super::pages;
+use super::request::{bearer_token, is_api, is_safe};
 use super::session::UserSession;
 use super::{AppState, BODY_LIMIT};
 
@@ -61,7 +62,7 @@ pub async fn refuse_large_bodies(request: Request, next: Next) -> Response {
     if declared.is_none_or(|length| length <= BODY_LIMIT as u64) {
         return next.run(request).await;
     }
-    if request.uri().path().starts_with("/api/") {
+    if is_api(request.uri()) {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.")
             .into_response()
     } else {
@@ -70,19 +71,10 @@ pub async fn refuse_large_bodies(request: Request, next: Next) -> Response {
     }
 }
 
-fn is_write(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
 /// The identity a write is counted against: the bearer token's user when it verifies, else the
 /// signed-in session's user, else the peer address.
 async fn client_key(parts: &Parts, state: &AppState, session: Option<&UserSession>) -> ClientKey {
-    let bearer = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|token| state.tokens.verify(token.trim()).ok());
+    let bearer = bearer_token(&parts.headers).and_then(|token| state.tokens.verify(token).ok());
     if let Some(user) = bearer {
         return ClientKey::User(user.get());
     }
@@ -99,7 +91,7 @@ async fn client_key(parts: &Parts, state: &AppState, session: Option<&UserSessio
 /// form the client understands — the JSON error body for the API, an inline message for htmx, a
 /// flash message and a redirect back for a plain form.
 pub async fn limit_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if !is_write(request.method()) {
+    if is_safe(request.method()) {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
@@ -110,7 +102,7 @@ pub async fn limit_writes(State(state): State<AppState>, request: Request, next:
     };
     metrics::counter!("dealnest_rate_limited_total").increment(1);
     let wait = wait.max(1);
-    let mut response = if parts.uri.path().starts_with("/api/") || parts.headers.contains_key(AUTHORIZATION) {
+    let mut response = if is_api(&parts.uri) {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",

@@ -10,6 +10,7 @@ pub mod headers;
 pub mod identity;
 pub mod limits;
 pub mod pages;
+pub mod request;
 mod service;
 pub mod session;
 

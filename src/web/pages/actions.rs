@@ -13,7 +13,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_htmx::{HxRequest, HxResponseTrigger, HxTarget, VaryHxRequest};
+use axum_htmx::{HxResponseTrigger, HxTarget, VaryHxRequest};
 
 use super::find::FindRow;
 use super::layout::{CurrentUser, NotificationsLink, StatusRegion};
@@ -21,6 +21,7 @@ use super::problem::Problem;
 use super::sections::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
 use crate::domain::UserId;
 use crate::web::AppState;
+use crate::web::request::is_htmx;
 use crate::web::session::{Flash, UserSession};
 
 /// The event that makes the "Find partners" results refresh themselves.
@@ -45,9 +46,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ActionContext {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let HxRequest(htmx) = HxRequest::from_request_parts(parts, state).await?;
         let HxTarget(target) = HxTarget::from_request_parts(parts, state).await?;
-        Ok(Self { htmx, target, back: back_path(&parts.headers) })
+        Ok(Self { htmx: is_htmx(&parts.headers), target, back: back_path(&parts.headers) })
     }
 }
 
@@ -150,8 +150,7 @@ async fn update(state: &AppState, me: &CurrentUser, ctx: &ActionContext, done: D
 /// message beside the button for htmx, a flash message on the page it came from otherwise.
 pub async fn refuse_rate_limited(parts: &Parts, session: Option<UserSession>, wait: u64) -> Response {
     let problem = Problem::RateLimited(wait);
-    let htmx = parts.headers.get("hx-request").is_some_and(|v| v == "true");
-    if htmx {
+    if is_htmx(&parts.headers) {
         return (VaryHxRequest, problem.fragment()).into_response();
     }
     if let Some(session) = session
