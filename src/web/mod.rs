@@ -75,6 +75,7 @@ pub struct Shared {
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let middleware = ServiceBuilder::new()
+        .layer(axum::middleware::map_request(drop_unusable_request_id))
         .layer(SetRequestIdLayer::new(request_id.clone(), SequentialRequestId::default()))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::new(request_id))
@@ -132,10 +133,50 @@ impl MakeRequestId for SequentialRequestId {
     }
 }
 
+/// The longest client-chosen request id kept.
+const MAX_REQUEST_ID: usize = 64;
+
+/// Removes a client's `x-request-id` unless it is one short, plain value, so a new one is made:
+/// the id goes into every log line and back to the client, where anything else could forge log
+/// fields or bloat them.
+async fn drop_unusable_request_id(mut request: axum::extract::Request) -> axum::extract::Request {
+    let mut given = request.headers().get_all("x-request-id").iter();
+    let usable = match (given.next(), given.next()) {
+        (None, _) => true,
+        (Some(id), None) => is_plain_request_id(id.as_bytes()),
+        // Several ids: none is more the request's than another.
+        (Some(_), Some(_)) => false,
+    };
+    if !usable {
+        request.headers_mut().remove("x-request-id");
+    }
+    request
+}
+
+fn is_plain_request_id(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID).contains(&id.len())
+        && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 /// One span per request, carrying its id and matched route, so every log line of a request
 /// can be found by either.
 fn request_span<B>(request: &Request<B>) -> tracing::Span {
     let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
     let route = request.extensions().get::<axum::extract::MatchedPath>().map_or("", |p| p.as_str());
     tracing::info_span!("request", method = %request.method(), uri = %request.uri(), route, request_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_request_id;
+
+    #[test]
+    fn only_short_plain_request_ids_are_kept() {
+        for id in ["a", "trace-me-42", "A.b_c-9", &"x".repeat(64)] {
+            assert!(is_plain_request_id(id.as_bytes()), "{id}");
+        }
+        for id in ["", "has space", "semi;colon", "quote\"", "ünï", "a/b", &"x".repeat(65)] {
+            assert!(!is_plain_request_id(id.as_bytes()), "{id}");
+        }
+    }
 }
