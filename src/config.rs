@@ -12,6 +12,9 @@ use lettre::message::Mailbox;
 use crate::notify::{DeliveryPolicy, SmtpUrl};
 use crate::store::DatabaseUrl;
 
+/// The longest life `dealnest token` gives a token: a leaked one stops working within a month.
+pub const MAX_TOKEN_HOURS: u64 = 720;
+
 /// The sender of notification mails when `DEALNEST_MAIL_FROM` is not set.
 pub const DEFAULT_MAIL_FROM: &str = "DealNest <no-reply@dealnest.localhost>";
 
@@ -134,8 +137,8 @@ pub struct TokenArgs {
     /// The user id the token names.
     #[arg(long)]
     pub user: i64,
-    /// Hours until the token expires.
-    #[arg(long, default_value_t = 24)]
+    /// Hours until the token expires, at most 720 (30 days).
+    #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=MAX_TOKEN_HOURS))]
     pub hours: u64,
     #[arg(long, env = "DEALNEST_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,

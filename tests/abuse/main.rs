@@ -6,3 +6,4 @@
 mod support;
 
 mod request_ids;
+mod utf8_bodies;

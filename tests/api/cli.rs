@@ -52,3 +52,21 @@ fn token_prints_a_token_the_server_accepts() {
     let refused = dealnest().args(["token", "--user", "42"]).output().unwrap();
     assert_eq!(refused.status.code(), Some(2), "no secret, no token");
 }
+
+#[test]
+fn token_hours_are_bounded() {
+    let secret = "a-secret-of-enough-length";
+    let hours = |h: &str| {
+        dealnest()
+            .args(["token", "--user", "1", &format!("--hours={h}")])
+            .env("DEALNEST_JWT_SECRET", secret)
+            .output()
+            .unwrap()
+    };
+    assert!(hours("720").status.success());
+    for refused in ["721", "0", "18446744073709551615", "-1", "many"] {
+        let output = hours(refused);
+        assert_eq!(output.status.code(), Some(2), "--hours {refused}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("--hours"), "--hours {refused}");
+    }
+}
