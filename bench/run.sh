@@ -61,7 +61,7 @@ cleanup() {
 trap cleanup EXIT
 
 export DEALNEST_JWT_SECRET=bench-secret-bench-secret-bench
-export DEALNEST_RATE_LIMIT=0 DEALNEST_DAILY_REQUEST_QUOTA=0
+export DEALNEST_RATE_LIMIT=0 DEALNEST_READ_RATE_LIMIT=0 DEALNEST_DAILY_REQUEST_QUOTA=0
 export BENCH_SRC="$here" BENCH_DIR="$work"
 base="http://127.0.0.1:$port"
 

@@ -111,7 +111,12 @@ impl Server {
             store: store.clone(),
             tokens: Arc::new(TokenKeys::new(&secret)),
             metrics: telemetry::metrics_handle(),
-            limiter: web::limits::WriteLimiter::new(settings.rate_limit),
+            limits: web::limits::ClientLimits::new(
+                settings.rate_limit,
+                settings.read_rate_limit,
+                settings.trusted_proxies.clone(),
+            ),
+            streams: web::events::StreamSlots::new(settings.event_streams),
             sessions: sessions.clone(),
             https: settings.secure_cookies,
         });

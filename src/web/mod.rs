@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod client;
 pub mod csrf;
 pub mod error;
 pub mod events;
@@ -64,7 +65,9 @@ pub struct Shared {
     pub store: Store,
     pub tokens: Arc<TokenKeys>,
     pub metrics: PrometheusHandle,
-    pub limiter: limits::WriteLimiter,
+    pub limits: limits::ClientLimits,
+    /// The live event streams open now.
+    pub streams: Arc<events::StreamSlots>,
     /// Where browser sessions live.
     pub sessions: SessionStore,
     /// The site is reached over HTTPS: `Secure` cookies and HSTS.
@@ -105,7 +108,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
         // Inside the session layer, so a signed-in browser is limited as its user, not its address.
-        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_writes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_clients))
         .layer(sessions)
         .layer(middleware)
         .with_state(state)

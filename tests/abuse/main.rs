@@ -5,5 +5,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod client_identity;
+mod event_streams;
+mod read_rate_limit;
 mod request_ids;
 mod utf8_bodies;
