@@ -16,8 +16,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::ServiceExt;
-use axum::extract::Request;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -135,16 +133,13 @@ impl Server {
         let addr = listener.local_addr()?;
         let stop = shutdown.clone();
         let events = store.events().clone();
-        let http = tokio::spawn(async move {
-            axum::serve(listener, ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app))
-                .with_graceful_shutdown(async move {
-                    stop.cancelled().await;
-                    // Event streams never end by themselves; graceful shutdown waits for every
-                    // connection, so they are closed first.
-                    events.close();
-                })
-                .await
-        });
+        let limits = web::connections::ConnectionLimits {
+            max_connections: settings.max_connections,
+            header_timeout: settings.header_timeout,
+        };
+        // Event streams never end by themselves; graceful shutdown waits for every connection,
+        // so they are closed first.
+        let http = tokio::spawn(web::connections::serve(listener, app, limits, stop, move || events.close()));
         tracing::info!(%addr, database = store.backend().name(), "serving");
         Ok(Self { addr, store, shutdown, http, worker, relay, session_pool, session_cleanup })
     }

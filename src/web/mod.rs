@@ -3,6 +3,7 @@
 pub mod api;
 pub mod assets;
 pub mod client;
+pub mod connections;
 pub mod csrf;
 pub mod error;
 pub mod events;

@@ -6,7 +6,9 @@
 mod support;
 
 mod client_identity;
+mod connection_cap;
 mod event_streams;
 mod read_rate_limit;
 mod request_ids;
+mod slow_clients;
 mod utf8_bodies;
