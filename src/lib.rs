@@ -65,6 +65,7 @@ pub struct Server {
     relay: JoinHandle<()>,
     session_pool: SessionPool,
     session_cleanup: JoinHandle<()>,
+    metrics_upkeep: JoinHandle<()>,
 }
 
 impl Server {
@@ -122,6 +123,7 @@ impl Server {
         tracing::info!(sink = %sink.describe(), max_attempts = settings.delivery.max_attempts, "delivering notifications");
         let shutdown = CancellationToken::new();
         let session_cleanup = spawn_session_cleanup(sessions, shutdown.clone());
+        let metrics_upkeep = telemetry::spawn_metrics_upkeep(state.metrics.clone(), shutdown.clone());
         let worker = notify::spawn_worker(store.clone(), sink, settings.delivery.clone(), shutdown.clone());
         let relay = {
             let (store, shutdown) = (store.clone(), shutdown.clone());
@@ -141,7 +143,7 @@ impl Server {
         // so they are closed first.
         let http = tokio::spawn(web::connections::serve(listener, app, limits, stop, move || events.close()));
         tracing::info!(%addr, database = store.backend().name(), "serving");
-        Ok(Self { addr, store, shutdown, http, worker, relay, session_pool, session_cleanup })
+        Ok(Self { addr, store, shutdown, http, worker, relay, session_pool, session_cleanup, metrics_upkeep })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -162,7 +164,7 @@ impl Server {
     /// Waits until the server has stopped (after [`Server::shutdown_token`] was cancelled).
     /// Requests still running [`SHUTDOWN_GRACE`] after shutdown began are cut off.
     pub async fn wait(self) -> anyhow::Result<()> {
-        let Self { store, shutdown, mut http, worker, relay, session_pool, session_cleanup, .. } = self;
+        let Self { store, shutdown, mut http, worker, relay, session_pool, session_cleanup, metrics_upkeep, .. } = self;
         let deadline = async {
             shutdown.cancelled().await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -178,6 +180,7 @@ impl Server {
         let _ = worker.await;
         let _ = relay.await;
         let _ = session_cleanup.await;
+        let _ = metrics_upkeep.await;
         session_pool.close().await;
         store.close().await;
         served.context("the HTTP server failed")

@@ -8,6 +8,7 @@ mod support;
 mod client_identity;
 mod connection_cap;
 mod event_streams;
+mod metrics_flood;
 mod read_rate_limit;
 mod request_ids;
 mod slow_clients;
