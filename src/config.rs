@@ -97,8 +97,8 @@ pub struct ServeArgs {
     pub read_rate_limit: String,
     /// Proxies whose X-Forwarded-For is believed, as comma-separated networks (10.0.0.0/8,
     /// fd00::/8) or addresses; unset: none, the peer address is the client.
-    #[arg(long, env = "DEALNEST_TRUSTED_PROXIES", default_value = "")]
-    pub trusted_proxies: String,
+    #[arg(long, env = "DEALNEST_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
     /// Open connections at most; past it new ones wait in the listen queue until one closes.
     #[arg(long, env = "DEALNEST_MAX_CONNECTIONS", default_value = "1000")]
     pub max_connections: String,
@@ -315,7 +315,7 @@ impl ServeArgs {
         let jwt_secret = self.jwt_secret.clone().filter(|s| !s.is_empty());
         let rate_limit = parse_number::<u32>("DEALNEST_RATE_LIMIT", &self.rate_limit, 0)?;
         let read_rate_limit = parse_number::<u32>("DEALNEST_READ_RATE_LIMIT", &self.read_rate_limit, 0)?;
-        let trusted_proxies = TrustedProxies::parse(&self.trusted_proxies)
+        let trusted_proxies = TrustedProxies::parse(self.trusted_proxies.as_deref().unwrap_or_default())
             .map_err(|message| ConfigError::new("DEALNEST_TRUSTED_PROXIES", message))?;
         let max_connections = parse_number::<usize>("DEALNEST_MAX_CONNECTIONS", &self.max_connections, 1)?;
         let header_timeout = parse_number::<u64>("DEALNEST_HEADER_TIMEOUT", &self.header_timeout, 1)?;

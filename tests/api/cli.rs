@@ -21,6 +21,12 @@ fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
         ("DATABASE_URL", "postgres://user@host:notaport/db"),
         ("DEALNEST_LOG_FORMAT", "xml"),
         ("DEALNEST_DB_MAX_CONNECTIONS", "-1"),
+        ("DEALNEST_READ_RATE_LIMIT", "lots"),
+        ("DEALNEST_TRUSTED_PROXIES", "the-load-balancer"),
+        ("DEALNEST_MAX_CONNECTIONS", "0"),
+        ("DEALNEST_HEADER_TIMEOUT", "0"),
+        ("DEALNEST_MAX_EVENT_STREAMS", "0"),
+        ("DEALNEST_MAX_EVENT_STREAMS_PER_USER", "-2"),
     ] {
         let output = dealnest().env(var, value).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{var}={value}");
