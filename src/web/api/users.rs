@@ -51,6 +51,7 @@ pub async fn create_user(
     responses(
         (status = 200, description = "A page of users", body = UserPage),
         (status = 422, description = "Bad paging or search text", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many searches by this client; see `Retry-After`", body = ErrorBody),
     ))]
 pub async fn list_users(
     State(state): State<AppState>,
