@@ -18,8 +18,7 @@ use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-pub use super::client::ClientKey;
-use super::client::TrustedProxies;
+use super::client::{ClientKey, TrustedProxies};
 use super::error::ApiError;
 use super::pages;
 use super::request::{bearer_token, is_api, is_safe};
