@@ -57,16 +57,18 @@ where
     builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).max_buf_size(MAX_HEADER_BYTES);
     let stop_connections = CancellationToken::new();
     let mut connections = JoinSet::new();
+    // Saturation is logged when it starts and when it has clearly ended (a tenth below the cap),
+    // not for every connection that comes and goes at the edge.
     let mut saturated = false;
+    let relieved = limits.max_connections - limits.max_connections / 10;
     loop {
         let full = connections.len() >= limits.max_connections;
-        if full != saturated {
-            saturated = full;
-            if full {
-                tracing::warn!(limit = limits.max_connections, "connection cap reached; new connections wait");
-            } else {
-                tracing::info!("below the connection cap again");
-            }
+        if full && !saturated {
+            saturated = true;
+            tracing::warn!(limit = limits.max_connections, "connection cap reached; new connections wait");
+        } else if saturated && connections.len() < relieved {
+            saturated = false;
+            tracing::info!(limit = limits.max_connections, "below the connection cap again");
         }
         metrics::gauge!("dealnest_http_connections").set(connections.len() as f64);
         tokio::select! {
