@@ -105,9 +105,10 @@ pub struct ServeArgs {
     /// Seconds a client has to send a request's headers (and that an idle connection is kept).
     #[arg(long, env = "DEALNEST_HEADER_TIMEOUT", default_value = "10")]
     pub header_timeout: String,
-    /// Live event streams (GET /events) open at once in this process.
-    #[arg(long, env = "DEALNEST_MAX_EVENT_STREAMS", default_value = "500")]
-    pub max_event_streams: String,
+    /// Live event streams (GET /events) open at once in this process, below
+    /// DEALNEST_MAX_CONNECTIONS (each holds a connection); default half of it.
+    #[arg(long, env = "DEALNEST_MAX_EVENT_STREAMS")]
+    pub max_event_streams: Option<String>,
     /// Live event streams one user may have open at once in this process (one per open tab).
     #[arg(long, env = "DEALNEST_MAX_EVENT_STREAMS_PER_USER", default_value = "4")]
     pub max_event_streams_per_user: String,
@@ -319,8 +320,20 @@ impl ServeArgs {
             .map_err(|message| ConfigError::new("DEALNEST_TRUSTED_PROXIES", message))?;
         let max_connections = parse_number::<usize>("DEALNEST_MAX_CONNECTIONS", &self.max_connections, 1)?;
         let header_timeout = parse_number::<u64>("DEALNEST_HEADER_TIMEOUT", &self.header_timeout, 1)?;
+        let per_process = match self.max_event_streams.as_deref() {
+            None => (max_connections / 2).max(1),
+            Some(raw) => parse_number::<usize>("DEALNEST_MAX_EVENT_STREAMS", raw, 1)?,
+        };
+        if per_process >= max_connections && max_connections > 1 {
+            return Err(ConfigError::new(
+                "DEALNEST_MAX_EVENT_STREAMS",
+                format!(
+                    "{per_process} is not below DEALNEST_MAX_CONNECTIONS ({max_connections}): event streams could hold every connection"
+                ),
+            ));
+        }
         let event_streams = StreamLimits {
-            per_process: parse_number::<usize>("DEALNEST_MAX_EVENT_STREAMS", &self.max_event_streams, 1)?,
+            per_process,
             per_user: parse_number::<usize>(
                 "DEALNEST_MAX_EVENT_STREAMS_PER_USER",
                 &self.max_event_streams_per_user,
@@ -499,6 +512,9 @@ mod tests {
         assert_eq!(settings.max_connections, 64);
         assert_eq!(settings.header_timeout, Duration::from_secs(3));
         assert_eq!(settings.event_streams, StreamLimits { per_user: 2, per_process: 20 });
+        // Unset, streams may take half of the connections.
+        let halved = serve(&["--max-connections", "64"]).parse().unwrap();
+        assert_eq!(halved.event_streams.per_process, 32);
     }
 
     #[test]
@@ -511,6 +527,8 @@ mod tests {
         assert_eq!(variable(&["--max-connections", "0"]), "DEALNEST_MAX_CONNECTIONS");
         assert_eq!(variable(&["--header-timeout", "0"]), "DEALNEST_HEADER_TIMEOUT");
         assert_eq!(variable(&["--max-event-streams", "0"]), "DEALNEST_MAX_EVENT_STREAMS");
+        assert_eq!(variable(&["--max-event-streams", "1000"]), "DEALNEST_MAX_EVENT_STREAMS");
+        assert_eq!(variable(&["--max-connections", "10", "--max-event-streams", "10"]), "DEALNEST_MAX_EVENT_STREAMS");
         assert_eq!(variable(&["--max-event-streams-per-user", "none"]), "DEALNEST_MAX_EVENT_STREAMS_PER_USER");
     }
 
