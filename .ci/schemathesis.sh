@@ -12,7 +12,8 @@ fi
 dir=$(mktemp -d -t dealnest-st.XXXXXX)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export DATABASE_URL="sqlite://$dir/st.db" DEALNEST_BIND="127.0.0.1:$port"
-export DEALNEST_JWT_SECRET=schemathesis-secret-0123456789 DEALNEST_RATE_LIMIT=0 DEALNEST_DAILY_REQUEST_QUOTA=0 DEALNEST_NEW_USER_REQUEST_QUOTA=0
+export DEALNEST_JWT_SECRET=schemathesis-secret-0123456789 DEALNEST_RATE_LIMIT=0 DEALNEST_READ_RATE_LIMIT=0 \
+    DEALNEST_DAILY_REQUEST_QUOTA=0 DEALNEST_NEW_USER_REQUEST_QUOTA=0
 export RUST_LOG=warn
 "$binary" serve >"$dir/server.log" 2>&1 &
 server=$!

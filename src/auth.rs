@@ -77,7 +77,8 @@ impl TokenKeys {
     /// Signs a token for `user` that expires after `ttl`.
     pub fn issue(&self, user: UserId, ttl: Duration) -> String {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let claims = Claims { sub: Subject::Text(user.to_string()), exp: now + ttl.as_secs(), iat: Some(now) };
+        let claims =
+            Claims { sub: Subject::Text(user.to_string()), exp: now.saturating_add(ttl.as_secs()), iat: Some(now) };
         // Encoding HS256 with a byte secret cannot fail.
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
     }

@@ -12,6 +12,11 @@ use lettre::message::Mailbox;
 use crate::domain::SendQuotas;
 use crate::notify::{DeliveryPolicy, SmtpUrl};
 use crate::store::DatabaseUrl;
+use crate::web::client::TrustedProxies;
+use crate::web::events::StreamLimits;
+
+/// The longest life `dealnest token` gives a token: a leaked one stops working within a month.
+pub const MAX_TOKEN_HOURS: u64 = 720;
 
 /// The sender of notification mails when `DEALNEST_MAIL_FROM` is not set.
 pub const DEFAULT_MAIL_FROM: &str = "DealNest <no-reply@dealnest.localhost>";
@@ -88,6 +93,27 @@ pub struct ServeArgs {
     /// Writes per minute per client (identity, else IP address); 0 turns limiting off.
     #[arg(long, env = "DEALNEST_RATE_LIMIT", default_value = "120")]
     pub rate_limit: String,
+    /// Searches and user-directory pages per minute per client (identity, else IP address);
+    /// 0 turns limiting off. Reads of one's own lists are never limited.
+    #[arg(long, env = "DEALNEST_READ_RATE_LIMIT", default_value = "300")]
+    pub read_rate_limit: String,
+    /// Proxies whose X-Forwarded-For is believed, as comma-separated networks (10.0.0.0/8,
+    /// fd00::/8) or addresses; unset: none, the peer address is the client.
+    #[arg(long, env = "DEALNEST_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
+    /// Open connections at most; past it new ones wait in the listen queue until one closes.
+    #[arg(long, env = "DEALNEST_MAX_CONNECTIONS", default_value = "1000")]
+    pub max_connections: String,
+    /// Seconds a client has to send a request's headers (and that an idle connection is kept).
+    #[arg(long, env = "DEALNEST_HEADER_TIMEOUT", default_value = "10")]
+    pub header_timeout: String,
+    /// Live event streams (GET /events) open at once in this process, below
+    /// DEALNEST_MAX_CONNECTIONS (each holds a connection); default half of it.
+    #[arg(long, env = "DEALNEST_MAX_EVENT_STREAMS")]
+    pub max_event_streams: Option<String>,
+    /// Live event streams one user may have open at once in this process (one per open tab).
+    #[arg(long, env = "DEALNEST_MAX_EVENT_STREAMS_PER_USER", default_value = "4")]
+    pub max_event_streams_per_user: String,
     /// Partner requests one user may create per 24 hours; 0 turns the quota off.
     #[arg(long, env = "DEALNEST_DAILY_REQUEST_QUOTA", default_value = "50")]
     pub daily_request_quota: String,
@@ -139,8 +165,8 @@ pub struct TokenArgs {
     /// The user id the token names.
     #[arg(long)]
     pub user: i64,
-    /// Hours until the token expires.
-    #[arg(long, default_value_t = 24)]
+    /// Hours until the token expires, at most 720 (30 days).
+    #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=MAX_TOKEN_HOURS))]
     pub hours: u64,
     #[arg(long, env = "DEALNEST_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
@@ -216,6 +242,16 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Writes per minute per client; 0 is off.
     pub rate_limit: u32,
+    /// Expensive reads (searches, the user directory) per minute per client; 0 is off.
+    pub read_rate_limit: u32,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
+    /// Connections open at once.
+    pub max_connections: usize,
+    /// Time to send a request's headers; also how long an idle connection is kept.
+    pub header_timeout: Duration,
+    /// Live event streams at once, per user and in all.
+    pub event_streams: StreamLimits,
     pub mail: MailSettings,
     pub delivery: DeliveryPolicy,
     /// Session cookie `Secure`, and HSTS on every response.
@@ -233,6 +269,11 @@ impl std::fmt::Debug for Settings {
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "[redacted]"))
             .field("log_format", &self.log_format)
             .field("rate_limit", &self.rate_limit)
+            .field("read_rate_limit", &self.read_rate_limit)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("max_connections", &self.max_connections)
+            .field("header_timeout", &self.header_timeout)
+            .field("event_streams", &self.event_streams)
             .field("mail", &self.mail)
             .field("delivery", &self.delivery)
             .field("secure_cookies", &self.secure_cookies)
@@ -279,6 +320,31 @@ impl ServeArgs {
         };
         let jwt_secret = self.jwt_secret.clone().filter(|s| !s.is_empty());
         let rate_limit = parse_number::<u32>("DEALNEST_RATE_LIMIT", &self.rate_limit, 0)?;
+        let read_rate_limit = parse_number::<u32>("DEALNEST_READ_RATE_LIMIT", &self.read_rate_limit, 0)?;
+        let trusted_proxies = TrustedProxies::parse(self.trusted_proxies.as_deref().unwrap_or_default())
+            .map_err(|message| ConfigError::new("DEALNEST_TRUSTED_PROXIES", message))?;
+        let max_connections = parse_number::<usize>("DEALNEST_MAX_CONNECTIONS", &self.max_connections, 1)?;
+        let header_timeout = parse_number::<u64>("DEALNEST_HEADER_TIMEOUT", &self.header_timeout, 1)?;
+        let per_process = match self.max_event_streams.as_deref() {
+            None => (max_connections / 2).max(1),
+            Some(raw) => parse_number::<usize>("DEALNEST_MAX_EVENT_STREAMS", raw, 1)?,
+        };
+        if per_process >= max_connections && max_connections > 1 {
+            return Err(ConfigError::new(
+                "DEALNEST_MAX_EVENT_STREAMS",
+                format!(
+                    "{per_process} is not below DEALNEST_MAX_CONNECTIONS ({max_connections}): event streams could hold every connection"
+                ),
+            ));
+        }
+        let event_streams = StreamLimits {
+            per_process,
+            per_user: parse_number::<usize>(
+                "DEALNEST_MAX_EVENT_STREAMS_PER_USER",
+                &self.max_event_streams_per_user,
+                1,
+            )?,
+        };
         let mut database = self.database.parse()?;
         database.quotas = SendQuotas {
             daily: parse_number::<u32>("DEALNEST_DAILY_REQUEST_QUOTA", &self.daily_request_quota, 0)?,
@@ -292,6 +358,11 @@ impl ServeArgs {
             jwt_secret,
             log_format,
             rate_limit,
+            read_rate_limit,
+            trusted_proxies,
+            max_connections,
+            header_timeout: Duration::from_secs(header_timeout),
+            event_streams,
             mail,
             delivery,
             secure_cookies: self.secure_cookies,
@@ -355,6 +426,11 @@ impl Settings {
             jwt_secret: None,
             log_format: LogFormat::Pretty,
             rate_limit: 120,
+            read_rate_limit: 300,
+            trusted_proxies: TrustedProxies::default(),
+            max_connections: 1_000,
+            header_timeout: Duration::from_secs(10),
+            event_streams: StreamLimits::default(),
             mail: MailSettings::default(),
             delivery: DeliveryPolicy::default(),
             secure_cookies: false,
@@ -407,6 +483,65 @@ mod tests {
         assert_eq!(err.variable, "DEALNEST_DASHBOARD_CACHE");
         let err = serve(&["--new-user-request-quota", "few"]).parse().unwrap_err();
         assert_eq!(err.variable, "DEALNEST_NEW_USER_REQUEST_QUOTA");
+    }
+
+    #[test]
+    fn client_limit_defaults_parse() {
+        let settings = serve(&[]).parse().unwrap();
+        assert_eq!(settings.rate_limit, 120);
+        assert_eq!(settings.read_rate_limit, 300);
+        assert!(settings.trusted_proxies.is_empty());
+        assert_eq!(settings.max_connections, 1_000);
+        assert_eq!(settings.header_timeout, Duration::from_secs(10));
+        assert_eq!(settings.event_streams, StreamLimits { per_user: 4, per_process: 500 });
+        let defaults = Settings::for_database(DatabaseUrl::Sqlite("x.db".into()));
+        assert_eq!(defaults.read_rate_limit, settings.read_rate_limit);
+        assert_eq!(defaults.max_connections, settings.max_connections);
+        assert_eq!(defaults.header_timeout, settings.header_timeout);
+        assert_eq!(defaults.event_streams, settings.event_streams);
+    }
+
+    #[test]
+    fn client_limit_settings_parse() {
+        let settings = serve(&[
+            "--read-rate-limit",
+            "0",
+            "--trusted-proxies",
+            "10.0.0.0/8, fd00::/8,192.168.1.1",
+            "--max-connections",
+            "64",
+            "--header-timeout",
+            "3",
+            "--max-event-streams",
+            "20",
+            "--max-event-streams-per-user",
+            "2",
+        ])
+        .parse()
+        .unwrap();
+        assert_eq!(settings.read_rate_limit, 0);
+        assert!(!settings.trusted_proxies.is_empty());
+        assert_eq!(settings.max_connections, 64);
+        assert_eq!(settings.header_timeout, Duration::from_secs(3));
+        assert_eq!(settings.event_streams, StreamLimits { per_user: 2, per_process: 20 });
+        // Unset, streams may take half of the connections.
+        let halved = serve(&["--max-connections", "64"]).parse().unwrap();
+        assert_eq!(halved.event_streams.per_process, 32);
+    }
+
+    #[test]
+    fn bad_client_limits_name_their_variable() {
+        let variable = |args: &[&str]| serve(args).parse().unwrap_err().variable;
+        assert_eq!(variable(&["--read-rate-limit=-1"]), "DEALNEST_READ_RATE_LIMIT");
+        assert_eq!(variable(&["--read-rate-limit", "lots"]), "DEALNEST_READ_RATE_LIMIT");
+        assert_eq!(variable(&["--trusted-proxies", "10.0.0.0/40"]), "DEALNEST_TRUSTED_PROXIES");
+        assert_eq!(variable(&["--trusted-proxies", "the-load-balancer"]), "DEALNEST_TRUSTED_PROXIES");
+        assert_eq!(variable(&["--max-connections", "0"]), "DEALNEST_MAX_CONNECTIONS");
+        assert_eq!(variable(&["--header-timeout", "0"]), "DEALNEST_HEADER_TIMEOUT");
+        assert_eq!(variable(&["--max-event-streams", "0"]), "DEALNEST_MAX_EVENT_STREAMS");
+        assert_eq!(variable(&["--max-event-streams", "1000"]), "DEALNEST_MAX_EVENT_STREAMS");
+        assert_eq!(variable(&["--max-connections", "10", "--max-event-streams", "10"]), "DEALNEST_MAX_EVENT_STREAMS");
+        assert_eq!(variable(&["--max-event-streams-per-user", "none"]), "DEALNEST_MAX_EVENT_STREAMS_PER_USER");
     }
 
     #[test]

@@ -16,8 +16,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::ServiceExt;
-use axum::extract::Request;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -66,6 +64,7 @@ pub struct Server {
     /// Relays live events between instances (PostgreSQL only).
     relay: JoinHandle<()>,
     session_cleanup: JoinHandle<()>,
+    metrics_upkeep: JoinHandle<()>,
 }
 
 impl Server {
@@ -107,7 +106,12 @@ impl Server {
             store: store.clone(),
             tokens: Arc::new(TokenKeys::new(&secret)),
             metrics: telemetry::metrics_handle(),
-            limiter: web::limits::WriteLimiter::new(settings.rate_limit),
+            limits: web::limits::ClientLimits::new(
+                settings.rate_limit,
+                settings.read_rate_limit,
+                settings.trusted_proxies.clone(),
+            ),
+            streams: web::events::StreamSlots::new(settings.event_streams),
             sessions: sessions.clone(),
             https: settings.secure_cookies,
         });
@@ -115,6 +119,7 @@ impl Server {
         tracing::info!(sink = %sink.describe(), max_attempts = settings.delivery.max_attempts, "delivering notifications");
         let shutdown = CancellationToken::new();
         let session_cleanup = spawn_session_cleanup(sessions, shutdown.clone());
+        let metrics_upkeep = telemetry::spawn_metrics_upkeep(state.metrics.clone(), shutdown.clone());
         let worker = notify::spawn_worker(store.clone(), sink, settings.delivery.clone(), shutdown.clone());
         let relay = {
             let (store, shutdown) = (store.clone(), shutdown.clone());
@@ -126,18 +131,15 @@ impl Server {
         let addr = listener.local_addr()?;
         let stop = shutdown.clone();
         let events = store.events().clone();
-        let http = tokio::spawn(async move {
-            axum::serve(listener, ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app))
-                .with_graceful_shutdown(async move {
-                    stop.cancelled().await;
-                    // Event streams never end by themselves; graceful shutdown waits for every
-                    // connection, so they are closed first.
-                    events.close();
-                })
-                .await
-        });
+        let limits = web::connections::ConnectionLimits {
+            max_connections: settings.max_connections,
+            header_timeout: settings.header_timeout,
+        };
+        // Event streams never end by themselves; graceful shutdown waits for every connection,
+        // so they are closed first.
+        let http = tokio::spawn(web::connections::serve(listener, app, limits, stop, move || events.close()));
         tracing::info!(%addr, database = store.backend().name(), "serving");
-        Ok(Self { addr, store, shutdown, http, worker, relay, session_cleanup })
+        Ok(Self { addr, store, shutdown, http, worker, relay, session_cleanup, metrics_upkeep })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -158,7 +160,7 @@ impl Server {
     /// Waits until the server has stopped (after [`Server::shutdown_token`] was cancelled).
     /// Requests still running [`SHUTDOWN_GRACE`] after shutdown began are cut off.
     pub async fn wait(self) -> anyhow::Result<()> {
-        let Self { store, shutdown, mut http, worker, relay, session_cleanup, .. } = self;
+        let Self { store, shutdown, mut http, worker, relay, session_cleanup, metrics_upkeep, .. } = self;
         let deadline = async {
             shutdown.cancelled().await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -174,6 +176,7 @@ impl Server {
         let _ = worker.await;
         let _ = relay.await;
         let _ = session_cleanup.await;
+        let _ = metrics_upkeep.await;
         store.close().await;
         served.context("the HTTP server failed")
     }

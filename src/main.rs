@@ -89,7 +89,7 @@ fn token(args: dealnest::config::TokenArgs) -> anyhow::Result<()> {
         anyhow::anyhow!("DEALNEST_JWT_SECRET: not set; the server would not accept a token signed with anything else")
     })?;
     let user = UserId::parse(args.user).map_err(|_| anyhow::anyhow!("--user: {} is not a positive id", args.user))?;
-    println!("{}", TokenKeys::new(secret.as_bytes()).issue(user, Duration::from_secs(args.hours * 3600)));
+    println!("{}", TokenKeys::new(secret.as_bytes()).issue(user, Duration::from_secs(args.hours.saturating_mul(3600))));
     Ok(())
 }
 

@@ -1,8 +1,12 @@
 //! Logs (tracing) and metrics (Prometheus text through the `metrics` facade).
+//!
+//! Every label takes a bounded set of values (a route as routed, never the path asked for; a
+//! standard method or `other`), so no client can grow the number of series, and every metric is
+//! described once, for its `# HELP` line.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, OnceLock, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
@@ -10,6 +14,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -43,19 +49,87 @@ pub fn metrics_handle() -> PrometheusHandle {
             // Another recorder may already be installed (an embedding program); then ours only
             // renders what it was given, which is nothing, and the embedder's wins.
             let _ = metrics::set_global_recorder(recorder);
+            describe_metrics();
             handle
         })
         .clone()
+}
+
+/// The `# HELP` text of every metric the service records.
+fn describe_metrics() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_counter!("http_requests_total", "HTTP requests answered, by matched route, method and status.");
+    describe_histogram!(
+        "http_request_duration_seconds",
+        Unit::Seconds,
+        "Time to answer an HTTP request, by matched route, method and status."
+    );
+    describe_gauge!("dealnest_http_connections", "HTTP connections open now.");
+    describe_gauge!("dealnest_db_connections", "Database connections, by pool and state (in_use, idle).");
+    describe_counter!("dealnest_partner_requests_total", "Partner requests sent, accepted, rejected and cancelled.");
+    describe_gauge!("dealnest_notification_backlog", "Notifications waiting for delivery.");
+    describe_counter!("dealnest_notifications_delivered_total", "Notifications delivered.");
+    describe_counter!(
+        "dealnest_notification_delivery_failures_total",
+        "Delivery attempts that failed (each is retried until the last attempt)."
+    );
+    describe_counter!("dealnest_notifications_failed_total", "Notifications given up on after the last attempt.");
+    describe_histogram!("dealnest_notification_delivery_seconds", Unit::Seconds, "Time to deliver one notification.");
+    describe_gauge!("dealnest_sse_connections", "Live event streams open now.");
+    describe_counter!("dealnest_sse_refused_total", "Live event streams refused, by reason (per_user, per_process).");
+    describe_counter!("dealnest_rate_limited_total", "Requests refused for their client's rate limit, by budget.");
+    describe_counter!(
+        "dealnest_sqlite_commit_groups_total",
+        "SQLite commits of the writer (each of a group of writes)."
+    );
+    describe_counter!("dealnest_sqlite_write_transactions_total", "Write transactions committed by the SQLite writer.");
+}
+
+/// How often histogram samples are folded into their buckets.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Folds recorded histogram samples into their buckets every [`UPKEEP_EVERY`] until `shutdown`:
+/// the recorder keeps each sample until then, so without scrapes its memory would grow with
+/// every request.
+pub fn spawn_metrics_upkeep(handle: PrometheusHandle, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(UPKEEP_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = every.tick() => handle.run_upkeep(),
+            }
+        }
+    })
+}
+
+/// The method as a label: one of the standard ones, else `other`, so made-up methods cannot
+/// add series.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
 }
 
 /// Middleware: counts requests and records their latency by matched route, method and status.
 pub async fn track_http(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = request.extensions().get::<MatchedPath>().cloned();
-    let method = request.method().clone();
+    let method = method_label(request.method());
     let response = next.run(request).await;
+    // Every address no route claims shares one label.
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let (requests, duration) = http_metrics(route, &method, response.status().as_u16());
+    let (requests, duration) = http_metrics(route, method, response.status().as_u16());
     requests.increment(1);
     duration.record(started.elapsed().as_secs_f64());
     response
@@ -63,18 +137,18 @@ pub async fn track_http(request: Request, next: Next) -> Response {
 
 type HttpMetrics = (Counter, Histogram);
 /// Route, then (method, status): looked up by the route's `&str`, without allocating.
-type HttpMetricsByRoute = HashMap<String, HashMap<(Method, u16), HttpMetrics>>;
+type HttpMetricsByRoute = HashMap<String, HashMap<(&'static str, u16), HttpMetrics>>;
 
 /// The counter and histogram of one route, method and status, registered on first use and then
 /// reused: registering through the `metrics` macros copies and hashes the three labels on every
 /// request (about 5,000 instructions, as much as a small handler).
-fn http_metrics(route: &str, method: &Method, status: u16) -> HttpMetrics {
+fn http_metrics(route: &str, method: &'static str, status: u16) -> HttpMetrics {
     static SEEN: LazyLock<RwLock<HttpMetricsByRoute>> = LazyLock::new(Default::default);
-    let key = (method.clone(), status);
+    let key = (method, status);
     if let Some(found) = SEEN.read().ok().and_then(|seen| seen.get(route)?.get(&key).cloned()) {
         return found;
     }
-    let labels = [("route", route.to_owned()), ("method", method.as_str().to_owned()), ("status", status.to_string())];
+    let labels = [("route", route.to_owned()), ("method", method.to_owned()), ("status", status.to_string())];
     let made = (
         metrics::counter!("http_requests_total", &labels),
         metrics::histogram!("http_request_duration_seconds", &labels),
@@ -83,4 +157,18 @@ fn http_metrics(route: &str, method: &Method, status: u16) -> HttpMetrics {
         seen.entry(route.to_owned()).or_default().insert(key, made.clone());
     }
     made
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn made_up_methods_share_one_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        for made_up in ["PURGE", "XYZZY", "get"] {
+            assert_eq!(method_label(&Method::from_bytes(made_up.as_bytes()).unwrap()), "other", "{made_up}");
+        }
+    }
 }

@@ -1,10 +1,16 @@
 //! Live events for users: what the store's writes changed for someone other than the actor,
 //! published after commit, so a page can update without polling.
 //!
-//! The bus is in-process (a `tokio::sync::broadcast` channel), fed through [`EventBus::publish`]:
-//! directly by the store on SQLite, and on PostgreSQL by the `LISTEN` relay of `fanout.rs`, which
-//! hears every instance's announcements. Events are hints to refresh, not a record: the database stays the truth, and a
-//! subscriber that falls behind is told to resynchronise rather than being replayed.
+//! The bus is in-process, fed through [`EventBus::publish`]: directly by the store on SQLite, and
+//! on PostgreSQL by the `LISTEN` relay of `fanout.rs`, which hears every instance's
+//! announcements. Each user with a subscriber has a channel of their own (a
+//! `tokio::sync::broadcast` channel shared by that user's subscribers), so an event wakes only
+//! the streams of the user it concerns, and a user without subscribers costs nothing. Events are
+//! hints to refresh, not a record: the database stays the truth, and a subscriber that falls
+//! behind is told to resynchronise rather than being replayed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
@@ -13,8 +19,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::domain::{Id, NotificationId, NotificationKind, PartnershipId, RequestId, RequestStatus, UserId};
 
-/// Events kept for subscribers that are momentarily behind; past that they resynchronise.
-const CAPACITY: usize = 1024;
+/// Events kept for a user's subscribers while they are momentarily behind; past that they
+/// resynchronise.
+const CAPACITY: usize = 64;
 
 /// Something changed for `user_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,33 +107,46 @@ impl UserEvent {
 }
 
 /// The process's event bus; cheap to clone.
-#[derive(Clone)]
-pub struct EventBus {
-    sender: broadcast::Sender<UserEvent>,
+#[derive(Clone, Default)]
+pub struct EventBus(Arc<Channels>);
+
+#[derive(Default)]
+struct Channels {
+    /// One channel per user who has a subscriber now; removed with their last subscriber.
+    by_user: Mutex<HashMap<UserId, broadcast::Sender<UserEventKind>>>,
     /// Cancelled at shutdown, so that open streams end and the server can stop.
     closed: CancellationToken,
 }
 
-impl Default for EventBus {
-    fn default() -> Self {
-        Self { sender: broadcast::channel(CAPACITY).0, closed: CancellationToken::new() }
+impl Channels {
+    fn lock(&self) -> MutexGuard<'_, HashMap<UserId, broadcast::Sender<UserEventKind>>> {
+        self.by_user.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl EventBus {
-    /// Hands `event` to every current subscriber; with none, it is dropped.
+    /// Hands `event` to the current subscribers of its user; with none, it is dropped.
     pub fn publish(&self, event: UserEvent) {
-        let _ = self.sender.send(event);
+        if let Some(sender) = self.0.lock().get(&event.user_id) {
+            let _ = sender.send(event.kind);
+        }
     }
 
     /// Events for `user` from now on.
     pub fn subscribe(&self, user: UserId) -> Subscription {
-        Subscription { user, receiver: self.sender.subscribe(), closed: self.closed.clone() }
+        let receiver = self.0.lock().entry(user).or_insert_with(|| broadcast::channel(CAPACITY).0).subscribe();
+        Subscription { user, receiver: Some(receiver), bus: self.clone() }
     }
 
     /// Ends every subscription (at shutdown); later ones end at once.
     pub fn close(&self) {
-        self.closed.cancel();
+        self.0.closed.cancel();
+    }
+
+    /// Users with a subscriber now.
+    #[cfg(test)]
+    fn users(&self) -> usize {
+        self.0.lock().len()
     }
 }
 
@@ -134,32 +154,44 @@ impl EventBus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Received {
     Event(UserEventKind),
-    /// The subscriber fell behind and this many events (for anyone) were dropped: reload.
+    /// The subscriber fell behind and this many of its user's events were dropped: reload.
     Missed(u64),
 }
 
-/// One user's view of the bus.
+/// One subscriber to one user's events.
 pub struct Subscription {
     user: UserId,
-    receiver: broadcast::Receiver<UserEvent>,
-    closed: CancellationToken,
+    /// Always `Some` until dropped.
+    receiver: Option<broadcast::Receiver<UserEventKind>>,
+    bus: EventBus,
 }
 
 impl Subscription {
     /// The next event for this user; `None` once the bus is closed.
     pub async fn recv(&mut self) -> Option<Received> {
-        loop {
-            let received = tokio::select! {
-                biased;
-                () = self.closed.cancelled() => return None,
-                received = self.receiver.recv() => received,
-            };
-            match received {
-                Ok(event) if event.user_id == self.user => return Some(Received::Event(event.kind)),
-                Ok(_) => {}
-                Err(RecvError::Lagged(missed)) => return Some(Received::Missed(missed)),
-                Err(RecvError::Closed) => return None,
-            }
+        let receiver = self.receiver.as_mut()?;
+        let received = tokio::select! {
+            biased;
+            () = self.bus.0.closed.cancelled() => return None,
+            received = receiver.recv() => received,
+        };
+        match received {
+            Ok(kind) => Some(Received::Event(kind)),
+            Err(RecvError::Lagged(missed)) => Some(Received::Missed(missed)),
+            Err(RecvError::Closed) => None,
+        }
+    }
+}
+
+impl Drop for Subscription {
+    /// The last subscriber of a user takes the user's channel with it. The receiver is dropped
+    /// under the lock, so a subscribe racing with this drop finds the channel either still
+    /// counted or gone, never orphaned.
+    fn drop(&mut self) {
+        let mut by_user = self.bus.0.lock();
+        drop(self.receiver.take());
+        if by_user.get(&self.user).is_some_and(|sender| sender.receiver_count() == 0) {
+            by_user.remove(&self.user);
         }
     }
 }
@@ -223,6 +255,36 @@ mod tests {
         bus.close();
         assert_eq!(sub.recv().await, None);
         assert_eq!(bus.subscribe(Id::new(1)).recv().await, None);
+    }
+
+    #[tokio::test]
+    async fn others_events_never_reach_a_subscription_nor_push_it_behind() {
+        let bus = EventBus::default();
+        let mut bob = bus.subscribe(Id::new(2));
+        for i in 0..(CAPACITY as i64 * 10) {
+            bus.publish(received(1, i + 1));
+        }
+        bus.publish(received(2, 7));
+        let Some(Received::Event(kind)) = bob.recv().await else { panic!("bob's event was lost") };
+        assert_eq!(kind.data(), json!({ "request_id": 7, "sender_id": 9 }));
+    }
+
+    #[tokio::test]
+    async fn a_user_is_forgotten_with_their_last_subscription() {
+        let bus = EventBus::default();
+        let (first, second) = (bus.subscribe(Id::new(1)), bus.subscribe(Id::new(1)));
+        let other = bus.subscribe(Id::new(2));
+        assert_eq!(bus.users(), 2);
+        drop(first);
+        assert_eq!(bus.users(), 2);
+        drop((second, other));
+        assert_eq!(bus.users(), 0);
+        // A user with no subscriber costs nothing, however many events they get.
+        bus.publish(received(1, 1));
+        assert_eq!(bus.users(), 0);
+        let mut again = bus.subscribe(Id::new(1));
+        bus.publish(received(1, 2));
+        assert!(matches!(again.recv().await, Some(Received::Event(_))));
     }
 
     #[tokio::test]

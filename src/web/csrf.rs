@@ -3,31 +3,33 @@
 //!
 //! Browsers say where a request comes from: `Sec-Fetch-Site` (all current browsers) and `Origin`
 //! (on every cross-origin POST). A request carrying either, saying "another site", is refused.
-//! Requests with an `Authorization` header are let through: a bearer token is not sent by a
-//! browser on its own, so it cannot be forged by another site the way a cookie can. Clients that
-//! send neither header (curl, API clients) are not browsers and carry no ambient cookie.
+//! API requests carrying a bearer token are let through: a browser never adds a token by itself,
+//! so another site cannot forge one the way it can ride on a cookie. Any other `Authorization`
+//! header (or one on a page) earns no exemption. Clients that send neither header (curl, API
+//! clients) are not browsers and carry no ambient cookie.
 
 use axum::extract::Request;
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
 use super::pages::ErrorPage;
+use super::request::{bearer_token, is_api, is_safe};
 
 const REFUSED: &str = "This form was sent from another site, so it was refused. Go back to DealNest and try again.";
 
 /// Middleware: refuses unsafe-method requests that a browser sent from another site.
 pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let bearer = request.headers().contains_key(header::AUTHORIZATION);
+    let unsafe_method = !is_safe(request.method());
+    let bearer = is_api(request.uri()) && bearer_token(request.headers()).is_some();
     if unsafe_method && !bearer && is_cross_site(request.headers(), request.uri()) {
         tracing::warn!(
             origin = ?request.headers().get(header::ORIGIN),
             sec_fetch_site = ?request.headers().get("sec-fetch-site"),
             "refused a cross-site request"
         );
-        if request.uri().path().starts_with("/api") {
+        if is_api(request.uri()) {
             return ApiError::new(StatusCode::FORBIDDEN, "cross_site_request", REFUSED).into_response();
         }
         return ErrorPage::new(StatusCode::FORBIDDEN, "Request refused", REFUSED).into_response();

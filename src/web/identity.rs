@@ -3,11 +3,11 @@
 //! about who may do what.
 
 use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
 use super::AppState;
 use super::error::ApiError;
+use super::request::{Authorization, authorization};
 use super::session::UserSession;
 use crate::domain::UserId;
 
@@ -30,15 +30,13 @@ impl FromRequestParts<AppState> for Identity {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(header) = parts.headers.get(AUTHORIZATION) else {
-            return from_session(parts, state).await;
+        let token = match authorization(&parts.headers) {
+            Authorization::Absent => return from_session(parts, state).await,
+            Authorization::Bearer(token) => token,
+            Authorization::Unusable => {
+                return Err(ApiError::unauthorized("The Authorization header must be `Bearer <token>`."));
+            }
         };
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
-            .map(str::trim)
-            .ok_or_else(|| ApiError::unauthorized("The Authorization header must be `Bearer <token>`."))?;
         let user = state
             .tokens
             .verify(token)

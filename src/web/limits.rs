@@ -1,13 +1,16 @@
-//! Per-client rate limiting of writes: each identity (bearer token or signed-in session, else the
-//! IP address) may make `DEALNEST_RATE_LIMIT` writes per minute; past that it gets 429 with
-//! `Retry-After` (`rate_limited` in the API). Reads are not limited.
+//! Per-client rate limits. A client is its user (bearer token or signed-in session), else its
+//! address (see [`super::client`]). Each has two allowances a minute: writes
+//! (`DEALNEST_RATE_LIMIT`) and expensive reads (`DEALNEST_READ_RATE_LIMIT`: searches and the user
+//! directory, whose cost grows with the data). Past either it gets 429 with `Retry-After`: the
+//! API's `rate_limited` error, or for pages a message where the answer would have gone. Reads of
+//! one's own lists cost little and are not limited.
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, RETRY_AFTER};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::header::{CONTENT_LENGTH, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -15,27 +18,54 @@ use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use super::client::{ClientKey, TrustedProxies};
 use super::error::ApiError;
 use super::pages;
+use super::request::{bearer_token, is_api, is_safe};
 use super::session::UserSession;
 use super::{AppState, BODY_LIMIT};
 
-/// Who a write is counted against.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ClientKey {
-    User(i64),
-    Ip(IpAddr),
+/// Reads whose cost grows with the data, which share the read allowance: one line per route
+/// (its path as routed, parameters in braces).
+const EXPENSIVE_READS: &[&str] = &["/api/v1/users", "/users/search"];
+
+/// Which allowance a request spends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    Writes,
+    Reads,
 }
 
-/// The write limiter; `None` inside when the limit is off.
-#[derive(Clone)]
-pub struct WriteLimiter(Option<Arc<DefaultKeyedRateLimiter<ClientKey>>>);
+impl Budget {
+    /// The allowance `method` on the route `route` spends, if any.
+    pub fn of(method: &Method, route: Option<&str>) -> Option<Self> {
+        if !is_safe(method) {
+            return Some(Self::Writes);
+        }
+        let expensive = *method != Method::OPTIONS && route.is_some_and(|route| EXPENSIVE_READS.contains(&route));
+        expensive.then_some(Self::Reads)
+    }
 
-/// Above this many tracked clients, forget those whose allowance is full again.
+    fn label(self) -> &'static str {
+        match self {
+            Self::Writes => "writes",
+            Self::Reads => "reads",
+        }
+    }
+}
+
+/// One allowance per client; `None` inside when it is off.
+#[derive(Clone)]
+pub struct Limiter(Option<Arc<DefaultKeyedRateLimiter<ClientKey>>>);
+
+/// Above this many tracked clients, forget those whose allowance is full again. A client is
+/// tracked only until its allowance is full again (60 s / the limit per request it made, a
+/// minute at most), so reaching this many takes more requests per second than the server can
+/// answer, and memory stays a few megabytes.
 const MAX_TRACKED: usize = 100_000;
 
-impl WriteLimiter {
-    /// `per_minute` writes per client per minute; 0 turns limiting off.
+impl Limiter {
+    /// `per_minute` requests per client per minute; 0 turns limiting off.
     pub fn new(per_minute: u32) -> Self {
         Self(NonZeroU32::new(per_minute).map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))))
     }
@@ -53,6 +83,29 @@ impl WriteLimiter {
     }
 }
 
+/// The allowances of every client, and how clients are told apart.
+#[derive(Clone)]
+pub struct ClientLimits {
+    writes: Limiter,
+    reads: Limiter,
+    proxies: TrustedProxies,
+}
+
+impl ClientLimits {
+    /// Writes and expensive reads per client per minute (0 turns either off); clients behind
+    /// `proxies` are told apart by `X-Forwarded-For`.
+    pub fn new(writes_per_minute: u32, reads_per_minute: u32, proxies: TrustedProxies) -> Self {
+        Self { writes: Limiter::new(writes_per_minute), reads: Limiter::new(reads_per_minute), proxies }
+    }
+
+    fn limiter(&self, budget: Budget) -> &Limiter {
+        match budget {
+            Budget::Writes => &self.writes,
+            Budget::Reads => &self.reads,
+        }
+    }
+}
+
 /// Middleware: refuses a body declared larger than [`BODY_LIMIT`] before reading any of it, on
 /// every route (extractors enforce the same limit on bodies sent without a length).
 pub async fn refuse_large_bodies(request: Request, next: Next) -> Response {
@@ -61,7 +114,7 @@ pub async fn refuse_large_bodies(request: Request, next: Next) -> Response {
     if declared.is_none_or(|length| length <= BODY_LIMIT as u64) {
         return next.run(request).await;
     }
-    if request.uri().path().starts_with("/api/") {
+    if is_api(request.uri()) {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.")
             .into_response()
     } else {
@@ -70,20 +123,10 @@ pub async fn refuse_large_bodies(request: Request, next: Next) -> Response {
     }
 }
 
-fn is_write(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
-/// The identity a write is counted against: the bearer token's user when it verifies, else the
-/// signed-in session's user, else the peer address.
+/// The client a request is counted against: the bearer token's user when it verifies, else the
+/// signed-in session's user, else its address.
 async fn client_key(parts: &Parts, state: &AppState, session: Option<&UserSession>) -> ClientKey {
-    let bearer = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|token| state.tokens.verify(token.trim()).ok());
-    if let Some(user) = bearer {
+    if let Some(user) = bearer_token(&parts.headers).and_then(|token| state.tokens.verify(token).ok()) {
         return ClientKey::User(user.get());
     }
     if let Some(session) = session
@@ -91,34 +134,39 @@ async fn client_key(parts: &Parts, state: &AppState, session: Option<&UserSessio
     {
         return ClientKey::User(user.get());
     }
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    ClientKey::Ip(peer.unwrap_or(IpAddr::from([0, 0, 0, 0])))
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+    ClientKey::address(state.limits.proxies.client_ip(peer, &parts.headers))
 }
 
-/// Middleware (inside the session layer): refuses writes over the client's allowance, in the
-/// form the client understands — the JSON error body for the API, an inline message for htmx, a
-/// flash message and a redirect back for a plain form.
-pub async fn limit_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if !is_write(request.method()) {
+/// Middleware (inside the session layer, after routing): refuses a request over its client's
+/// allowance, in the form the client understands — the JSON error body for the API, for pages
+/// what [`pages::refuse_rate_limited`] says.
+pub async fn limit_clients(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+    let Some(budget) = Budget::of(request.method(), route) else {
         return next.run(request).await;
-    }
+    };
     let (parts, body) = request.into_parts();
     let session = UserSession::from_parts(&parts);
     let key = client_key(&parts, &state, session.as_ref()).await;
-    let Err(wait) = state.limiter.check(&key) else {
+    let Err(wait) = state.limits.limiter(budget).check(&key) else {
         return next.run(Request::from_parts(parts, body)).await;
     };
-    metrics::counter!("dealnest_rate_limited_total").increment(1);
+    metrics::counter!("dealnest_rate_limited_total", "budget" => budget.label()).increment(1);
     let wait = wait.max(1);
-    let mut response = if parts.uri.path().starts_with("/api/") || parts.headers.contains_key(AUTHORIZATION) {
+    let mut response = if is_api(&parts.uri) {
+        let what = match budget {
+            Budget::Writes => "changes",
+            Budget::Reads => "searches",
+        };
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
-            format!("Too many changes in a short time; try again in {wait} seconds."),
+            format!("Too many {what} in a short time; try again in {wait} seconds."),
         )
         .into_response()
     } else {
-        pages::refuse_rate_limited(&parts, session, wait).await
+        pages::refuse_rate_limited(&parts, session, budget, wait).await
     };
     response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
     response
@@ -130,13 +178,26 @@ mod tests {
 
     #[test]
     fn the_allowance_is_per_client_and_zero_is_off() {
-        let limiter = WriteLimiter::new(2);
+        let limiter = Limiter::new(2);
         let (a, b) = (ClientKey::User(1), ClientKey::User(2));
         assert!(limiter.check(&a).is_ok() && limiter.check(&a).is_ok());
         let wait = limiter.check(&a).unwrap_err();
         assert!((1..=60).contains(&wait), "{wait}");
         assert!(limiter.check(&b).is_ok());
-        let off = WriteLimiter::new(0);
+        let off = Limiter::new(0);
         assert!((0..1000).all(|_| off.check(&a).is_ok()));
+    }
+
+    #[test]
+    fn writes_and_listed_reads_have_a_budget_and_other_reads_none() {
+        let search = Some("/users/search");
+        assert_eq!(Budget::of(&Method::POST, Some("/requests")), Some(Budget::Writes));
+        assert_eq!(Budget::of(&Method::DELETE, None), Some(Budget::Writes));
+        assert_eq!(Budget::of(&Method::GET, search), Some(Budget::Reads));
+        assert_eq!(Budget::of(&Method::HEAD, Some("/api/v1/users")), Some(Budget::Reads));
+        assert_eq!(Budget::of(&Method::OPTIONS, search), None);
+        assert_eq!(Budget::of(&Method::GET, Some("/api/v1/users/{id}")), None);
+        assert_eq!(Budget::of(&Method::GET, Some("/partner-requests/received/{user_id}")), None);
+        assert_eq!(Budget::of(&Method::GET, None), None);
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod api;
 pub mod assets;
+pub mod client;
+pub mod connections;
 pub mod csrf;
 pub mod error;
 pub mod events;
@@ -10,6 +12,7 @@ pub mod headers;
 pub mod identity;
 pub mod limits;
 pub mod pages;
+pub mod request;
 mod service;
 pub mod session;
 
@@ -63,7 +66,9 @@ pub struct Shared {
     pub store: Store,
     pub tokens: Arc<TokenKeys>,
     pub metrics: PrometheusHandle,
-    pub limiter: limits::WriteLimiter,
+    pub limits: limits::ClientLimits,
+    /// The live event streams open now.
+    pub streams: Arc<events::StreamSlots>,
     /// Where browser sessions live.
     pub sessions: SessionStore,
     /// The site is reached over HTTPS: `Secure` cookies and HSTS.
@@ -74,6 +79,7 @@ pub struct Shared {
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let middleware = ServiceBuilder::new()
+        .layer(axum::middleware::map_request(drop_unusable_request_id))
         .layer(SetRequestIdLayer::new(request_id.clone(), SequentialRequestId::default()))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::new(request_id))
@@ -103,7 +109,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
         // Inside the session layer, so a signed-in browser is limited as its user, not its address.
-        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_writes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_clients))
         .layer(sessions)
         .layer(middleware)
         .with_state(state)
@@ -131,10 +137,50 @@ impl MakeRequestId for SequentialRequestId {
     }
 }
 
+/// The longest client-chosen request id kept.
+const MAX_REQUEST_ID: usize = 64;
+
+/// Removes a client's `x-request-id` unless it is one short, plain value, so a new one is made:
+/// the id goes into every log line and back to the client, where anything else could forge log
+/// fields or bloat them.
+async fn drop_unusable_request_id(mut request: axum::extract::Request) -> axum::extract::Request {
+    let mut given = request.headers().get_all("x-request-id").iter();
+    let usable = match (given.next(), given.next()) {
+        (None, _) => true,
+        (Some(id), None) => is_plain_request_id(id.as_bytes()),
+        // Several ids: none is more the request's than another.
+        (Some(_), Some(_)) => false,
+    };
+    if !usable {
+        request.headers_mut().remove("x-request-id");
+    }
+    request
+}
+
+fn is_plain_request_id(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID).contains(&id.len())
+        && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 /// One span per request, carrying its id and matched route, so every log line of a request
 /// can be found by either.
 fn request_span<B>(request: &Request<B>) -> tracing::Span {
     let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
     let route = request.extensions().get::<axum::extract::MatchedPath>().map_or("", |p| p.as_str());
     tracing::info_span!("request", method = %request.method(), uri = %request.uri(), route, request_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_request_id;
+
+    #[test]
+    fn only_short_plain_request_ids_are_kept() {
+        for id in ["a", "trace-me-42", "A.b_c-9", &"x".repeat(64)] {
+            assert!(is_plain_request_id(id.as_bytes()), "{id}");
+        }
+        for id in ["", "has space", "semi;colon", "quote\"", "ünï", "a/b", &"x".repeat(65)] {
+            assert!(!is_plain_request_id(id.as_bytes()), "{id}");
+        }
+    }
 }

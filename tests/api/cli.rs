@@ -21,6 +21,12 @@ fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
         ("DATABASE_URL", "postgres://user@host:notaport/db"),
         ("DEALNEST_LOG_FORMAT", "xml"),
         ("DEALNEST_DB_MAX_CONNECTIONS", "-1"),
+        ("DEALNEST_READ_RATE_LIMIT", "lots"),
+        ("DEALNEST_TRUSTED_PROXIES", "the-load-balancer"),
+        ("DEALNEST_MAX_CONNECTIONS", "0"),
+        ("DEALNEST_HEADER_TIMEOUT", "0"),
+        ("DEALNEST_MAX_EVENT_STREAMS", "0"),
+        ("DEALNEST_MAX_EVENT_STREAMS_PER_USER", "-2"),
     ] {
         let output = dealnest().env(var, value).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{var}={value}");
@@ -51,4 +57,22 @@ fn token_prints_a_token_the_server_accepts() {
 
     let refused = dealnest().args(["token", "--user", "42"]).output().unwrap();
     assert_eq!(refused.status.code(), Some(2), "no secret, no token");
+}
+
+#[test]
+fn token_hours_are_bounded() {
+    let secret = "a-secret-of-enough-length";
+    let hours = |h: &str| {
+        dealnest()
+            .args(["token", "--user", "1", &format!("--hours={h}")])
+            .env("DEALNEST_JWT_SECRET", secret)
+            .output()
+            .unwrap()
+    };
+    assert!(hours("720").status.success());
+    for refused in ["721", "0", "18446744073709551615", "-1", "many"] {
+        let output = hours(refused);
+        assert_eq!(output.status.code(), Some(2), "--hours {refused}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("--hours"), "--hours {refused}");
+    }
 }

@@ -118,7 +118,11 @@ async fn lists_show_pending_requests_newest_first_with_totals() {
     assert_eq!(page2["requests"][0]["request_id"], ids[1]);
     let (_, past_end) = app.get(&format!("/api/v1/partner-requests/received/{bob}?size=2&page=3"), Some(bob)).await;
     assert_eq!(past_end["requests"], json!([]));
-    assert_eq!(past_end["pagination"], json!({"page": 3, "size": 2, "total": 3, "total_exact": true}), "a page past the end still counts");
+    assert_eq!(
+        past_end["pagination"],
+        json!({"page": 3, "size": 2, "total": 3, "total_exact": true}),
+        "a page past the end still counts"
+    );
 
     let (status, sent) = app.get(&format!("/api/v1/partner-requests/sent/{}", senders[3]), Some(senders[3])).await;
     assert_eq!(status, StatusCode::OK);

@@ -29,6 +29,47 @@ async fn a_cross_site_post_is_refused_with_403() {
 }
 
 #[tokio::test]
+async fn only_a_bearer_token_on_the_api_skips_the_cross_site_check() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
+    let browser = Browser::signed_in(&app, alice).await;
+    // A page is never exempt, whatever the Authorization header says.
+    let page = browser
+        .client
+        .post(browser.url("/requests"))
+        .header("Origin", "http://evil.example")
+        .bearer_auth(app.token(alice))
+        .form(&[("recipient_id", bob.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    // On the API, another scheme is no exemption either: the session cookie would still act.
+    let basic = browser
+        .client
+        .post(browser.url("/api/v1/partner-requests"))
+        .header("Origin", "http://evil.example")
+        .header("Authorization", "Basic YWxpY2U6eA==")
+        .json(&json!({ "recipient_id": bob }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status(), StatusCode::FORBIDDEN);
+    assert!(crate::web::received(&app, bob).await.is_empty(), "a refused request changed something");
+    // The scheme's case does not matter (RFC 9110).
+    let lower = browser
+        .client
+        .post(browser.url("/api/v1/partner-requests"))
+        .header("Origin", "http://elsewhere.example")
+        .header("Authorization", format!("bearer {}", app.token(alice)))
+        .json(&json!({ "recipient_id": bob }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lower.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
 async fn the_api_accepts_the_browser_session_and_refuses_it_cross_site() {
     let app = TestApp::spawn().await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);

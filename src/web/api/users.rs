@@ -55,6 +55,7 @@ pub async fn create_user(
     responses(
         (status = 200, description = "A page of users", body = UserPage),
         (status = 422, description = "`invalid_pagination`, `page_too_deep` (page × size over 10,000), `invalid_query`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many searches by this client; see `Retry-After`", body = ErrorBody),
     ))]
 pub async fn list_users(
     State(state): State<AppState>,

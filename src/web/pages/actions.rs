@@ -13,14 +13,16 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_htmx::{HxRequest, HxResponseTrigger, HxTarget, VaryHxRequest};
+use axum_htmx::{HX_TARGET, HxResponseTrigger, HxTarget, VaryHxRequest};
 
-use super::find::FindRow;
+use super::find::{FindRow, refused_results};
 use super::layout::{CurrentUser, NotificationsLink, StatusRegion};
 use super::problem::Problem;
 use super::sections::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
 use crate::domain::UserId;
 use crate::web::AppState;
+use crate::web::limits::Budget;
+use crate::web::request::is_htmx;
 use crate::web::session::{Flash, UserSession};
 
 /// The event that makes the "Find partners" results refresh themselves.
@@ -45,9 +47,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ActionContext {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let HxRequest(htmx) = HxRequest::from_request_parts(parts, state).await?;
         let HxTarget(target) = HxTarget::from_request_parts(parts, state).await?;
-        Ok(Self { htmx, target, back: back_path(&parts.headers) })
+        Ok(Self { htmx: is_htmx(&parts.headers), target, back: back_path(&parts.headers) })
     }
 }
 
@@ -146,18 +147,33 @@ async fn update(state: &AppState, me: &CurrentUser, ctx: &ActionContext, done: D
     Ok((HxResponseTrigger::normal([RELATIONS_CHANGED]), update).into_response())
 }
 
-/// Answers a form write the rate limiter refused, the way [`finish`] answers a broken rule: the
-/// message beside the button for htmx, a flash message on the page it came from otherwise.
-pub async fn refuse_rate_limited(parts: &Parts, session: Option<UserSession>, wait: u64) -> Response {
-    let problem = Problem::RateLimited(wait);
-    let htmx = parts.headers.get("hx-request").is_some_and(|v| v == "true");
-    if htmx {
-        return (VaryHxRequest, problem.fragment()).into_response();
-    }
-    if let Some(session) = session
-        && session.set_flash(Flash::error(problem.message())).await.is_ok()
-    {
-        return Redirect::to(&back_path(&parts.headers)).into_response();
-    }
-    problem.page()
+/// Answers a page request the rate limiter refused, in the page's own terms: a refused write
+/// the way [`finish`] answers a broken rule (the message beside the button for htmx, a flash
+/// message on the page it came from otherwise); a refused search in place of the results it
+/// would have shown (htmx) or as a page.
+pub async fn refuse_rate_limited(parts: &Parts, session: Option<UserSession>, budget: Budget, wait: u64) -> Response {
+    let htmx = is_htmx(&parts.headers);
+    let response = match budget {
+        Budget::Reads => {
+            let problem = Problem::ReadLimited(wait);
+            let target = parts.headers.get(HX_TARGET).and_then(|t| t.to_str().ok());
+            match target {
+                Some(target) if htmx => refused_results(target, problem),
+                _ => problem.respond(htmx),
+            }
+        }
+        Budget::Writes => {
+            let problem = Problem::RateLimited(wait);
+            if htmx {
+                problem.fragment()
+            } else if let Some(session) = session
+                && session.set_flash(Flash::error(problem.message())).await.is_ok()
+            {
+                Redirect::to(&back_path(&parts.headers)).into_response()
+            } else {
+                problem.page()
+            }
+        }
+    };
+    (VaryHxRequest, response).into_response()
 }

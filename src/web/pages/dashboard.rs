@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum_htmx::{HxRequest, HxResponseTrigger, VaryHxRequest};
+use axum_htmx::{HxResponseTrigger, VaryHxRequest};
 use serde::Deserialize;
 
 use super::actions::{ActionUpdate, RELATIONS_CHANGED};
@@ -16,6 +16,7 @@ use super::sections::{IncomingSection, Lists, LivePoller, PartnersSection, SentS
 use super::signin;
 use crate::domain::{PageRequest, SearchQuery, User};
 use crate::web::AppState;
+use crate::web::request::Htmx;
 use crate::web::session::UserSession;
 
 /// Results per page of user search (sign-in list and "Find partners").
@@ -66,7 +67,7 @@ pub async fn home(State(state): State<AppState>, session: UserSession) -> Respon
 /// One address, four answers: signed in or not, htmx (the results alone) or not (the whole page).
 pub async fn search(
     State(state): State<AppState>,
-    HxRequest(htmx): HxRequest,
+    Htmx(htmx): Htmx,
     session: UserSession,
     Query(params): Query<SearchParams>,
 ) -> Response {

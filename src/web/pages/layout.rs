@@ -8,12 +8,13 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum_htmx::{HX_REQUEST, HxRedirect};
+use axum_htmx::HxRedirect;
 
 use super::problem::Problem;
 use crate::domain::User;
 use crate::web::AppState;
 use crate::web::assets::{AssetUrls, urls};
+use crate::web::request::is_htmx;
 use crate::web::session::{Flash, UserSession};
 
 /// The data of `base.html`.
@@ -91,7 +92,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             tracing::error!("the session layer is missing in front of a page");
             return Err(Problem::Internal.page());
         };
-        let htmx = parts.headers.get(HX_REQUEST).is_some_and(|v| v == "true");
+        let htmx = is_htmx(&parts.headers);
         match signed_in(state, &session).await {
             Ok(Some(user)) => Ok(Self { user, session }),
             Ok(None) => Err(signed_out(&session, htmx, parts.method == Method::GET).await),

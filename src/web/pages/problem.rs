@@ -23,6 +23,8 @@ pub enum Problem {
     Unavailable(Unavailable),
     /// Too many changes in a short time; try again after this many seconds.
     RateLimited(u64),
+    /// Too many searches in a short time; try again after this many seconds.
+    ReadLimited(u64),
     /// A failure of ours; the cause was logged where it happened.
     Internal,
 }
@@ -32,7 +34,7 @@ impl Problem {
         match self {
             Self::Rule(rule) => rule_status(rule),
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited(_) | Self::ReadLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -44,13 +46,16 @@ impl Problem {
             Self::RateLimited(wait) => {
                 format!("You are making changes too quickly. Please wait {wait} seconds and try again.")
             }
+            Self::ReadLimited(wait) => {
+                format!("You are searching too quickly. Please wait {wait} seconds and try again.")
+            }
             Self::Internal => INTERNAL.to_owned(),
         }
     }
 
     /// True for the person's own mistakes, which a form answers with a message rather than an error page.
     pub fn is_rule(&self) -> bool {
-        matches!(self, Self::Rule(_) | Self::RateLimited(_))
+        matches!(self, Self::Rule(_) | Self::RateLimited(_) | Self::ReadLimited(_))
     }
 
     /// The answer to a plain (non-htmx) request: a whole page.
@@ -58,7 +63,7 @@ impl Problem {
         let title = match &self {
             Self::Rule(_) => "That did not work",
             Self::Unavailable(_) => "Not available right now",
-            Self::RateLimited(_) => "Slow down",
+            Self::RateLimited(_) | Self::ReadLimited(_) => "Slow down",
             Self::Internal => "Something went wrong",
         };
         ErrorPage::new(self.status(), title, &self.message()).into_response()

@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use axum_htmx::{HxRedirect, HxRequest, VaryHxRequest};
+use axum_htmx::{HxRedirect, VaryHxRequest};
 use serde::Deserialize;
 
 use super::dashboard::Search;
@@ -19,6 +19,7 @@ use super::problem::Problem;
 use super::requests::parse_id;
 use crate::domain::{Email, UserId, UserName};
 use crate::web::AppState;
+use crate::web::request::Htmx;
 use crate::web::session::{Flash, SignupDraft, UserSession};
 
 #[derive(Template, WebTemplate)]
@@ -100,7 +101,7 @@ pub struct SignupForm {
 /// sign-in page comes back with the message and what was typed.
 pub async fn create_user(
     State(state): State<AppState>,
-    HxRequest(htmx): HxRequest,
+    Htmx(htmx): Htmx,
     session: UserSession,
     Form(form): Form<SignupForm>,
 ) -> Response {

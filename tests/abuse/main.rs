@@ -1,0 +1,15 @@
+//! No client can stall or bloat the server: floods, slow or numerous connections, spoofed
+//! addresses, odd bodies and headers, each against a real server on a fresh database through
+//! real HTTP (or raw TCP where HTTP clients are too polite). One module per kind of abuse.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod client_identity;
+mod connection_cap;
+mod event_streams;
+mod metrics_flood;
+mod read_rate_limit;
+mod request_ids;
+mod slow_clients;
+mod utf8_bodies;
