@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::db::{Conn, params};
-use super::rows::{self, NOTIFICATION_COLUMNS};
+use super::rows;
 use super::{Store, StoreResult};
 use crate::domain::{Email, Id, Notification, NotificationId, PageRequest, Paged, Timestamp, UserId, UserName};
 
@@ -36,24 +36,21 @@ pub struct PendingDelivery {
 }
 
 impl Store {
-    /// The notifications of `user`, newest first.
+    /// The notifications of `user`, newest first, each read when marked so one by one (before
+    /// the mark) or by the user's mark.
     pub async fn notifications(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<Notification>> {
         self.db
             .read(async move |conn| {
-                let sql = format!(
-                    "select {NOTIFICATION_COLUMNS} from notifications where user_id = $1 \
-                     order by created_at desc, notification_id desc limit $2 offset $3"
-                );
-                let items =
-                    conn.fetch_all(&sql, params![user.get(), page.limit(), page.offset()], &rows::notification).await?;
-                let total = conn
-                    .fetch_one(
-                        "select count(*) as total from notifications where user_id = $1",
-                        params![user.get()],
-                        &|row| row.int("total"),
-                    )
+                let rows = conn
+                    .fetch_all(NOTIFICATIONS_PAGE, params![user.get(), page.limit(), page.offset()], &|row| {
+                        Ok((rows::notification(row)?, row.int("total")?))
+                    })
                     .await?;
-                Ok(Paged { items, page, total, total_exact: true })
+                let total = match rows::total_of(&rows, page) {
+                    Some(total) => total,
+                    None => conn.fetch_one(NOTIFICATIONS_COUNT, params![user.get()], &|row| row.int("total")).await?,
+                };
+                Ok(rows::paged(rows, page, total))
             })
             .await
     }
@@ -62,16 +59,20 @@ impl Store {
         self.db.read(async move |conn| unread_count(conn, user).await).await
     }
 
-    /// Marks every unread notification of `user` read; returns how many changed.
-    pub async fn mark_notifications_read(&self, user: UserId) -> StoreResult<u64> {
+    /// Marks every notification of `user` read: one row's update, however many there are (the
+    /// mark covers every notification up to the newest). Returns whether any was unread.
+    pub async fn mark_notifications_read(&self, user: UserId) -> StoreResult<bool> {
         self.db
             .write(async move |conn| {
-                Ok(conn
+                let marked = conn
                     .execute(
-                        "update notifications set read_at = $1 where user_id = $2 and read_at is null",
-                        params![Timestamp::now().millis(), user.get()],
+                        "update user_counts set unread = 0, read_through = last_notification, read_through_at = $2, \
+                           version = version + 1 \
+                         where user_id = $1 and unread > 0",
+                        params![user.get(), Timestamp::now().millis()],
                     )
-                    .await?)
+                    .await?;
+                Ok(marked > 0)
             })
             .await
     }
@@ -196,13 +197,14 @@ impl Store {
             .await
     }
 
-    /// How many notifications wait for delivery (not delivered, not given up on).
+    /// How many notifications wait for delivery (not delivered, not given up on), counted up to
+    /// [`BACKLOG_COUNTED_UP_TO`]: past that the number only says the backlog is large.
     pub async fn delivery_backlog(&self) -> StoreResult<i64> {
         self.db
             .read(async |conn| {
-                let sql =
-                    "select count(*) as backlog from notifications where delivered_at is null and failed_at is null";
-                Ok(conn.fetch_one(sql, &[], &|row| row.int("backlog")).await?)
+                let sql = "select count(*) as backlog from (select notification_id from notifications \
+                           where delivered_at is null and failed_at is null limit $1) waiting";
+                Ok(conn.fetch_one(sql, params![BACKLOG_COUNTED_UP_TO], &|row| row.int("backlog")).await?)
             })
             .await
     }
@@ -230,6 +232,18 @@ impl Store {
 }
 
 pub(super) async fn unread_count(conn: &mut Conn<'_>, user: UserId) -> StoreResult<i64> {
-    let sql = "select count(*) as unread from notifications where user_id = $1 and read_at is null";
-    Ok(conn.fetch_one(sql, params![user.get()], &|row| row.int("unread")).await?)
+    let sql = "select unread from user_counts where user_id = $1";
+    Ok(conn.fetch_optional(sql, params![user.get()], &|row| row.int("unread")).await?.unwrap_or(0))
 }
+
+/// The delivery backlog is counted up to this many.
+pub const BACKLOG_COUNTED_UP_TO: i64 = 10_000;
+
+/// A page of `$1`'s notifications (`$2` limit, `$3` offset), newest first, with the total; a
+/// notification is read when marked so one by one, or when the user's mark covers it.
+const NOTIFICATIONS_PAGE: &str = "select n.notification_id, n.user_id, n.kind, n.text, n.request_id, n.created_at, \
+       coalesce(n.read_at, case when n.notification_id <= c.read_through then c.read_through_at end) as read_at, \
+       c.notifications as total \
+     from notifications n join user_counts c on c.user_id = n.user_id \
+     where n.user_id = $1 order by n.created_at desc, n.notification_id desc limit $2 offset $3";
+const NOTIFICATIONS_COUNT: &str = "select notifications as total from user_counts where user_id = $1";

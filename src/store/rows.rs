@@ -77,8 +77,6 @@ pub(super) fn pending_request(row: &dyn Columns) -> DbResult<PartnerRequest> {
     })
 }
 
-pub(super) const NOTIFICATION_COLUMNS: &str = "notification_id, user_id, kind, text, request_id, created_at, read_at";
-
 pub(super) fn notification(row: &dyn Columns) -> DbResult<Notification> {
     let kind = row.text("kind")?;
     Ok(Notification {

@@ -232,6 +232,30 @@ async fn opening_the_notifications_lists_them_and_marks_them_read() {
     assert_eq!(browser.get("/").await.text("a#nav-notifications"), "Notifications 0 unread");
 }
 
+/// Opening the notifications marks every one of them read with one mark, however many there
+/// are; one that arrives afterwards is unread, and the API says when each was read.
+#[tokio::test]
+async fn the_read_mark_covers_what_was_there_and_nothing_that_came_after() {
+    let app = TestApp::spawn_with(|s| s.database.quotas.new_account = 0).await;
+    let alice = app.user("Alice").await;
+    let senders = [app.user("Sam").await, app.user("Sue").await, app.user("Sid").await];
+    for &sender in &senders[..2] {
+        app.request(sender, alice).await;
+    }
+    let browser = Browser::signed_in(&app, alice).await;
+    assert_eq!(browser.get("/").await.text("a#nav-notifications"), "Notifications 2 unread");
+    browser.get("/notifications").await;
+    app.request(senders[2], alice).await;
+
+    assert_eq!(browser.get("/").await.text("a#nav-notifications"), "Notifications 1 unread");
+    let (_, list) = app.get(&format!("/api/v1/users/{alice}/notifications"), Some(alice)).await;
+    let read: Vec<bool> = list["notifications"].as_array().unwrap().iter().map(|n| !n["read_at"].is_null()).collect();
+    assert_eq!(read, [false, true, true], "newest first: the one that came after the mark is unread");
+    assert_eq!(list["pagination"]["total"], 3);
+    let page = browser.get("/notifications").await;
+    assert_eq!(page.count("li.note .tag-new"), 1);
+}
+
 #[tokio::test]
 async fn pages_that_need_a_user_send_strangers_to_sign_in() {
     let app = TestApp::spawn().await;
