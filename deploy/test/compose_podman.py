@@ -34,7 +34,7 @@ VARIABLE = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\})")
 def interpolate(value):
     """Compose's variable substitution, in the two forms the compose file uses."""
     if isinstance(value, str):
-        if re.search(r"\$(?![${])", value):
+        if re.search(r"\$(?!\{)", value.replace("$$", "")):
             sys.exit(f"compose_podman: unsupported substitution in {value!r}")
 
         def substitute(match):
