@@ -12,8 +12,17 @@ use tokio::sync::Notify;
 use super::db::{DatabaseError, Db, Postgres, PostgresOptions, Sqlite, SqliteOptions};
 use super::{EventBus, Store};
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+/// This backend's embedded migrations. A database that a newer version already migrated further
+/// is accepted: migrations are only ever added, and each leaves the schema usable by the code
+/// before it, so an older instance keeps serving during a rolling update (or after a rollback).
+fn migrations(backend: Backend) -> Migrator {
+    let mut migrator = match backend {
+        Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+    };
+    migrator.set_ignore_missing(true);
+    migrator
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -144,15 +153,15 @@ impl Store {
             users: Default::default(),
             searches: super::stamped::StampedCache::new(super::users::SEARCH_CACHE_CAPACITY),
             dashboards: super::stamped::StampedCache::new(options.dashboard_cache),
-            postgres_url: match &options.url {
-                DatabaseUrl::Postgres(url) => Some(url.clone()),
-                DatabaseUrl::Sqlite(_) => None,
-            },
         })))
     }
 
     /// Applies the embedded migrations of this backend that have not run yet (through sqlx's
     /// migrator; on SQLite over a connection of its own, closed afterwards).
+    /// On PostgreSQL the migrations run on a connection of their own, without the statement
+    /// timeout of the pool: a migration may rightly take long (an index on a large table), and
+    /// so may waiting for another instance's migrations (sqlx's migrator holds an advisory lock
+    /// meanwhile, so instances starting together take turns).
     pub async fn migrate(&self) -> Result<(), DatabaseError> {
         match &self.db {
             Db::Sqlite(sqlite) => {
@@ -161,10 +170,14 @@ impl Store {
                     .busy_timeout(Duration::from_secs(5))
                     .connect()
                     .await?;
-                SQLITE_MIGRATIONS.run(&mut conn).await?;
+                migrations(Backend::Sqlite).run(&mut conn).await?;
                 conn.close().await?;
             }
-            Db::Postgres(postgres) => POSTGRES_MIGRATIONS.run(postgres.pool()).await?,
+            Db::Postgres(postgres) => {
+                let mut conn = sqlx::AnyConnection::connect(postgres.url()).await?;
+                migrations(Backend::Postgres).run(&mut conn).await?;
+                conn.close().await?;
+            }
         }
         Ok(())
     }

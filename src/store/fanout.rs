@@ -43,7 +43,8 @@ impl Store {
     /// On PostgreSQL, relays announced events to this instance's bus until `shutdown`; on SQLite
     /// returns at once. Reconnects by itself when the connection drops.
     pub async fn relay_events(&self, shutdown: CancellationToken) {
-        let Some(url) = self.postgres_url.clone() else { return };
+        let super::db::Db::Postgres(postgres) = &self.db else { return };
+        let url = postgres.url().to_owned();
         loop {
             match self.listen(&url, &shutdown).await {
                 Ok(()) => return,

@@ -82,8 +82,6 @@ pub struct Inner {
     quotas: SendQuotas,
     /// Told after commit what changed for whom, for live updates.
     events: EventBus,
-    /// The PostgreSQL URL, for the live-event listener; `None` on SQLite.
-    postgres_url: Option<String>,
     /// Users once read, so identifying a request or a page's user, and the users a list shows,
     /// need no query after that.
     users: users::UserCache,

@@ -84,3 +84,22 @@ async fn responses_carry_the_security_headers_and_a_request_id() {
     let given = app.client.get(app.url("/healthz")).header("x-request-id", "trace-me-42").send().await.unwrap();
     assert_eq!(given.headers()["x-request-id"], "trace-me-42", "an incoming id is kept");
 }
+
+/// Migrations are only added, so a version whose database a newer one migrated further still
+/// starts and serves (a rolling update, or a rollback).
+#[tokio::test]
+async fn a_database_migrated_by_a_newer_version_is_still_served() {
+    let mut app = TestApp::spawn().await;
+    let alice = app.user("Alice").await;
+    let checksum = if app.db.is_postgres() { "decode('00', 'hex')" } else { "x'00'" };
+    sqlx::query(&format!(
+        "insert into _sqlx_migrations (version, description, success, checksum, execution_time) \
+         values (999999, 'a migration of a newer version', true, {checksum}, 0)"
+    ))
+    .execute(&app.db.raw().await)
+    .await
+    .unwrap();
+    app.restart_with(|_| {}).await;
+    let (status, user) = app.get(&format!("/api/v1/users/{alice}"), None).await;
+    assert_eq!((status, user["name"].as_str()), (StatusCode::OK, Some("Alice")));
+}

@@ -27,6 +27,7 @@ const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub(in crate::store) struct Postgres {
     pool: AnyPool,
+    url: std::sync::Arc<str>,
     /// When a store call last found its connection dead (milliseconds since the epoch): every
     /// connection that sat idle since before then is pinged before its next use.
     lost_at: Arc<AtomicI64>,
@@ -72,11 +73,16 @@ impl Postgres {
             })
             .connect(url)
             .await?;
-        Ok(Self { pool, lost_at })
+        Ok(Self { pool, url: url.into(), lost_at })
     }
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Where the database is, for connections of their own (migrations, `LISTEN`).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// Runs `work` on one pooled connection, in a transaction when `transaction` names its
