@@ -31,7 +31,7 @@ impl Store {
         let store = self.clone();
         let search = UserSearch::new(self.backend(), query);
         self.db
-            .read(async move |conn| {
+            .search(async move |conn| {
                 let found = search.page(conn, page, None).await?;
                 let users = store.users.in_order(conn, &found.ids).await?;
                 Ok(slice(users, page, found.capped))
@@ -48,7 +48,7 @@ impl Store {
         page: PageRequest,
     ) -> StoreResult<Slice<Candidate>> {
         let (store, query) = (self.clone(), query.clone());
-        self.db.read(async move |conn| store.candidates_in(conn, viewer, &query, page).await).await
+        self.db.search(async move |conn| store.candidates_in(conn, viewer, &query, page).await).await
     }
 
     /// The other member of partnership `id`, when `member` is one of its two members.

@@ -87,7 +87,7 @@ impl Store {
     ) -> StoreResult<Dashboard> {
         let (store, query) = (self.clone(), query.clone());
         self.db
-            .snapshot(async move |conn| {
+            .search(async move |conn| {
                 let candidates = store.candidates_in(conn, viewer, &query, page).await?;
                 let relations = store.relations_in(conn, viewer).await?;
                 Ok(Dashboard { relations, candidates })

@@ -65,19 +65,27 @@ impl Store {
 
     /// Users whose name or e-mail contains `query` (all users when it is empty), by name, with
     /// the number of matches (see `search.rs` for the bound on a search's work). A search
-    /// repeated while no user was added is answered from [`SearchCache`].
+    /// repeated while no user was added is answered from [`SearchCache`], a quick read; only
+    /// the others are searches.
     pub async fn search_users(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Paged<User>> {
+        let key = (query.as_str().to_owned(), page.limit(), page.offset());
+        let (store, kept) = (self.clone(), key.clone());
+        let cached = self
+            .db
+            .read(async move |conn| {
+                let version = conn.fetch_one(USERS_VERSION, &[], &|row| row.int("version")).await?;
+                Ok(store.searches.get(&kept, &version))
+            })
+            .await?;
+        if let Some(found) = cached {
+            return Ok(found);
+        }
         let store = self.clone();
         let search = UserSearch::new(self.backend(), query);
-        let key = (query.as_str().to_owned(), page.limit(), page.offset());
         self.db
-            .read(async move |conn| {
-                // Read before searching: a user added meanwhile makes the entry look older than
-                // it is, which costs a search later, never a stale answer.
+            .search(async move |conn| {
+                // In the search's snapshot, so the entry is kept with the version it matches.
                 let version = conn.fetch_one(USERS_VERSION, &[], &|row| row.int("version")).await?;
-                if let Some(found) = store.searches.get(&key, &version) {
-                    return Ok(found);
-                }
                 let found = search.page(conn, page, None).await?;
                 let mut ids = found.ids;
                 ids.truncate(page.size() as usize);

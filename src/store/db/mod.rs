@@ -26,7 +26,7 @@ pub(in crate::store) use error::DbResult;
 pub use error::{DatabaseError, Unavailable};
 pub(in crate::store) use group_commit::Job;
 pub(in crate::store) use postgres::{Postgres, PostgresOptions};
-pub(in crate::store) use sqlite::{Sqlite, SqliteOptions};
+pub(in crate::store) use sqlite::{ReadLane, Sqlite, SqliteOptions};
 
 use super::{StoreError, StoreResult};
 
@@ -45,8 +45,21 @@ impl Db {
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
     {
         match self {
-            Self::Sqlite(sqlite) => sqlite_read(sqlite, false, work).await,
+            Self::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Quick, false, work).await,
             Self::Postgres(postgres) => postgres.run(None, &work).await,
+        }
+    }
+
+    /// Runs `work`, a user search that may look at thousands of rows, in a read transaction. On
+    /// SQLite searches have a lane of their own, so quick reads never wait behind them.
+    pub async fn search<R, F>(&self, work: F) -> StoreResult<R>
+    where
+        R: Send + 'static,
+        F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
+    {
+        match self {
+            Self::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Search, true, work).await,
+            Self::Postgres(postgres) => postgres.run(Some(SNAPSHOT), &work).await,
         }
     }
 
@@ -58,10 +71,8 @@ impl Db {
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
     {
         match self {
-            Self::Sqlite(sqlite) => sqlite_read(sqlite, true, work).await,
-            Self::Postgres(postgres) => {
-                postgres.run(Some("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"), &work).await
-            }
+            Self::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Quick, true, work).await,
+            Self::Postgres(postgres) => postgres.run(Some(SNAPSHOT), &work).await,
         }
     }
 
@@ -91,16 +102,19 @@ impl Db {
     }
 }
 
-/// Hands `work` to a SQLite reader thread (in a read transaction with `snapshot`) and waits for
-/// its answer.
-async fn sqlite_read<R, F>(sqlite: &Sqlite, snapshot: bool, work: F) -> StoreResult<R>
+/// A read transaction on PostgreSQL: every statement sees the first one's moment.
+const SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
+/// Hands `work` to a SQLite reader thread of `lane` (in a read transaction with `snapshot`) and
+/// waits for its answer.
+async fn sqlite_read<R, F>(sqlite: &Sqlite, lane: ReadLane, snapshot: bool, work: F) -> StoreResult<R>
 where
     R: Send + 'static,
     F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
 {
     let (reply, answer) = oneshot::channel();
     sqlite
-        .read(move |conn| {
+        .read(lane, move |conn| {
             let result = futures::executor::block_on(async {
                 if !snapshot {
                     return work(&mut Conn::Sqlite(conn)).await;
@@ -263,15 +277,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_call_that_finds_no_free_connection_in_time_is_told_the_database_is_busy() {
-        let test = sqlite(1, Some(Duration::from_secs(2)));
-        let slow = test.db.read(async |conn| Ok(conn.fetch_one(SLOW, &[], &|row| row.int("n")).await?));
-        let waiting = async {
+    async fn searches_never_hold_every_reader_and_one_that_waits_too_long_is_told_the_database_is_busy() {
+        // Two readers: one may run a search, the other is kept for quick reads.
+        let test = sqlite(2, Some(Duration::from_secs(2)));
+        let started = Instant::now();
+        let slow = test.db.search(async |conn| Ok(conn.fetch_one(SLOW, &[], &|row| row.int("n")).await?));
+        let others = async {
             tokio::time::sleep(Duration::from_millis(50)).await;
-            test.db.read(async |conn| Ok(conn.fetch_one("select 1 as n", &[], &|row| row.int("n")).await?)).await
+            let quick =
+                test.db.read(async |conn| Ok(conn.fetch_one("select 1 as n", &[], &|row| row.int("n")).await?));
+            let quick = (quick.await, started.elapsed());
+            let search =
+                test.db.search(async |conn| Ok(conn.fetch_one("select 1 as n", &[], &|row| row.int("n")).await?));
+            (quick, search.await)
         };
-        let (_, waited) = tokio::join!(slow, waiting);
-        assert_eq!(waited.expect_err("no reader came free").unavailable(), Some(Unavailable::Busy));
+        let (_, ((quick, answered_after), search)) = tokio::join!(slow, others);
+        assert_eq!(quick.unwrap(), 1);
+        assert!(answered_after < Duration::from_millis(1000), "a quick read went on: {answered_after:?}");
+        assert_eq!(search.expect_err("no search permit came free").unavailable(), Some(Unavailable::Busy));
     }
 
     #[tokio::test]

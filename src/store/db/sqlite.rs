@@ -3,10 +3,15 @@
 //! other requests, event streams or background work.
 //!
 //! Reads go to a small pool of threads, each owning one read-only connection; a store call is one
-//! job, handed over once. Writes go to the one writer thread (see `group_commit.rs`). A job waits
-//! for a permit of its lane before it is handed over, so no more jobs are queued than there are
-//! threads to take them (readers) or than the writer may reasonably hold (writes); a caller that
-//! cannot get one within the acquire timeout is told the database is busy.
+//! job, handed over once. Writes go to the one writer thread (see `group_commit.rs`).
+//!
+//! Reads queue for the reader threads in one line, so the threads take them one after another
+//! without waiting for the async runtime in between. Most reads (a page of a list, a user, a
+//! count kept by triggers) cost microseconds; searches may look at thousands of rows, and no more
+//! of them may be queued or running at once than half the threads, so the other half are always
+//! there for the quick ones: a quick read never waits for a search to finish. Permits, taken
+//! before a job is handed over, bound how many jobs of each kind may wait; a caller that cannot
+//! get one within the acquire timeout is told the database is busy.
 //!
 //! Every statement runs under a deadline (`DEALNEST_DB_STATEMENT_TIMEOUT`): SQLite calls a
 //! progress handler every few thousand virtual-machine steps, and the handler interrupts the
@@ -45,6 +50,18 @@ const STEPS_BETWEEN_CHECKS: i32 = 1_000;
 /// Write transactions that may wait for the writer at once.
 const WRITE_QUEUE: usize = 256;
 
+/// Reads that may wait for a reader at once.
+const READ_QUEUE: usize = 512;
+
+/// Which reads a job belongs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::store) enum ReadLane {
+    /// Bounded by an index to a handful of rows.
+    Quick,
+    /// May look at thousands of rows (a user search).
+    Search,
+}
+
 thread_local! {
     /// How long one statement may run on this thread (set when the thread starts).
     static STATEMENT_TIMEOUT: Cell<Option<Duration>> = const { Cell::new(None) };
@@ -76,7 +93,10 @@ type ReadJob = Box<dyn FnOnce(&SqliteConn) + Send>;
 /// A SQLite database file: reader threads and the writer thread.
 pub(in crate::store) struct Sqlite {
     path: PathBuf,
-    readers: Lane<ReadJob>,
+    readers: usize,
+    reads: Lane<ReadJob>,
+    /// Permits of searches, taken on top of a read's.
+    searches: Arc<Semaphore>,
     writer: Lane<Box<dyn Job>>,
     acquire_timeout: Duration,
     threads: Mutex<Vec<JoinHandle<()>>>,
@@ -99,11 +119,7 @@ impl<J> Lane<J> {
     /// Waits (up to `timeout`) for a permit, then hands over the job `make` builds with it; the
     /// job holds the permit until it is done.
     async fn submit(&self, timeout: Duration, make: impl FnOnce(OwnedSemaphorePermit) -> J) -> DbResult<()> {
-        let permit = match tokio::time::timeout(timeout, self.permits.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(_)) => return Err(DatabaseError::Closed),
-            Err(_) => return Err(DatabaseError::Busy(timeout)),
-        };
+        let permit = acquire(&self.permits, timeout).await?;
         let sender = self.sender.read().map_err(|_| DatabaseError::Closed)?;
         let sender = sender.as_ref().ok_or(DatabaseError::Closed)?;
         sender.send(make(permit)).map_err(|_| DatabaseError::Closed)
@@ -143,8 +159,9 @@ impl Sqlite {
         threads.push(spawn("sqlite-writer", options.statement_timeout, move || {
             group_commit::run(&writer_conn, &writes, &stats);
         })?);
+        let readers = options.readers.max(2);
         let (read_jobs, reads) = crossbeam_channel::unbounded::<ReadJob>();
-        for i in 0..options.readers.max(1) {
+        for i in 0..readers {
             let conn = SqliteConn::new(open_reader(path)?);
             let reads = reads.clone();
             threads.push(spawn(&format!("sqlite-reader-{i}"), options.statement_timeout, move || {
@@ -161,7 +178,9 @@ impl Sqlite {
         }
         Ok(Self {
             path: path.to_owned(),
-            readers: Lane::new(read_jobs, options.readers.max(1)),
+            readers,
+            reads: Lane::new(read_jobs, READ_QUEUE),
+            searches: Arc::new(Semaphore::new(readers / 2)),
             writer: Lane::new(write_jobs, WRITE_QUEUE),
             acquire_timeout: options.acquire_timeout,
             threads: Mutex::new(threads),
@@ -174,13 +193,17 @@ impl Sqlite {
         &self.path
     }
 
-    /// Runs `job` on a reader thread.
-    pub async fn read(&self, job: impl FnOnce(&SqliteConn) + Send + 'static) -> DbResult<()> {
-        self.readers
+    /// Runs `job` on a reader thread; a search first waits for one of its own permits.
+    pub async fn read(&self, lane: ReadLane, job: impl FnOnce(&SqliteConn) + Send + 'static) -> DbResult<()> {
+        let search = match lane {
+            ReadLane::Quick => None,
+            ReadLane::Search => Some(acquire(&self.searches, self.acquire_timeout).await?),
+        };
+        self.reads
             .submit(self.acquire_timeout, |permit| {
                 Box::new(move |conn: &SqliteConn| {
                     job(conn);
-                    drop(permit);
+                    drop((permit, search));
                 })
             })
             .await
@@ -194,8 +217,8 @@ impl Sqlite {
     /// (in use, idle) of the writer and of the readers, for the metrics.
     pub fn usage(&self) -> [(u32, u32); 2] {
         let writing = u32::from(self.writer.in_use() > 0);
-        let reading = self.readers.in_use();
-        [(writing, 1 - writing), (reading, self.readers.size as u32 - reading)]
+        let reading = self.reads.in_use().min(self.readers as u32);
+        [(writing, 1 - writing), (reading, self.readers as u32 - reading)]
     }
 
     /// Write groups committed and transactions in them, since start.
@@ -205,7 +228,8 @@ impl Sqlite {
 
     /// Refuses further work, lets the threads finish the jobs they hold, and waits for them.
     pub async fn close(&self) {
-        self.readers.close();
+        self.reads.close();
+        self.searches.close();
         self.writer.close();
         let threads = self.threads.lock().map(|mut threads| std::mem::take(&mut *threads)).unwrap_or_default();
         let _ = tokio::task::spawn_blocking(move || {
@@ -214,6 +238,15 @@ impl Sqlite {
             }
         })
         .await;
+    }
+}
+
+/// A permit of `permits`, waiting up to `timeout`.
+async fn acquire(permits: &Arc<Semaphore>, timeout: Duration) -> DbResult<OwnedSemaphorePermit> {
+    match tokio::time::timeout(timeout, permits.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_)) => Err(DatabaseError::Closed),
+        Err(_) => Err(DatabaseError::Busy(timeout)),
     }
 }
 
