@@ -142,6 +142,25 @@ impl Store {
         &self.events
     }
 
+    /// Runs one statement that would keep the database busy for an hour, as a runaway search
+    /// would (in the searches' lane); only the statement timeout stops it.
+    #[cfg(feature = "test-hooks")]
+    pub async fn run_runaway_search(&self) -> StoreResult<()> {
+        let postgres = self.backend() == Backend::Postgres;
+        self.db
+            .search(async move |conn| {
+                let sql = if postgres {
+                    "select count(*) as n from (select pg_sleep(3600)) slept"
+                } else {
+                    "with recursive c(x) as (select 1 union all select x + 1 from c where x < 100000000000) \
+                     select count(*) as n from c"
+                };
+                conn.fetch_one(sql, &[], &|row| row.int("n")).await?;
+                Ok(())
+            })
+            .await
+    }
+
     /// Answers when the database answers a trivial query.
     pub async fn ping(&self) -> StoreResult<()> {
         self.db.read(async |conn| Ok(conn.fetch_one("select 1 as one", &[], &|row| row.int("one")).await?)).await?;

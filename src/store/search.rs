@@ -98,13 +98,13 @@ fn counts(row: &dyn Columns) -> DbResult<(i64, i64)> {
 
 const LIKE: &str = "(u.name_key like $1 escape '\\' or u.email like $1 escape '\\')";
 
-/// Everyone matches: the name index walked to the page, and the number of users (kept in
-/// `users_version`, as users are never deleted) as the count.
-const EVERYONE_PAGE: &str = "select u.user_id, v.version as looked_at, v.version as matched \
+/// Everyone matches: the name index walked to the page, and the number of users (kept beside
+/// `users_version`) as the count.
+const EVERYONE_PAGE: &str = "select u.user_id, v.users as looked_at, v.users as matched \
      from users u, users_version v \
      where v.only_row = 1 and u.user_id <> $5 and $1 = $1 and $2 = $2 \
      order by u.name_key, u.user_id limit $3 offset $4";
-const EVERYONE_COUNTS: &str = "select version as looked_at, version as matched from users_version \
+const EVERYONE_COUNTS: &str = "select users as looked_at, users as matched from users_version \
      where only_row = 1 and $1 = $1 and $2 = $2 and $3 = $3 and $4 = $4 and $5 = $5";
 
 /// The users a search looks at (`looked_at`) and those of them that match (`matched`), as

@@ -4,7 +4,12 @@
 
 #[path = "../support/mod.rs"]
 mod support;
+// The pages' browser-like client; this suite uses part of it.
+#[allow(dead_code)]
+#[path = "../ui/web.rs"]
+mod web;
 
+mod bounded_cost;
 mod client_identity;
 mod connection_cap;
 mod event_streams;
@@ -12,4 +17,5 @@ mod metrics_flood;
 mod read_rate_limit;
 mod request_ids;
 mod slow_clients;
+mod slow_statements;
 mod utf8_bodies;

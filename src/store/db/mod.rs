@@ -50,8 +50,9 @@ impl Db {
         }
     }
 
-    /// Runs `work`, a user search that may look at thousands of rows, in a read transaction. On
-    /// SQLite searches have a lane of their own, so quick reads never wait behind them.
+    /// Runs `work`, a user search that may look at thousands of rows, in a read transaction.
+    /// Searches may hold half the readers (SQLite) or half the pool (PostgreSQL) at most, so
+    /// quick reads never wait for them.
     pub async fn search<R, F>(&self, work: F) -> StoreResult<R>
     where
         R: Send + 'static,
@@ -59,7 +60,7 @@ impl Db {
     {
         match self {
             Self::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Search, true, work).await,
-            Self::Postgres(postgres) => postgres.run(Some(SNAPSHOT), &work).await,
+            Self::Postgres(postgres) => postgres.search(Some(SNAPSHOT), &work).await,
         }
     }
 

@@ -27,6 +27,9 @@ const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub(in crate::store) struct Postgres {
     pool: AnyPool,
+    /// Searches may hold half the pool at most, so quick reads always find a connection.
+    searches: Arc<tokio::sync::Semaphore>,
+    acquire_timeout: Duration,
     url: std::sync::Arc<str>,
     /// When a store call last found its connection dead (milliseconds since the epoch): every
     /// connection that sat idle since before then is pinged before its next use.
@@ -73,7 +76,8 @@ impl Postgres {
             })
             .connect(url)
             .await?;
-        Ok(Self { pool, url: url.into(), lost_at })
+        let searches = Arc::new(tokio::sync::Semaphore::new((options.max_connections as usize / 2).max(1)));
+        Ok(Self { pool, searches, acquire_timeout: options.acquire_timeout, url: url.into(), lost_at })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -99,6 +103,16 @@ impl Postgres {
             }
             outcome => outcome,
         }
+    }
+
+    /// Like [`Postgres::run`] for a search: it first waits for one of the searches' permits.
+    pub async fn search<R, F>(&self, transaction: Option<&'static str>, work: &F) -> StoreResult<R>
+    where
+        F: AsyncFn(&mut Conn<'_>) -> StoreResult<R>,
+    {
+        let permit = tokio::time::timeout(self.acquire_timeout, self.searches.acquire()).await;
+        let Ok(Ok(_permit)) = permit else { return Err(DatabaseError::Busy(self.acquire_timeout).into()) };
+        self.run(transaction, work).await
     }
 
     async fn attempt<R, F>(&self, transaction: Option<&'static str>, work: &F) -> StoreResult<R>

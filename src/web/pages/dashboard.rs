@@ -54,8 +54,10 @@ impl Search {
     pub fn parse(params: &SearchParams) -> Result<Self, Problem> {
         let text = params.q.as_deref().unwrap_or_default().trim().to_owned();
         let query = SearchQuery::parse(Some(&text))?;
+        // A page typed past the deepest one served shows that one, whose pager says why.
+        let deepest = PageRequest::MAX_DEPTH / SEARCH_PAGE_SIZE;
         let page = params.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok());
-        let page = PageRequest::parse(page.filter(|p| *p >= 1), Some(SEARCH_PAGE_SIZE))?;
+        let page = PageRequest::parse(page.filter(|p| *p >= 1).map(|p| p.min(deepest)), Some(SEARCH_PAGE_SIZE))?;
         Ok(Self { text, query, page })
     }
 }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use super::dom::{ActionPath, DomId};
 use super::person::Person;
 use super::problem::Problem;
-use crate::domain::{Candidate, PartnershipId, RequestId, Slice, Standing};
+use crate::domain::{Candidate, PageRequest, PartnershipId, RequestId, Slice, Standing};
 
 /// The whole section: heading, search box, results.
 #[derive(Template)]
@@ -35,7 +35,15 @@ impl FindResults {
         let page = found.page.page();
         Self {
             q: q.to_owned(),
-            pager: Pager::new(page, found.has_more, |n| search_url(q, n), Some("find-results"), "Search result pages"),
+            pager: Pager::new(
+                found.page,
+                found.has_more,
+                found.capped,
+                |n| search_url(q, n),
+                Some("find-results"),
+                "Search result pages",
+                REFINE,
+            ),
             rows: found.items.iter().map(|c| FindRow::new(c, false)).collect(),
             url: search_url(q, page),
         }
@@ -88,20 +96,41 @@ pub struct Pager {
     pub page: u32,
     pub prev: Option<String>,
     pub next: Option<String>,
+    /// Why there is no next page although more would match: a search that looked at as many
+    /// users as it may, or a list paged as deep as it goes.
+    pub note: Option<&'static str>,
     /// The element the links replace with htmx; `None`: plain links.
     pub target: Option<&'static str>,
     pub label: &'static str,
 }
 
+/// What a search that stopped at its bound says.
+pub const REFINE: &str = "Refine your search to see more.";
+
 impl Pager {
+    /// Links around `page` of a list. When more exists than the list can show (`capped`: the
+    /// search looked at as many users as it may; or the next page would be deeper than any list
+    /// is paged), the pager says `beyond` instead of offering it.
     pub fn new(
-        page: u32,
+        page: PageRequest,
         has_more: bool,
+        capped: bool,
         url: impl Fn(u32) -> String,
         target: Option<&'static str>,
         label: &'static str,
+        beyond: &'static str,
     ) -> Self {
-        Self { page, prev: (page > 1).then(|| url(page - 1)), next: has_more.then(|| url(page + 1)), target, label }
+        let n = page.page();
+        let next_servable = PageRequest::parse(Some(i64::from(n) + 1), Some(i64::from(page.size()))).is_ok();
+        let note = (capped || (has_more && !next_servable)).then_some(beyond);
+        Self {
+            page: n,
+            prev: (n > 1).then(|| url(n - 1)),
+            next: (has_more && next_servable).then(|| url(n + 1)),
+            note,
+            target,
+            label,
+        }
     }
 }
 

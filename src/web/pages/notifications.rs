@@ -57,7 +57,15 @@ async fn render(state: &AppState, me: CurrentUser, params: NotesParams) -> Resul
         layout: Layout::new("Notifications", Some(me.user), unread, flash),
         notes,
         total: list.total,
-        pager: Pager::new(page.page(), has_more, |n| format!("/notifications?page={n}"), None, "Notification pages"),
+        pager: Pager::new(
+            page,
+            has_more,
+            false,
+            |n| format!("/notifications?page={n}"),
+            None,
+            "Notification pages",
+            "Older notifications are not listed.",
+        ),
     }
     .into_response())
 }

@@ -12,7 +12,7 @@ use axum_htmx::{HxRedirect, VaryHxRequest};
 use serde::Deserialize;
 
 use super::dashboard::Search;
-use super::find::{Pager, search_url};
+use super::find::{Pager, REFINE, search_url};
 use super::layout::Layout;
 use super::person::Person;
 use super::problem::Problem;
@@ -50,7 +50,15 @@ pub async fn page_or_list(
     let found = state.store.users_page(&search.query, search.page).await?;
     let q = search.text;
     let list = SigninList {
-        pager: Pager::new(found.page.page(), found.has_more, |n| search_url(&q, n), Some("signin-list"), "User pages"),
+        pager: Pager::new(
+            found.page,
+            found.has_more,
+            found.capped,
+            |n| search_url(&q, n),
+            Some("signin-list"),
+            "User pages",
+            REFINE,
+        ),
         people: found.items.iter().map(Person::from).collect(),
         q: q.clone(),
     };
