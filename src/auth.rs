@@ -1,13 +1,13 @@
 //! Bearer tokens: HS256 JWTs whose `sub` is a user id and whose `exp` is required.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use crate::cache::{Cache, Weigh};
 use crate::domain::UserId;
 
 /// The signing secret and the keys made from it.
@@ -17,17 +17,27 @@ pub struct TokenKeys {
     decoding: DecodingKey,
     validation: Validation,
     /// Tokens that verified, with their user and expiry: a client sends the same token on
-    /// every call, and checking the signature again (HMAC, base64, JSON) was a tenth of a list
-    /// request's time. A token string verifies the same way until it expires, so an entry is
-    /// used only before its `exp`.
-    verified: Arc<RwLock<Verified>>,
+    /// every call, and checking the signature again (HMAC, base64, JSON) costs more than the
+    /// rest of a cheap request. A token string verifies the same way until it expires, so an
+    /// entry is used only before its `exp`.
+    verified: Arc<Cache<Box<str>, Verified>>,
 }
 
-/// Token → (its user, its `exp`).
-type Verified = HashMap<Box<str>, (UserId, u64)>;
+/// What a token that verified says: its user and its `exp`.
+#[derive(Debug, Clone, Copy)]
+struct Verified {
+    user: UserId,
+    exp: u64,
+}
 
-/// Tokens remembered at most (about 2 MB); when full the memory starts over.
-const VERIFIED_CAPACITY: usize = 10_000;
+impl Weigh for Verified {
+    fn bytes(&self) -> usize {
+        size_of::<Self>()
+    }
+}
+
+/// Bytes of verified tokens kept (a token is about 150 bytes).
+const VERIFIED_BYTES: u64 = 1 << 20;
 
 // Never print the secret.
 impl fmt::Debug for TokenKeys {
@@ -70,7 +80,7 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
-            verified: Arc::default(),
+            verified: Arc::new(Cache::new("tokens", VERIFIED_BYTES, 200)),
         }
     }
 
@@ -86,8 +96,8 @@ impl TokenKeys {
     /// Checks signature, algorithm and expiry, and returns the user the token names.
     pub fn verify(&self, token: &str) -> Result<UserId, TokenError> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let known = self.verified.read().ok().and_then(|verified| verified.get(token).copied());
-        if let Some((user, _)) = known.filter(|(_, exp)| *exp >= now) {
+        let known = self.verified.get(token);
+        if let Some(Verified { user, .. }) = known.filter(|known| known.exp >= now) {
             return Ok(user);
         }
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)?;
@@ -96,13 +106,13 @@ impl TokenKeys {
             Subject::Text(s) => s.parse().map_err(|_| TokenError::BadSubject)?,
         };
         let user = UserId::parse(id).map_err(|_| TokenError::BadSubject)?;
-        if let Ok(mut verified) = self.verified.write() {
-            if verified.len() >= VERIFIED_CAPACITY {
-                verified.clear();
-            }
-            verified.insert(token.into(), (user, data.claims.exp));
-        }
+        self.verified.insert(token.into(), Verified { user, exp: data.claims.exp });
         Ok(user)
+    }
+
+    /// What the cache of verified tokens holds, for the metrics.
+    pub fn cache_usage(&self) -> crate::cache::Usage {
+        self.verified.usage()
     }
 }
 

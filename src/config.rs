@@ -120,10 +120,10 @@ pub struct ServeArgs {
     /// Partner requests an account may create in its first 24 hours; 0: no separate limit.
     #[arg(long, env = "DEALNEST_NEW_USER_REQUEST_QUOTA", default_value = "5")]
     pub new_user_request_quota: String,
-    /// Dashboards kept in memory between views (each checked against the database on every view,
-    /// about 8 kB each); 0 reads every view afresh.
-    #[arg(long, env = "DEALNEST_DASHBOARD_CACHE", default_value = "1000")]
-    pub dashboard_cache: String,
+    /// Megabytes of dashboards kept in memory between views (each checked against the database
+    /// on every view; about 8 kB each); 0 reads every view afresh.
+    #[arg(long, env = "DEALNEST_DASHBOARD_CACHE_MB", default_value = "8")]
+    pub dashboard_cache_mb: String,
     /// `pretty` or `json` log lines.
     #[arg(long, env = "DEALNEST_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
@@ -202,7 +202,7 @@ pub struct DatabaseSettings {
     /// Partner requests per user per 24 hours (and in an account's first day), held in the store.
     pub quotas: SendQuotas,
     /// Dashboards the store keeps between views; 0 keeps none.
-    pub dashboard_cache: usize,
+    pub dashboard_cache_mb: u64,
 }
 
 /// Mail settings, parsed.
@@ -298,7 +298,7 @@ impl DatabaseArgs {
             acquire_timeout: Duration::from_secs(acquire),
             statement_timeout: (statement > 0).then(|| Duration::from_secs(statement)),
             quotas: SendQuotas::default(),
-            dashboard_cache: 1_000,
+            dashboard_cache_mb: 8,
         })
     }
 }
@@ -350,7 +350,8 @@ impl ServeArgs {
             daily: parse_number::<u32>("DEALNEST_DAILY_REQUEST_QUOTA", &self.daily_request_quota, 0)?,
             new_account: parse_number::<u32>("DEALNEST_NEW_USER_REQUEST_QUOTA", &self.new_user_request_quota, 0)?,
         };
-        database.dashboard_cache = parse_number::<usize>("DEALNEST_DASHBOARD_CACHE", &self.dashboard_cache, 0)?;
+        database.dashboard_cache_mb =
+            parse_number::<u64>("DEALNEST_DASHBOARD_CACHE_MB", &self.dashboard_cache_mb, 0)?.min(1 << 20);
         let (mail, delivery) = self.mail.parse()?;
         Ok(Settings {
             database,
@@ -420,7 +421,7 @@ impl Settings {
                 acquire_timeout: Duration::from_secs(5),
                 statement_timeout: Some(crate::store::DEFAULT_STATEMENT_TIMEOUT),
                 quotas: SendQuotas::default(),
-                dashboard_cache: 1_000,
+                dashboard_cache_mb: 8,
             },
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             jwt_secret: None,
@@ -455,8 +456,8 @@ mod tests {
         assert_eq!(settings.bind.to_string(), "127.0.0.1:8004");
         assert_eq!(settings.database.url, DatabaseUrl::Sqlite("dealnest.db".into()));
         assert!(!settings.secure_cookies && !settings.demo);
-        assert_eq!(settings.database.dashboard_cache, 1_000);
-        assert_eq!(serve(&["--dashboard-cache", "0"]).parse().unwrap().database.dashboard_cache, 0);
+        assert_eq!(settings.database.dashboard_cache_mb, 8);
+        assert_eq!(serve(&["--dashboard-cache-mb", "0"]).parse().unwrap().database.dashboard_cache_mb, 0);
         assert_eq!(settings.database.quotas, SendQuotas { daily: 50, new_account: 5 });
         let quotas = serve(&["--new-user-request-quota", "0"]).parse().unwrap().database.quotas;
         assert_eq!(quotas, SendQuotas { daily: 50, new_account: 0 });
@@ -479,8 +480,8 @@ mod tests {
         assert_eq!(serve(&["--log-format", "xml"]).parse().unwrap_err().variable, "DEALNEST_LOG_FORMAT");
         let err = serve(&["--db-max-connections", "0"]).parse().unwrap_err();
         assert_eq!(err.variable, "DEALNEST_DB_MAX_CONNECTIONS");
-        let err = serve(&["--dashboard-cache", "lots"]).parse().unwrap_err();
-        assert_eq!(err.variable, "DEALNEST_DASHBOARD_CACHE");
+        let err = serve(&["--dashboard-cache-mb", "lots"]).parse().unwrap_err();
+        assert_eq!(err.variable, "DEALNEST_DASHBOARD_CACHE_MB");
         let err = serve(&["--new-user-request-quota", "few"]).parse().unwrap_err();
         assert_eq!(err.variable, "DEALNEST_NEW_USER_REQUEST_QUOTA");
     }

@@ -5,6 +5,7 @@
 //! only parses the command line.
 
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod domain;
 pub mod notify;
@@ -41,7 +42,7 @@ pub async fn open_store(settings: &config::DatabaseSettings) -> anyhow::Result<S
     options.acquire_timeout = settings.acquire_timeout;
     options.statement_timeout = settings.statement_timeout;
     options.quotas = settings.quotas;
-    options.dashboard_cache = settings.dashboard_cache;
+    options.dashboard_cache_bytes = settings.dashboard_cache_mb << 20;
     let store =
         Store::connect(&options).await.with_context(|| format!("cannot open the database {:?}", settings.url))?;
     store.migrate().await.context("cannot apply the database migrations")?;

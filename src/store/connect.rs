@@ -99,8 +99,8 @@ pub struct StoreOptions {
     pub statement_timeout: Option<Duration>,
     /// How many partner requests one user may send.
     pub quotas: crate::domain::SendQuotas,
-    /// Dashboards kept between views (see `dashboard.rs`); 0 keeps none.
-    pub dashboard_cache: usize,
+    /// Bytes of dashboards kept between views (see `dashboard.rs`); 0 keeps none.
+    pub dashboard_cache_bytes: u64,
 }
 
 impl StoreOptions {
@@ -112,7 +112,7 @@ impl StoreOptions {
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
             quotas: crate::domain::SendQuotas::default(),
-            dashboard_cache: 1_000,
+            dashboard_cache_bytes: 8 << 20,
         }
     }
 }
@@ -150,9 +150,13 @@ impl Store {
             outbox: Notify::new(),
             quotas: options.quotas,
             events: EventBus::default(),
-            users: Default::default(),
-            searches: super::stamped::StampedCache::new(super::users::SEARCH_CACHE_CAPACITY),
-            dashboards: super::stamped::StampedCache::new(options.dashboard_cache),
+            users: super::users::UserCache::new(),
+            searches: crate::cache::Cache::new("searches", super::users::SEARCH_CACHE_BYTES, 4 << 10),
+            dashboards: crate::cache::Cache::new(
+                "dashboards",
+                options.dashboard_cache_bytes,
+                super::dashboard::TYPICAL_DASHBOARD_BYTES,
+            ),
         })))
     }
 

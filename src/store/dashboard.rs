@@ -13,8 +13,8 @@ use std::sync::Arc;
 use super::db::{Columns, Conn, DbResult, params};
 use super::notifications::unread_count;
 use super::requests::Side;
-use super::stamped::StampedCache;
 use super::{Store, StoreResult};
+use crate::cache::{Cache, Stamped, Weigh};
 use crate::domain::{Candidate, PageRequest, Paged, Partnership, RequestWithUser, SearchQuery, Slice, UserId};
 
 /// A user's three lists and unread count, as of one moment.
@@ -53,7 +53,7 @@ impl Store {
             .db
             .read(async move |conn| Ok(conn.fetch_one(STAMP, params![viewer.get()], &stamp_columns).await?))
             .await?;
-        if let Some(kept) = self.dashboards.get(&viewer.get(), &Stamp { user, users, candidates }) {
+        if let Some(kept) = self.dashboards.get_at(&viewer.get(), &Stamp { user, users, candidates }) {
             return Ok(kept);
         }
         let store = self.clone();
@@ -67,7 +67,7 @@ impl Store {
                 Ok((Stamp { user, users, candidates }, Arc::new(Dashboard { relations, candidates: found })))
             })
             .await?;
-        self.dashboards.insert(viewer.get(), stamp, dashboard.clone());
+        self.dashboards.insert(viewer.get(), Stamped { stamp, value: dashboard.clone() });
         Ok(dashboard)
     }
 
@@ -110,6 +110,26 @@ fn stamp_columns(row: &dyn Columns) -> DbResult<(i64, i64)> {
     Ok((row.int("user_version")?, row.int("users_version")?))
 }
 
-/// Dashboards by user id, each with the [`Stamp`] it was read at; about 8 kB each with the
-/// standard data set (measured: 500 kept add 3.9 MB of RSS).
-pub(super) type DashboardCache = StampedCache<i64, Stamp, Arc<Dashboard>, super::users::FastHash>;
+/// Dashboards by user id, each with the [`Stamp`] it was read at.
+pub(super) type DashboardCache = Cache<i64, Stamped<Stamp, Arc<Dashboard>>>;
+
+/// A dashboard's size, roughly: each list's rows and the messages they carry (names and e-mails
+/// are shared with the kept users, not copied).
+impl Weigh for Dashboard {
+    fn bytes(&self) -> usize {
+        let Relations { incoming, sent, partners, .. } = &self.relations;
+        let requests: usize = incoming
+            .items
+            .iter()
+            .chain(&sent.items)
+            .map(|item| size_of::<RequestWithUser>() + item.request.message.as_ref().map_or(0, String::len))
+            .sum();
+        size_of::<Self>()
+            + requests
+            + partners.items.len() * size_of::<Partnership>()
+            + self.candidates.items.len() * size_of::<Candidate>()
+    }
+}
+
+/// A dashboard's size, for the cache's estimate of how many it holds.
+pub(super) const TYPICAL_DASHBOARD_BYTES: u64 = 8 << 10;

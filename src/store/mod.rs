@@ -22,7 +22,6 @@ mod rows;
 mod search;
 mod seed;
 mod sessions;
-mod stamped;
 mod users;
 
 use std::sync::Arc;
@@ -130,6 +129,11 @@ impl Store {
             }
             db::Db::Postgres(_) => None,
         }
+    }
+
+    /// What the store's caches hold, for the metrics.
+    pub fn cache_usage(&self) -> [crate::cache::Usage; 3] {
+        [self.users.usage(), self.searches.usage(), self.dashboards.usage()]
     }
 
     /// Live events for `user` from now on: what other users' actions changed for them.

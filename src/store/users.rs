@@ -1,14 +1,11 @@
 //! Users: creation, lookup and search.
 
-use std::collections::HashMap;
-use std::sync::RwLock;
-
 use super::db::{Conn, Value, params};
 use super::requests::SELECT_USER;
 use super::rows;
 use super::search::UserSearch;
-use super::stamped::StampedCache;
 use super::{Store, StoreResult};
+use crate::cache::{Cache, Stamped, Usage, Weigh};
 use crate::domain::{Email, PageRequest, Paged, RuleError, SearchQuery, Timestamp, User, UserId, UserName};
 
 impl Store {
@@ -74,7 +71,7 @@ impl Store {
             .db
             .read(async move |conn| {
                 let version = conn.fetch_one(USERS_VERSION, &[], &|row| row.int("version")).await?;
-                Ok(store.searches.get(&kept, &version))
+                Ok(store.searches.get_at(&kept, &version))
             })
             .await?;
         if let Some(found) = cached {
@@ -91,7 +88,7 @@ impl Store {
                 ids.truncate(page.size() as usize);
                 let items = store.users.in_order(conn, &ids).await?;
                 let paged = Paged { items, page, total: found.matched, total_exact: !found.capped };
-                store.searches.insert(key.clone(), version, paged.clone());
+                store.searches.insert(key.clone(), Stamped { stamp: version, value: paged.clone() });
                 Ok(paged)
             })
             .await
@@ -102,12 +99,15 @@ const USERS_VERSION: &str = "select version from users_version where only_row = 
 
 /// Search results by (query, limit, offset), each with the `users_version` it was computed at.
 /// Users are never changed or deleted, so an entry is right while the version is unchanged.
-pub(super) type SearchCache = StampedCache<SearchKey, i64, Paged<User>>;
+pub(super) type SearchCache = Cache<SearchKey, Stamped<i64, Paged<User>>>;
 
 type SearchKey = (String, i64, i64);
 
-/// Searches kept at most (a few MB).
-pub(super) const SEARCH_CACHE_CAPACITY: usize = 512;
+/// Bytes of searches kept.
+pub(super) const SEARCH_CACHE_BYTES: u64 = 2 << 20;
+
+/// Bytes of users kept.
+pub(super) const USER_CACHE_BYTES: u64 = 2 << 20;
 
 /// Users not kept are read this many to a statement.
 const USERS_BY_ID_SLOTS: usize = 10;
@@ -115,25 +115,36 @@ const USERS_BY_ID: &str =
     "select user_id, email, name, created_at from users where user_id in ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
 /// Users by id, as read. Users are never changed or deleted, so an entry can never go stale,
-/// for this instance or any other sharing the database; only misses reach the database. It is
-/// bounded (a few MB at most): when full it starts over, and users are read again as pages
-/// need them.
-#[derive(Default)]
-pub(super) struct UserCache(RwLock<HashMap<i64, User, FastHash>>);
+/// for this instance or any other sharing the database; only misses reach the database.
+pub(super) struct UserCache(Cache<i64, User>);
 
-/// Ids are ours, never chosen by a client, so the cache needs no hashing that resists chosen keys
-/// (the standard one costs about as much as copying a user out).
-pub(super) type FastHash = foldhash::fast::RandomState;
+impl Weigh for User {
+    fn bytes(&self) -> usize {
+        size_of::<Self>() + self.name.as_str().len() + self.email.as_str().len()
+    }
+}
+
+impl Weigh for Paged<User> {
+    fn bytes(&self) -> usize {
+        size_of::<Self>() + self.items.iter().map(Weigh::bytes).sum::<usize>()
+    }
+}
 
 impl UserCache {
-    const CAPACITY: usize = 10_000;
+    pub(super) fn new() -> Self {
+        Self(Cache::new("users", USER_CACHE_BYTES, 160))
+    }
+
+    pub(super) fn usage(&self) -> Usage {
+        self.0.usage()
+    }
 
     fn get(&self, id: UserId) -> Option<User> {
-        self.0.read().ok()?.get(&id.get()).cloned()
+        self.0.get(&id.get())
     }
 
     fn contains(&self, id: UserId) -> bool {
-        self.0.read().is_ok_and(|users| users.contains_key(&id.get()))
+        self.0.contains(&id.get())
     }
 
     /// The users `ids` name, in that order: those kept from here, the rest read by `reader` (ten
@@ -141,10 +152,7 @@ impl UserCache {
     /// take the users from here rather than joining the users table, whose rows cost more to
     /// read than to copy. Every id must name a user (a foreign key does, in every list).
     pub(super) async fn in_order(&self, conn: &mut Conn<'_>, ids: &[UserId]) -> StoreResult<Vec<User>> {
-        let mut users: Vec<Option<User>> = match self.0.read() {
-            Ok(kept) => ids.iter().map(|id| kept.get(&id.get()).cloned()).collect(),
-            Err(_) => vec![None; ids.len()],
-        };
+        let mut users: Vec<Option<User>> = ids.iter().map(|&id| self.get(id)).collect();
         let mut missing: Vec<i64> =
             ids.iter().zip(&users).filter(|(_, user)| user.is_none()).map(|(id, _)| id.get()).collect();
         missing.sort_unstable();
@@ -180,11 +188,6 @@ impl UserCache {
     }
 
     fn insert(&self, user: &User) {
-        if let Ok(mut users) = self.0.write() {
-            if users.len() >= Self::CAPACITY {
-                users.clear();
-            }
-            users.insert(user.id.get(), user.clone());
-        }
+        self.0.insert(user.id.get(), user.clone());
     }
 }

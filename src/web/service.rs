@@ -35,6 +35,10 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         metrics::gauge!("dealnest_db_connections", "pool" => pool, "state" => "in_use").set(f64::from(in_use));
         metrics::gauge!("dealnest_db_connections", "pool" => pool, "state" => "idle").set(f64::from(idle));
     }
+    for cache in state.store.cache_usage().into_iter().chain([state.tokens.cache_usage()]) {
+        metrics::gauge!("dealnest_cache_bytes", "cache" => cache.name).set(cache.bytes as f64);
+        metrics::gauge!("dealnest_cache_entries", "cache" => cache.name).set(cache.entries as f64);
+    }
     if let Some((groups, transactions)) = state.store.write_groups() {
         metrics::counter!("dealnest_sqlite_commit_groups_total").absolute(groups);
         metrics::counter!("dealnest_sqlite_write_transactions_total").absolute(transactions);

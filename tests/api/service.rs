@@ -72,6 +72,26 @@ async fn metrics_show_the_pools_and_business_counters() {
     assert!(text.contains(r#"dealnest_partner_requests_total{event="accepted"}"#), "{text}");
 }
 
+/// Each in-memory cache shows what it holds, in bytes and entries, once it holds something.
+#[tokio::test]
+async fn metrics_show_what_each_cache_holds() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("Alice").await;
+    app.get(&format!("/api/v1/users/{alice}/partnerships"), Some(alice)).await;
+    app.get("/api/v1/users?q=ali", None).await;
+    let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let value = |name: &str, cache: &str| -> f64 {
+        let prefix = format!("{name}{{cache=\"{cache}\"}} ");
+        let line = text.lines().find(|line| line.starts_with(&prefix)).unwrap_or_else(|| panic!("{prefix}: {text}"));
+        line[prefix.len()..].parse().unwrap()
+    };
+    for cache in ["users", "searches", "tokens"] {
+        assert!(value("dealnest_cache_bytes", cache) > 0.0, "{cache}");
+        assert!(value("dealnest_cache_entries", cache) >= 1.0, "{cache}");
+    }
+    assert_eq!(value("dealnest_cache_entries", "dashboards"), 0.0);
+}
+
 #[tokio::test]
 async fn responses_carry_the_security_headers_and_a_request_id() {
     let app = TestApp::spawn().await;
