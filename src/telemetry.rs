@@ -78,6 +78,10 @@ fn describe_metrics() {
     describe_gauge!("dealnest_sse_connections", "Live event streams open now.");
     describe_counter!("dealnest_sse_refused_total", "Live event streams refused, by reason (per_user, per_process).");
     describe_counter!("dealnest_rate_limited_total", "Requests refused for their client's rate limit, by budget.");
+    describe_counter!(
+        "dealnest_requests_refused_total",
+        "Requests answered 503 because the database was unavailable, by cause."
+    );
     describe_gauge!("dealnest_cache_bytes", Unit::Bytes, "Bytes each in-memory cache holds, roughly (by cache).");
     describe_gauge!("dealnest_cache_entries", "Entries each in-memory cache holds (by cache).");
     describe_counter!(

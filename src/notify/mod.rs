@@ -104,15 +104,23 @@ struct Worker {
 
 impl Worker {
     async fn run(&self, shutdown: &CancellationToken) {
+        let mut wait = OUTBOX_FIRST_RETRY;
         while !shutdown.is_cancelled() {
             let due = match self.store.due_deliveries(self.policy.batch).await {
-                Ok(due) => due,
+                Ok(due) => {
+                    wait = OUTBOX_FIRST_RETRY;
+                    due
+                }
                 Err(error) => {
-                    tracing::warn!(%error, "could not read the outbox; retrying shortly");
+                    // Through an outage, each try waits twice as long as the last (up to half a
+                    // minute); nothing is lost, the rows wait in the outbox.
+                    log_store_error(&error, "could not read the outbox; trying again");
                     tokio::select! {
-                        () = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                        () = tokio::time::sleep(wait) => {}
                         () = shutdown.cancelled() => break,
                     }
+                    wait = (wait * 2).min(OUTBOX_LAST_RETRY);
+                    continue;
                 }
             };
             for item in &due {
@@ -142,7 +150,7 @@ impl Worker {
             // Another worker claimed it first.
             Ok(None) => return,
             Err(error) => {
-                tracing::warn!(notification_id = due.id().get(), %error, "could not claim a notification; will retry");
+                log_store_error(&error, "could not claim a notification; it stays due");
                 return;
             }
         };
@@ -196,7 +204,7 @@ impl Worker {
     async fn refresh_backlog(&self) {
         match self.store.delivery_backlog().await {
             Ok(count) => metrics::gauge!(BACKLOG).set(count as f64),
-            Err(error) => tracing::warn!(%error, "could not count the outbox backlog"),
+            Err(error) => log_store_error(&error, "could not count the outbox backlog"),
         }
     }
 
@@ -209,6 +217,20 @@ impl Worker {
             }
             _ => IDLE_RECHECK,
         }
+    }
+}
+
+/// How long the worker waits before reading the outbox again after a failure, and at most.
+const OUTBOX_FIRST_RETRY: Duration = Duration::from_secs(1);
+const OUTBOX_LAST_RETRY: Duration = Duration::from_secs(30);
+
+/// A failure of the database: while it is unavailable the store logs the outage (once when it
+/// starts, once when it ends), so each failed round says so only at debug level.
+fn log_store_error(error: &crate::store::StoreError, what: &str) {
+    if error.unavailable().is_some() {
+        tracing::debug!(%error, "{what}");
+    } else {
+        tracing::warn!(%error, "{what}");
     }
 }
 

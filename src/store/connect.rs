@@ -9,7 +9,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 use tokio::sync::Notify;
 
-use super::db::{DatabaseError, Db, Postgres, PostgresOptions, Sqlite, SqliteOptions};
+use super::db::{DatabaseError, Db, Postgres, PostgresOptions, Runtime, Sqlite, SqliteOptions};
 use super::{EventBus, Store};
 
 /// This backend's embedded migrations. A database that a newer version already migrated further
@@ -121,7 +121,7 @@ impl Store {
     /// Opens the database; creates the SQLite file if it does not exist. Does not migrate.
     pub async fn connect(options: &StoreOptions) -> Result<Self, DatabaseError> {
         let db = match &options.url {
-            DatabaseUrl::Sqlite(path) => Db::Sqlite(Arc::new(Sqlite::open(
+            DatabaseUrl::Sqlite(path) => Runtime::Sqlite(Arc::new(Sqlite::open(
                 path,
                 SqliteOptions {
                     readers: options.max_connections as usize,
@@ -132,7 +132,7 @@ impl Store {
             DatabaseUrl::Postgres(raw) => {
                 static DRIVERS: Once = Once::new();
                 DRIVERS.call_once(sqlx::any::install_default_drivers);
-                Db::Postgres(
+                Runtime::Postgres(
                     Postgres::connect(
                         raw,
                         PostgresOptions {
@@ -146,7 +146,7 @@ impl Store {
             }
         };
         Ok(Self(Arc::new(super::Inner {
-            db,
+            db: Db::new(db),
             outbox: Notify::new(),
             quotas: options.quotas,
             events: EventBus::default(),
@@ -167,8 +167,8 @@ impl Store {
     /// so may waiting for another instance's migrations (sqlx's migrator holds an advisory lock
     /// meanwhile, so instances starting together take turns).
     pub async fn migrate(&self) -> Result<(), DatabaseError> {
-        match &self.db {
-            Db::Sqlite(sqlite) => {
+        match &self.db.runtime {
+            Runtime::Sqlite(sqlite) => {
                 let mut conn = SqliteConnectOptions::new()
                     .filename(sqlite.path())
                     .busy_timeout(Duration::from_secs(5))
@@ -177,7 +177,7 @@ impl Store {
                 migrations(Backend::Sqlite).run(&mut conn).await?;
                 conn.close().await?;
             }
-            Db::Postgres(postgres) => {
+            Runtime::Postgres(postgres) => {
                 let mut conn = sqlx::AnyConnection::connect(postgres.url()).await?;
                 migrations(Backend::Postgres).run(&mut conn).await?;
                 conn.close().await?;

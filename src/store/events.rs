@@ -40,6 +40,8 @@ pub enum UserEventKind {
     PartnershipEnded { partnership_id: PartnershipId, ended_by: UserId },
     /// A notification arrived in this user's inbox.
     Notification { notification_id: NotificationId, kind: NotificationKind },
+    /// Events may have been lost: reload what is shown (never sent between instances).
+    Resync,
 }
 
 impl UserEventKind {
@@ -50,6 +52,7 @@ impl UserEventKind {
             Self::RequestAnswered { .. } => "request_answered",
             Self::PartnershipEnded { .. } => "partnership_ended",
             Self::Notification { .. } => "notification",
+            Self::Resync => "resync",
         }
     }
 
@@ -66,6 +69,7 @@ impl UserEventKind {
             Self::Notification { notification_id, kind } => {
                 json!({ "notification_id": notification_id, "kind": kind })
             }
+            Self::Resync => json!({ "reason": "reconnected" }),
         }
     }
 }
@@ -136,6 +140,14 @@ impl EventBus {
     pub fn subscribe(&self, user: UserId) -> Subscription {
         let receiver = self.0.lock().entry(user).or_insert_with(|| broadcast::channel(CAPACITY).0).subscribe();
         Subscription { user, receiver: Some(receiver), bus: self.clone() }
+    }
+
+    /// Tells every subscriber to reload what it shows: events may have been lost (the relay
+    /// from other instances was cut off for a while).
+    pub fn resync_all(&self) {
+        for sender in self.0.lock().values() {
+            let _ = sender.send(UserEventKind::Resync);
+        }
     }
 
     /// Ends every subscription (at shutdown); later ones end at once.

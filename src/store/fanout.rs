@@ -41,31 +41,61 @@ impl Store {
     }
 
     /// On PostgreSQL, relays announced events to this instance's bus until `shutdown`; on SQLite
-    /// returns at once. Reconnects by itself when the connection drops.
+    /// returns at once. When its connection is lost it connects again (waiting longer after each
+    /// failure, up to half a minute), and since events announced meanwhile are lost, it then
+    /// tells every open stream to resynchronise (`resync`: reload what it shows).
     pub async fn relay_events(&self, shutdown: CancellationToken) {
-        let super::db::Db::Postgres(postgres) = &self.db else { return };
+        let super::db::Runtime::Postgres(postgres) = &self.db.runtime else { return };
         let url = postgres.url().to_owned();
+        let mut wait = FIRST_RETRY;
+        let mut lost = false;
         loop {
-            match self.listen(&url, &shutdown).await {
-                Ok(()) => return,
-                Err(error) => {
-                    tracing::warn!(%error, "live-event listener failed; reconnecting");
-                    tokio::select! {
-                        () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
-                        () = shutdown.cancelled() => return,
+            let connected = async {
+                let mut listener = PgListener::connect(&url).await?;
+                listener.listen(CHANNEL).await?;
+                Ok::<_, sqlx::Error>(listener)
+            };
+            let listener = tokio::select! {
+                () = shutdown.cancelled() => return,
+                connected = connected => connected,
+            };
+            let error = match listener {
+                Ok(listener) => {
+                    if lost {
+                        tracing::info!("live-event listener connected again; open streams told to resync");
+                        self.events.resync_all();
+                    }
+                    wait = FIRST_RETRY;
+                    match self.relay(listener, &shutdown).await {
+                        None => return,
+                        Some(error) => error,
                     }
                 }
+                Err(error) => error,
+            };
+            if !lost {
+                tracing::warn!(%error, "live-event listener lost its connection; connecting again");
             }
+            lost = true;
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = shutdown.cancelled() => return,
+            }
+            wait = (wait * 2).min(LAST_RETRY);
         }
     }
 
-    async fn listen(&self, url: &str, shutdown: &CancellationToken) -> Result<(), sqlx::Error> {
-        let mut listener = PgListener::connect(url).await?;
-        listener.listen(CHANNEL).await?;
+    /// Relays what `listener` hears until shutdown (`None`) or until its connection is lost.
+    async fn relay(&self, mut listener: PgListener, shutdown: &CancellationToken) -> Option<sqlx::Error> {
         loop {
-            let notification = tokio::select! {
-                () = shutdown.cancelled() => return Ok(()),
-                received = listener.recv() => received?,
+            let received = tokio::select! {
+                () = shutdown.cancelled() => return None,
+                received = listener.try_recv() => received,
+            };
+            let notification = match received {
+                Ok(Some(notification)) => notification,
+                Ok(None) => return Some(sqlx::Error::Protocol("the connection was closed".into())),
+                Err(error) => return Some(error),
             };
             match UserEvent::from_wire(notification.payload()) {
                 Some(event) => self.events.publish(event),
@@ -74,3 +104,7 @@ impl Store {
         }
     }
 }
+
+/// How long the relay waits before its first attempt to connect again, and at most.
+const FIRST_RETRY: std::time::Duration = std::time::Duration::from_millis(500);
+const LAST_RETRY: std::time::Duration = std::time::Duration::from_secs(30);

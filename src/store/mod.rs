@@ -30,7 +30,7 @@ use tokio::sync::Notify;
 
 pub use connect::{Backend, DEFAULT_STATEMENT_TIMEOUT, DatabaseUrl, StoreOptions};
 pub use dashboard::{Dashboard, Relations};
-pub use db::{DatabaseError, Unavailable};
+pub use db::{DatabaseError, Outages, Unavailable};
 pub use events::{EventBus, Received, Subscription, UserEvent, UserEventKind};
 pub use notifications::{DueDelivery, PendingDelivery};
 pub use search::LOOKED_AT_MOST;
@@ -93,9 +93,9 @@ pub struct Inner {
 impl Store {
     /// The backend this store talks to.
     pub fn backend(&self) -> Backend {
-        match self.db {
-            db::Db::Sqlite(_) => Backend::Sqlite,
-            db::Db::Postgres(_) => Backend::Postgres,
+        match self.db.runtime {
+            db::Runtime::Sqlite(_) => Backend::Sqlite,
+            db::Runtime::Postgres(_) => Backend::Postgres,
         }
     }
 
@@ -108,9 +108,9 @@ impl Store {
     /// Connections, for the metrics: (in use, idle) of the writer and the readers (on
     /// PostgreSQL one pool serves both).
     pub fn pool_usage(&self) -> [(&'static str, u32, u32); 2] {
-        let [(writer_busy, writer_idle), (reader_busy, reader_idle)] = match &self.db {
-            db::Db::Sqlite(sqlite) => sqlite.usage(),
-            db::Db::Postgres(postgres) => {
+        let [(writer_busy, writer_idle), (reader_busy, reader_idle)] = match &self.db.runtime {
+            db::Runtime::Sqlite(sqlite) => sqlite.usage(),
+            db::Runtime::Postgres(postgres) => {
                 let pool = postgres.pool();
                 let idle = pool.num_idle() as u32;
                 let usage = (pool.size().saturating_sub(idle), idle);
@@ -123,12 +123,17 @@ impl Store {
     /// On SQLite, the write groups committed and the transactions they held, since start.
     pub fn write_groups(&self) -> Option<(u64, u64)> {
         use std::sync::atomic::Ordering::Relaxed;
-        match &self.db {
-            db::Db::Sqlite(sqlite) => {
+        match &self.db.runtime {
+            db::Runtime::Sqlite(sqlite) => {
                 Some((sqlite.groups().groups.load(Relaxed), sqlite.groups().transactions.load(Relaxed)))
             }
-            db::Db::Postgres(_) => None,
+            db::Runtime::Postgres(_) => None,
         }
+    }
+
+    /// How available the database has been.
+    pub fn outages(&self) -> &Outages {
+        &self.db.outages
     }
 
     /// What the store's caches hold, for the metrics.
@@ -160,6 +165,20 @@ impl Store {
                      select count(*) as n from c"
                 };
                 conn.fetch_one(sql, &[], &|row| row.int("n")).await?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Lets the SQLite database file grow by at most `pages` more pages (`None`: as far as the
+    /// disk allows), as a full disk would: past it, every write fails with `SQLITE_FULL`.
+    #[cfg(feature = "test-hooks")]
+    pub async fn limit_database_growth(&self, pages: Option<i64>) -> StoreResult<()> {
+        self.db
+            .write(async move |conn| {
+                let used = conn.fetch_one("pragma page_count", &[], &|row| row.int("page_count")).await?;
+                let limit = pages.map_or(i64::from(u32::MAX - 1), |pages| used + pages);
+                conn.fetch_all(&format!("pragma max_page_count = {limit}"), &[], &|_| Ok(())).await?;
                 Ok(())
             })
             .await

@@ -22,6 +22,28 @@ pub struct ApiError {
     pub message: String,
     /// Seconds to wait before retrying (429, 503).
     pub retry_after: Option<u64>,
+    /// Set when the database being unavailable is why: the response then carries [`Refused`].
+    pub refused: Option<Unavailable>,
+}
+
+/// A response extension: this request was refused because the database was unavailable. Read
+/// by [`count_refusals`], whichever interface made the response.
+#[derive(Debug, Clone, Copy)]
+pub struct Refused(pub Unavailable);
+
+/// Middleware: counts every request refused because the database was unavailable, by cause
+/// (`dealnest_requests_refused_total`), and in the outage under way (its end is logged with the
+/// count).
+pub async fn count_refusals(
+    axum::extract::State(state): axum::extract::State<super::AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    if let Some(Refused(cause)) = response.extensions().get::<Refused>() {
+        state.store.outages().refused(*cause);
+    }
+    response
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -42,7 +64,7 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after: None }
+        Self { status, code, message: message.into(), retry_after: None, refused: None }
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
@@ -96,6 +118,7 @@ impl ApiError {
     pub fn unavailable(cause: Unavailable) -> Self {
         let mut error = Self::new(StatusCode::SERVICE_UNAVAILABLE, cause.code(), cause.message());
         error.retry_after = Some(cause.retry_after());
+        error.refused = Some(cause);
         error
     }
 }
@@ -103,7 +126,8 @@ impl ApiError {
 impl From<SessionError> for ApiError {
     fn from(error: SessionError) -> Self {
         if let Some(cause) = error.unavailable() {
-            tracing::warn!(error = &error as &dyn std::error::Error, "session store unavailable");
+            // The outage's start and end are logged once, by the store.
+            tracing::debug!(error = &error as &dyn std::error::Error, "session store unavailable");
             return Self::unavailable(cause);
         }
         tracing::error!(error = &error as &dyn std::error::Error, "cannot read the session");
@@ -116,7 +140,7 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::Rule(rule) => rule.into(),
             StoreError::Database(cause) if let Some(unavailable) = cause.unavailable() => {
-                tracing::warn!(error = %cause, "database unavailable");
+                tracing::debug!(error = %cause, "database unavailable");
                 Self::unavailable(unavailable)
             }
             StoreError::Database(cause) => {
@@ -164,6 +188,9 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(cause) = self.refused {
+            response.extensions_mut().insert(Refused(cause));
         }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

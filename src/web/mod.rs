@@ -110,6 +110,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
         // Inside the session layer, so a signed-in browser is limited as its user, not its address.
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_clients))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), error::count_refusals))
         .layer(sessions)
         .layer(middleware)
         .with_state(state)

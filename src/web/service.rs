@@ -18,14 +18,24 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// 200 when the database answers, 503 when it does not.
+/// 200 when the database answers, 503 with the cause when it does not. An outage that reads
+/// survive (a full disk, a read-only database) is named but keeps the instance ready: it still
+/// serves reads, and taken out of a balancer it would see no write that could tell it the
+/// outage ended.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let backend = state.store.backend().name();
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": backend }))),
+        Ok(()) => {
+            let mut body = json!({ "status": "ready", "database": backend });
+            if let Some(cause) = state.store.outages().current() {
+                body["outage"] = cause.code().into();
+            }
+            (StatusCode::OK, Json(body))
+        }
         Err(error) => {
-            tracing::warn!(%error, "readiness check: the database does not answer");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "database": backend })))
+            let cause = error.unavailable().unwrap_or(crate::store::Unavailable::Down);
+            let body = json!({ "status": "unavailable", "database": backend, "cause": cause.code() });
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body))
         }
     }
 }

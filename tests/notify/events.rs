@@ -1,85 +1,10 @@
 //! `GET /events`: each user's live stream carries what others did to them, and nothing else.
 
-use std::time::Duration;
-
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-use tokio::time::Instant;
+use serde_json::json;
 
 use crate::support::TestApp;
-
-/// Long enough for an event that was going to come.
-const QUIET: Duration = Duration::from_millis(400);
-const SOON: Duration = Duration::from_secs(5);
-
-/// A client of the event stream that parses Server-Sent Events.
-struct EventStream {
-    response: reqwest::Response,
-    buffer: String,
-    ended: bool,
-}
-
-impl EventStream {
-    async fn open(app: &TestApp, user: i64) -> Self {
-        let response =
-            app.client.get(app.url("/events")).bearer_auth(app.token(user)).send().await.expect("GET /events");
-        assert_eq!(response.status(), StatusCode::OK);
-        Self { response, buffer: String::new(), ended: false }
-    }
-
-    /// The next complete block (event, comment or retry hint), or `None` when none comes in
-    /// `within` or the stream ended.
-    async fn block(&mut self, within: Duration) -> Option<String> {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                return Some(self.buffer.drain(..end + 2).collect());
-            }
-            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
-                Err(_) => return None,
-                Ok(Ok(Some(chunk))) => self.buffer.push_str(std::str::from_utf8(&chunk).expect("UTF-8 events")),
-                Ok(Ok(None) | Err(_)) => {
-                    self.ended = true;
-                    return None;
-                }
-            }
-        }
-    }
-
-    /// The next named event: `(name, data)`.
-    async fn next(&mut self, within: Duration) -> Option<(String, Value)> {
-        let deadline = Instant::now() + within;
-        loop {
-            let block = self.block(deadline.saturating_duration_since(Instant::now())).await?;
-            let mut name = None;
-            let mut data = String::new();
-            for line in block.lines() {
-                if let Some(value) = line.strip_prefix("event:") {
-                    name = Some(value.trim().to_owned());
-                } else if let Some(value) = line.strip_prefix("data:") {
-                    data.push_str(value.trim_start());
-                }
-            }
-            if let Some(name) = name {
-                return Some((name, serde_json::from_str(&data).expect("JSON event data")));
-            }
-        }
-    }
-
-    async fn expect(&mut self, name: &str, data: Value) {
-        assert_eq!(self.next(SOON).await, Some((name.to_owned(), data)));
-    }
-
-    /// Discards what is already on its way: on PostgreSQL, events travel through `pg_notify`
-    /// and may reach a stream opened just after the change that caused them.
-    async fn drain(&mut self) {
-        while self.next(Duration::from_millis(300)).await.is_some() {}
-    }
-
-    async fn expect_nothing(&mut self) {
-        assert_eq!(self.next(QUIET).await, None);
-    }
-}
+use crate::support::events::{EventStream, SOON};
 
 async fn notification_ids(app: &TestApp, user: i64) -> Vec<i64> {
     let (_, body) = app.get(&format!("/api/v1/users/{user}/notifications"), Some(user)).await;

@@ -3,6 +3,8 @@
 //! a client with typed helpers.
 #![allow(dead_code)]
 
+pub mod events;
+
 use std::time::Duration;
 
 use dealnest::Server;
@@ -57,6 +59,12 @@ impl TestDb {
 
     pub fn is_postgres(&self) -> bool {
         self.postgres.is_some()
+    }
+
+    /// On PostgreSQL: the server's own database (to administer this one from outside it) and
+    /// this database's name.
+    pub fn postgres_server(&self) -> Option<(&str, &str)> {
+        self.postgres.as_ref().map(|(base, name)| (base.as_str(), name.as_str()))
     }
 
     /// A raw connection for assertions on rows (the application itself never runs SQL outside

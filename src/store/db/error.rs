@@ -17,6 +17,9 @@ pub enum DatabaseError {
     NoRow,
     #[error("no database connection came free within {0:?}")]
     Busy(std::time::Duration),
+    /// No connection could be had from the pool: the server refused or did not answer.
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[source] sqlx::Error),
     #[error("the store is closed")]
     Closed,
     #[error("cannot start a database thread: {0}")]
@@ -106,6 +109,8 @@ impl DatabaseError {
     pub fn unavailable(&self) -> Option<Unavailable> {
         match self {
             Self::Busy(_) => Some(Unavailable::Busy),
+            Self::Connect(sqlx::Error::PoolTimedOut) => Some(Unavailable::Busy),
+            Self::Connect(_) => Some(Unavailable::Down),
             // Closed for shutdown: the next instance (or this one, restarted) will answer.
             Self::Closed => Some(Unavailable::Down),
             Self::CommitUnknown(_) => Some(Unavailable::OutcomeUnknown),
@@ -128,6 +133,7 @@ impl DatabaseError {
     pub(in crate::store) fn is_connection_lost(&self) -> bool {
         match self {
             Self::Postgres(error) => postgres_connection_lost(error),
+            Self::Connect(error) => postgres_connection_lost(error),
             _ => false,
         }
     }

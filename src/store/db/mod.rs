@@ -9,11 +9,14 @@
 //! store's own (`sqlite.rs`, `group_commit.rs`): handed over once, its statements run there while
 //! the async runtime goes on serving. On PostgreSQL it runs where it is awaited (sqlx's I/O is
 //! asynchronous), and once more on a fresh connection if the first turned out dead
-//! (`postgres.rs`).
+//! (`postgres.rs`). A closure captures what it needs by value (a captured reference trips the
+//! compiler's `Send` check of the handler's future). Every call's outcome tells the outage
+//! tracker (`outage.rs`) whether the database serves.
 
 mod conn;
 mod error;
 mod group_commit;
+mod outage;
 mod postgres;
 mod sqlite;
 
@@ -25,29 +28,56 @@ pub(in crate::store) use conn::{Columns, Conn, SqliteConn, Value, params};
 pub(in crate::store) use error::DbResult;
 pub use error::{DatabaseError, Unavailable};
 pub(in crate::store) use group_commit::Job;
+pub use outage::Outages;
 pub(in crate::store) use postgres::{Postgres, PostgresOptions};
 pub(in crate::store) use sqlite::{ReadLane, Sqlite, SqliteOptions};
 
 use super::{StoreError, StoreResult};
 
-/// The database behind a store.
+/// The database behind a store, and how available it has been.
 #[derive(Clone)]
-pub(in crate::store) enum Db {
+pub(in crate::store) struct Db {
+    pub runtime: Runtime,
+    pub outages: Arc<Outages>,
+}
+
+/// Where a store call runs.
+#[derive(Clone)]
+pub(in crate::store) enum Runtime {
     Sqlite(Arc<Sqlite>),
     Postgres(Postgres),
 }
 
 impl Db {
+    pub fn new(runtime: Runtime) -> Self {
+        Self { runtime, outages: Arc::default() }
+    }
+
     /// Runs `work` with one connection; its statements each see the latest commit.
     pub async fn read<R, F>(&self, work: F) -> StoreResult<R>
     where
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
     {
-        match self {
-            Self::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Quick, false, work).await,
-            Self::Postgres(postgres) => postgres.run(None, &work).await,
-        }
+        let result = match &self.runtime {
+            Runtime::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Quick, false, work).await,
+            Runtime::Postgres(postgres) => postgres.run(None, &work).await,
+        };
+        self.noted(result, false)
+    }
+
+    /// Runs `work` in a read transaction: every statement sees the database as it was at the
+    /// first one, so several lists read together agree with each other.
+    pub async fn snapshot<R, F>(&self, work: F) -> StoreResult<R>
+    where
+        R: Send + 'static,
+        F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
+    {
+        let result = match &self.runtime {
+            Runtime::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Quick, true, work).await,
+            Runtime::Postgres(postgres) => postgres.run(Some(SNAPSHOT), &work).await,
+        };
+        self.noted(result, false)
     }
 
     /// Runs `work`, a user search that may look at thousands of rows, in a read transaction.
@@ -58,23 +88,11 @@ impl Db {
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
     {
-        match self {
-            Self::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Search, true, work).await,
-            Self::Postgres(postgres) => postgres.search(Some(SNAPSHOT), &work).await,
-        }
-    }
-
-    /// Runs `work` in a read transaction: every statement sees the database as it was at the
-    /// first one, so several lists read together agree with each other.
-    pub async fn snapshot<R, F>(&self, work: F) -> StoreResult<R>
-    where
-        R: Send + 'static,
-        F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
-    {
-        match self {
-            Self::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Quick, true, work).await,
-            Self::Postgres(postgres) => postgres.run(Some(SNAPSHOT), &work).await,
-        }
+        let result = match &self.runtime {
+            Runtime::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Search, true, work).await,
+            Runtime::Postgres(postgres) => postgres.search(Some(SNAPSHOT), &work).await,
+        };
+        self.noted(result, false)
     }
 
     /// Runs `work` in a write transaction, committed when it returns `Ok` and rolled back when it
@@ -84,21 +102,37 @@ impl Db {
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
     {
-        match self {
-            Self::Sqlite(sqlite) => {
+        let result = match &self.runtime {
+            Runtime::Sqlite(sqlite) => {
                 let (reply, answer) = oneshot::channel();
-                sqlite.write(|permit| Box::new(WriteJob { work, result: None, reply, _permit: permit })).await?;
-                answer.await.unwrap_or(Err(DatabaseError::Abandoned.into()))
+                match sqlite.write(|permit| Box::new(WriteJob { work, result: None, reply, _permit: permit })).await {
+                    Ok(()) => answer.await.unwrap_or(Err(DatabaseError::Abandoned.into())),
+                    Err(error) => Err(error.into()),
+                }
             }
-            Self::Postgres(postgres) => postgres.run(Some("BEGIN"), &work).await,
+            Runtime::Postgres(postgres) => postgres.run(Some("BEGIN"), &work).await,
+        };
+        self.noted(result, true)
+    }
+
+    /// Tells the outage tracker how a call went.
+    fn noted<R>(&self, result: StoreResult<R>, wrote: bool) -> StoreResult<R> {
+        match &result {
+            Ok(_) => self.outages.succeeded(wrote),
+            Err(error) => {
+                if let Some(cause) = error.unavailable() {
+                    self.outages.failed(cause);
+                }
+            }
         }
+        result
     }
 
     /// Refuses further calls and waits for those in progress.
     pub async fn close(&self) {
-        match self {
-            Self::Sqlite(sqlite) => sqlite.close().await,
-            Self::Postgres(postgres) => postgres.close().await,
+        match &self.runtime {
+            Runtime::Sqlite(sqlite) => sqlite.close().await,
+            Runtime::Postgres(postgres) => postgres.close().await,
         }
     }
 }
@@ -190,7 +224,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("runtime.db");
         let options = SqliteOptions { readers, acquire_timeout: Duration::from_millis(200), statement_timeout };
-        let db = Db::Sqlite(Arc::new(Sqlite::open(&path, options).unwrap()));
+        let db = Db::new(Runtime::Sqlite(Arc::new(Sqlite::open(&path, options).unwrap())));
         TestDb { db, path, _dir: dir }
     }
 

@@ -119,7 +119,7 @@ impl Postgres {
     where
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R>,
     {
-        let mut conn = self.pool.acquire().await.map_err(DatabaseError::from)?;
+        let mut conn = self.pool.acquire().await.map_err(DatabaseError::Connect)?;
         let Some(begin) = transaction else {
             return work(&mut Conn::Postgres(&mut conn)).await;
         };

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use super::layout::Layout;
 use crate::domain::RuleError;
 use crate::store::{StoreError, Unavailable};
-use crate::web::error::rule_status;
+use crate::web::error::{Refused, rule_status};
 use crate::web::session::SessionError;
 
 const INTERNAL: &str = "Something went wrong on our side. Please try again in a moment.";
@@ -66,17 +66,39 @@ impl Problem {
             Self::RateLimited(_) | Self::ReadLimited(_) => "Slow down",
             Self::Internal => "Something went wrong",
         };
-        ErrorPage::new(self.status(), title, &self.message()).into_response()
+        let refused = self.refused();
+        refused.mark(ErrorPage::new(self.status(), title, &self.message()).into_response())
     }
 
     /// The answer to an htmx request: the message alone, swapped in where the action was.
     pub fn fragment(self) -> Response {
-        (self.status(), InlineError { message: self.message() }).into_response()
+        let refused = self.refused();
+        refused.mark((self.status(), InlineError { message: self.message() }).into_response())
+    }
+
+    fn refused(&self) -> Marks {
+        Marks(match self {
+            Self::Unavailable(cause) => Some(*cause),
+            _ => None,
+        })
     }
 
     /// [`Problem::fragment`] for htmx requests, [`Problem::page`] otherwise.
     pub fn respond(self, htmx: bool) -> Response {
         if htmx { self.fragment() } else { self.page() }
+    }
+}
+
+/// What a response for a refused request carries: `Retry-After` and the [`Refused`] mark.
+struct Marks(Option<Unavailable>);
+
+impl Marks {
+    fn mark(self, mut response: Response) -> Response {
+        if let Some(cause) = self.0 {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, cause.retry_after().into());
+            response.extensions_mut().insert(Refused(cause));
+        }
+        response
     }
 }
 
@@ -91,7 +113,8 @@ impl From<StoreError> for Problem {
         match error {
             StoreError::Rule(rule) => Self::Rule(rule),
             StoreError::Database(cause) if let Some(unavailable) = cause.unavailable() => {
-                tracing::warn!(error = %cause, "database unavailable");
+                // The outage's start and end are logged once, by the store.
+                tracing::debug!(error = %cause, "database unavailable");
                 Self::Unavailable(unavailable)
             }
             StoreError::Database(cause) => {
@@ -105,7 +128,7 @@ impl From<StoreError> for Problem {
 impl From<SessionError> for Problem {
     fn from(error: SessionError) -> Self {
         if let Some(unavailable) = error.unavailable() {
-            tracing::warn!(error = &error as &dyn std::error::Error, "session store unavailable");
+            tracing::debug!(error = &error as &dyn std::error::Error, "session store unavailable");
             return Self::Unavailable(unavailable);
         }
         tracing::error!(error = &error as &dyn std::error::Error, "session store error");
