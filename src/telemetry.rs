@@ -26,7 +26,7 @@ use crate::config::LogFormat;
 /// that start several servers) keep the first one.
 pub fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info,tower_sessions=warn"));
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=error,tower_http=info,tower_sessions=warn"));
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
         LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer()).try_init(),

@@ -115,15 +115,15 @@ impl Db {
         self.noted(result, true)
     }
 
-    /// Tells the outage tracker how a call went.
+    /// Tells the outage tracker how a call went. A call refused by a rule of the product was
+    /// answered by the database, though nothing was written.
     fn noted<R>(&self, result: StoreResult<R>, wrote: bool) -> StoreResult<R> {
         match &result {
             Ok(_) => self.outages.succeeded(wrote),
-            Err(error) => {
-                if let Some(cause) = error.unavailable() {
-                    self.outages.failed(cause);
-                }
-            }
+            Err(error) => match error.unavailable() {
+                Some(cause) => self.outages.failed(cause),
+                None => self.outages.succeeded(false),
+            },
         }
         result
     }
