@@ -14,7 +14,10 @@ mod time;
 pub use error::RuleError;
 pub use ids::{Id, NotificationId, PartnershipId, RequestId, UserId};
 pub use model::{Block, Notification, PartnerRequest, Partnership, RequestWithUser, User};
-pub use rules::{NEW_ACCOUNT_AGE_MS, Relation, SendQuotas, check_can_send, check_quota, ordered_pair};
+pub use rules::{
+    NEW_ACCOUNT_AGE_MS, SendQuotas, check_answer, check_block, check_cancel, check_end, check_quota, check_send_to,
+    ordered_pair,
+};
 pub use standing::{Candidate, PairFacts, Standing};
 pub use text::{Email, RequestMessage, SearchQuery, UserName};
 pub use time::Timestamp;
@@ -55,12 +58,12 @@ impl RequestStatus {
 
 /// The recipient's answer to a pending request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Response {
+pub enum Answer {
     Accept,
     Reject,
 }
 
-impl Response {
+impl Answer {
     pub fn parse(raw: &str) -> Result<Self, RuleError> {
         match raw {
             "accept" => Ok(Self::Accept),
@@ -222,10 +225,10 @@ mod tests {
     }
 
     #[test]
-    fn response_parses_only_the_two_actions() {
-        assert_eq!(Response::parse("accept").unwrap(), Response::Accept);
-        assert_eq!(Response::parse("reject").unwrap(), Response::Reject);
-        assert!(Response::parse("Accept").is_err());
-        assert!(Response::parse("cancel").is_err());
+    fn an_answer_parses_only_the_two_actions() {
+        assert_eq!(Answer::parse("accept").unwrap(), Answer::Accept);
+        assert_eq!(Answer::parse("reject").unwrap(), Answer::Reject);
+        assert!(Answer::parse("Accept").is_err());
+        assert!(Answer::parse("cancel").is_err());
     }
 }

@@ -1,35 +1,64 @@
-//! The rules of sending a partner request, as pure functions over facts the store gathered.
+//! The rules of the product, as pure functions over facts the store read: whether a user may
+//! send, answer, withdraw, end or block, and within which quotas. The store reads the facts,
+//! asks here, and writes; the database's constraints stay the last judge under concurrency.
 
-use super::{RequestId, RuleError, UserId};
+use super::{PartnerRequest, RequestStatus, RuleError, UserId};
 
-/// What stands between two users, seen from the first of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Relation {
-    pub partners: bool,
-    /// Either of the two blocked the other.
-    pub blocked: bool,
-    /// The pending request from the first user to the second, if any.
-    pub pending_sent: Option<RequestId>,
-    /// The pending request from the second user to the first, if any.
-    pub pending_received: Option<RequestId>,
-}
-
-/// Whether `sender` may ask `recipient` to become partners, given what stands between them.
-pub fn check_can_send(sender: UserId, recipient: UserId, relation: &Relation) -> Result<(), RuleError> {
+/// Whether `sender` may ask `recipient` at all (what stands between them is
+/// [`Standing::check_send`](super::Standing::check_send)'s to say).
+pub fn check_send_to(sender: UserId, recipient: UserId, recipient_exists: bool) -> Result<(), RuleError> {
     if sender == recipient {
         return Err(RuleError::SelfRequest);
     }
-    if relation.blocked {
-        return Err(RuleError::Blocked);
+    if !recipient_exists {
+        return Err(RuleError::UserNotFound);
     }
-    if relation.partners {
-        return Err(RuleError::AlreadyPartners);
+    Ok(())
+}
+
+/// Whether `actor` may accept or reject `request` (`None`: there is no such request): only its
+/// recipient, only while it is pending.
+pub fn check_answer(actor: UserId, request: Option<&PartnerRequest>) -> Result<(), RuleError> {
+    check_close(actor, request, |request| request.recipient_id)
+}
+
+/// Whether `actor` may withdraw `request`: only its sender, only while it is pending.
+pub fn check_cancel(actor: UserId, request: Option<&PartnerRequest>) -> Result<(), RuleError> {
+    check_close(actor, request, |request| request.sender_id)
+}
+
+fn check_close(
+    actor: UserId,
+    request: Option<&PartnerRequest>,
+    party: impl Fn(&PartnerRequest) -> UserId,
+) -> Result<(), RuleError> {
+    let request = request.ok_or(RuleError::RequestNotFound)?;
+    if party(request) != actor {
+        return Err(RuleError::Forbidden);
     }
-    if relation.pending_sent.is_some() {
-        return Err(RuleError::DuplicateRequest);
+    if request.status != RequestStatus::Pending {
+        return Err(RuleError::NotPending);
     }
-    if let Some(id) = relation.pending_received {
-        return Err(RuleError::ReverseRequestPending(id));
+    Ok(())
+}
+
+/// Whether `actor` may end the partnership of `members` (`None`: there is no such partnership):
+/// either member may.
+pub fn check_end(actor: UserId, members: Option<(UserId, UserId)>) -> Result<(), RuleError> {
+    let (a, b) = members.ok_or(RuleError::PartnershipNotFound)?;
+    if actor != a && actor != b {
+        return Err(RuleError::Forbidden);
+    }
+    Ok(())
+}
+
+/// Whether `blocker` may block `blocked`.
+pub fn check_block(blocker: UserId, blocked: UserId, blocked_exists: bool) -> Result<(), RuleError> {
+    if blocker == blocked {
+        return Err(RuleError::SelfBlock);
+    }
+    if !blocked_exists {
+        return Err(RuleError::UserNotFound);
     }
     Ok(())
 }
@@ -76,29 +105,63 @@ pub fn ordered_pair(a: UserId, b: UserId) -> (UserId, UserId) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{RequestId, Timestamp};
 
     fn user(id: i64) -> UserId {
         UserId::parse(id).unwrap()
     }
 
-    #[test]
-    fn a_clear_relation_allows_sending() {
-        assert_eq!(check_can_send(user(1), user(2), &Relation::default()), Ok(()));
+    fn request(sender: i64, recipient: i64, status: RequestStatus) -> PartnerRequest {
+        PartnerRequest {
+            id: RequestId::parse(1).unwrap(),
+            sender_id: user(sender),
+            recipient_id: user(recipient),
+            status,
+            message: None,
+            created_at: Timestamp::from_millis(0),
+            responded_at: None,
+        }
     }
 
     #[test]
-    fn each_obstacle_has_its_own_error() {
-        let id = RequestId::parse(9).unwrap();
-        let cases = [
-            (Relation { blocked: true, ..Default::default() }, RuleError::Blocked),
-            (Relation { partners: true, ..Default::default() }, RuleError::AlreadyPartners),
-            (Relation { pending_sent: Some(id), ..Default::default() }, RuleError::DuplicateRequest),
-            (Relation { pending_received: Some(id), ..Default::default() }, RuleError::ReverseRequestPending(id)),
-        ];
-        for (relation, expected) in cases {
-            assert_eq!(check_can_send(user(1), user(2), &relation), Err(expected));
-        }
-        assert_eq!(check_can_send(user(3), user(3), &Relation::default()), Err(RuleError::SelfRequest));
+    fn nobody_asks_themselves_or_no_one() {
+        assert_eq!(check_send_to(user(1), user(2), true), Ok(()));
+        assert_eq!(check_send_to(user(3), user(3), true), Err(RuleError::SelfRequest));
+        assert_eq!(check_send_to(user(1), user(2), false), Err(RuleError::UserNotFound));
+    }
+
+    #[test]
+    fn only_the_recipient_answers_and_only_a_pending_request() {
+        let pending = request(1, 2, RequestStatus::Pending);
+        assert_eq!(check_answer(user(2), Some(&pending)), Ok(()));
+        assert_eq!(check_answer(user(1), Some(&pending)), Err(RuleError::Forbidden));
+        assert_eq!(check_answer(user(3), Some(&pending)), Err(RuleError::Forbidden));
+        assert_eq!(check_answer(user(2), Some(&request(1, 2, RequestStatus::Rejected))), Err(RuleError::NotPending));
+        assert_eq!(check_answer(user(2), None), Err(RuleError::RequestNotFound));
+    }
+
+    #[test]
+    fn only_the_sender_withdraws_and_only_a_pending_request() {
+        let pending = request(1, 2, RequestStatus::Pending);
+        assert_eq!(check_cancel(user(1), Some(&pending)), Ok(()));
+        assert_eq!(check_cancel(user(2), Some(&pending)), Err(RuleError::Forbidden));
+        assert_eq!(check_cancel(user(1), Some(&request(1, 2, RequestStatus::Accepted))), Err(RuleError::NotPending));
+        assert_eq!(check_cancel(user(1), None), Err(RuleError::RequestNotFound));
+    }
+
+    #[test]
+    fn either_member_ends_a_partnership_and_no_one_else() {
+        assert_eq!(check_end(user(1), Some((user(1), user(2)))), Ok(()));
+        assert_eq!(check_end(user(2), Some((user(1), user(2)))), Ok(()));
+        assert_eq!(check_end(user(3), Some((user(1), user(2)))), Err(RuleError::Forbidden));
+        assert_eq!(check_end(user(1), None), Err(RuleError::PartnershipNotFound));
+    }
+
+    #[test]
+    fn nobody_blocks_themselves_or_no_one() {
+        assert_eq!(check_block(user(1), user(2), true), Ok(()));
+        assert_eq!(check_block(user(1), user(1), true), Err(RuleError::SelfBlock));
+        assert_eq!(check_block(user(1), user(2), false), Err(RuleError::UserNotFound));
     }
 
     #[test]

@@ -3,21 +3,16 @@
 use super::db::params;
 use super::requests::user_in;
 use super::{Store, StoreResult};
-use crate::domain::{Block, RuleError, Timestamp, UserId, ordered_pair};
+use crate::domain::{Block, RuleError, Timestamp, UserId, check_block, ordered_pair};
 
 impl Store {
     /// `blocker` blocks `blocked`. A pending request between the two becomes `rejected` without
     /// notifying anyone; a partnership stays. Blocking again keeps the first block.
     pub async fn block(&self, blocker: UserId, blocked: UserId) -> StoreResult<Block> {
-        if blocker == blocked {
-            return Err(RuleError::SelfBlock.into());
-        }
         self.db
             .write(async move |conn| {
                 let now = Timestamp::now();
-                if user_in(conn, blocked).await?.is_none() {
-                    return Err(RuleError::UserNotFound.into());
-                }
+                check_block(blocker, blocked, user_in(conn, blocked).await?.is_some())?;
                 conn.execute(
                     "insert into blocks (blocker_id, blocked_id, created_at) values ($1, $2, $3) \
                      on conflict (blocker_id, blocked_id) do nothing",

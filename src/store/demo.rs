@@ -5,7 +5,7 @@
 
 use super::db::params;
 use super::{Store, StoreResult};
-use crate::domain::{Email, RequestId, RequestMessage, Response, Timestamp, UserId, UserName};
+use crate::domain::{Answer, Email, RequestId, RequestMessage, Timestamp, UserId, UserName};
 
 const CAST: &[(&str, &str)] = &[
     ("Alice Martin", "alice@example.com"),
@@ -59,8 +59,8 @@ impl Store {
             let request = self.send_request(sender, recipient, message.as_ref()).await?;
             match then {
                 Then::Stay => {}
-                Then::Accept => drop(self.respond(recipient, request.id, Response::Accept).await?),
-                Then::Reject => drop(self.respond(recipient, request.id, Response::Reject).await?),
+                Then::Accept => drop(self.respond(recipient, request.id, Answer::Accept).await?),
+                Then::Reject => drop(self.respond(recipient, request.id, Answer::Reject).await?),
                 Then::Cancel => drop(self.cancel_request(sender, request.id).await?),
             }
             self.backdate(request.id, minutes_ago).await?;

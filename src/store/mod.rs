@@ -8,17 +8,17 @@
 //! serves the lists.
 
 mod blocks;
-mod browse;
+mod candidates;
 mod connect;
 mod dashboard;
 mod db;
 mod demo;
+mod event_relay;
 mod events;
-mod fanout;
 mod notifications;
 mod partnerships;
+mod records;
 mod requests;
-mod rows;
 mod search;
 mod seed;
 mod sessions;

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::db::{Conn, params};
-use super::rows;
+use super::records;
 use super::{Store, StoreResult};
 use crate::domain::{Email, Id, Notification, NotificationId, PageRequest, Paged, Timestamp, UserId, UserName};
 
@@ -43,14 +43,14 @@ impl Store {
             .read(async move |conn| {
                 let rows = conn
                     .fetch_all(NOTIFICATIONS_PAGE, params![user.get(), page.limit(), page.offset()], &|row| {
-                        Ok((rows::notification(row)?, row.int("total")?))
+                        Ok((records::notification(row)?, row.int("total")?))
                     })
                     .await?;
-                let total = match rows::total_of(&rows, page) {
+                let total = match records::total_of(&rows, page) {
                     Some(total) => total,
                     None => conn.fetch_one(NOTIFICATIONS_COUNT, params![user.get()], &|row| row.int("total")).await?,
                 };
-                Ok(rows::paged(rows, page, total))
+                Ok(records::paged(rows, page, total))
             })
             .await
     }
@@ -128,7 +128,7 @@ impl Store {
                         params![due.id.get()],
                         &|row| {
                             Ok(PendingDelivery {
-                                notification: rows::notification(row)?,
+                                notification: records::notification(row)?,
                                 email: Email::from_trusted(row.text("email")?),
                                 name: UserName::from_trusted(row.text("name")?),
                                 attempt: u32::try_from(attempt).unwrap_or(u32::MAX),

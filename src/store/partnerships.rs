@@ -1,9 +1,11 @@
 //! Partnerships: the list one member sees, and ending one.
 
 use super::db::{Conn, params};
-use super::rows;
+use super::records;
 use super::{Backend, Store, StoreResult, UserEventKind};
-use crate::domain::{Id, PageRequest, Paged, Partnership, PartnershipId, RuleError, Timestamp, UserId};
+use crate::domain::{
+    Id, PageRequest, Paged, Partnership, PartnershipId, RuleError, Timestamp, User, UserId, check_end,
+};
 
 impl Store {
     /// The partnerships of `user`, newest first, each with the other member, and the total.
@@ -12,33 +14,39 @@ impl Store {
         self.db.read(async move |conn| store.partnerships_in(conn, user, page).await).await
     }
 
+    /// The other member of partnership `id`, when `member` is one of its two members.
+    pub async fn partner_in(&self, member: UserId, id: PartnershipId) -> StoreResult<Option<User>> {
+        self.db
+            .read(async move |conn| {
+                let sql = "select u.user_id, u.email, u.name, u.created_at from partnerships p join users u \
+                       on u.user_id = case when p.user_a_id = $2 then p.user_b_id else p.user_a_id end \
+                     where p.partnership_id = $1 and (p.user_a_id = $2 or p.user_b_id = $2)";
+                Ok(conn.fetch_optional(sql, params![id.get(), member.get()], &records::user).await?)
+            })
+            .await
+    }
+
     /// Ends a partnership; either member may. Afterwards either may send a new request.
     pub async fn end_partnership(&self, actor: UserId, id: PartnershipId) -> StoreResult<()> {
         let events = self
             .db
             .write(async move |conn| {
-                let deleted = conn
+                let members = conn
                     .fetch_optional(
-                        "delete from partnerships where partnership_id = $1 and (user_a_id = $2 or user_b_id = $2) \
-                         returning user_a_id, user_b_id",
-                        params![id.get(), actor.get()],
-                        &|row| Ok((row.int("user_a_id")?, row.int("user_b_id")?)),
+                        "select user_a_id, user_b_id from partnerships where partnership_id = $1",
+                        params![id.get()],
+                        &|row| Ok((Id::new(row.int("user_a_id")?), Id::new(row.int("user_b_id")?))),
                     )
                     .await?;
-                let Some((a, b)) = deleted else {
-                    let exists = conn
-                        .fetch_optional(
-                            "select partnership_id from partnerships where partnership_id = $1",
-                            params![id.get()],
-                            &|row| row.int("partnership_id"),
-                        )
-                        .await?
-                        .is_some();
-                    return Err(if exists { RuleError::Forbidden } else { RuleError::PartnershipNotFound }.into());
-                };
-                let other = Id::new(if a == actor.get() { b } else { a });
+                check_end(actor, members)?;
+                let ended =
+                    conn.execute("delete from partnerships where partnership_id = $1", params![id.get()]).await?;
+                if ended == 0 {
+                    return Err(RuleError::PartnershipNotFound.into());
+                }
+                let other = members.map_or(actor, |(a, b)| if a == actor { b } else { a });
                 let events = vec![(other, UserEventKind::PartnershipEnded { partnership_id: id, ended_by: actor })];
-                super::fanout::announce(conn, &events).await?;
+                super::event_relay::announce(conn, &events).await?;
                 Ok(events)
             })
             .await?;
@@ -62,12 +70,12 @@ impl Store {
                 Ok(((id, partner, Timestamp::from_millis(row.int("created_at")?)), row.int("total")?))
             })
             .await?;
-        let total = match rows::total_of(&rows, page) {
+        let total = match records::total_of(&rows, page) {
             Some(total) => total,
             None => conn.fetch_one(PARTNERSHIPS_COUNT, params![user.get()], &|row| row.int("total")).await?,
         };
         let join = |(id, _, created_at), partner| Partnership { id, partner, created_at };
-        self.users.attach(conn, rows::paged(rows, page, total), |&(_, partner, _)| partner, join).await
+        self.users.attach(conn, records::paged(rows, page, total), |&(_, partner, _)| partner, join).await
     }
 }
 

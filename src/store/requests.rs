@@ -1,12 +1,13 @@
 //! Partner requests: sending, answering, withdrawing and the two lists.
 
-use super::db::{Columns, Conn, DbResult, params};
-use super::rows::{self, pending_request_columns, request_columns};
+use super::candidates::standing_in;
+use super::db::{Conn, DbResult, params};
+use super::records::{self, pending_request_columns, request_columns};
 use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{
-    Id, NEW_ACCOUNT_AGE_MS, NotificationId, NotificationKind, PageRequest, Paged, PartnerRequest, Relation, RequestId,
-    RequestMessage, RequestStatus, RequestWithUser, Response, RuleError, SendQuotas, Timestamp, User, UserId,
-    check_can_send, check_quota, ordered_pair,
+    Answer, Id, NEW_ACCOUNT_AGE_MS, NotificationId, NotificationKind, PageRequest, Paged, PartnerRequest, RequestId,
+    RequestMessage, RequestStatus, RequestWithUser, RuleError, SendQuotas, Timestamp, User, UserId, check_answer,
+    check_cancel, check_quota, check_send_to, ordered_pair,
 };
 
 /// What a send's transaction ended with.
@@ -25,23 +26,17 @@ impl Store {
         recipient: UserId,
         message: Option<&RequestMessage>,
     ) -> StoreResult<PartnerRequest> {
-        if sender == recipient {
-            return Err(RuleError::SelfRequest.into());
-        }
         let message = message.cloned();
         let quotas = self.quotas;
         let sent = self
             .db
             .write(async move |conn| {
                 let now = Timestamp::now();
-                let (low, high) = ordered_pair(sender, recipient);
                 let sender_user = user_in(conn, sender).await?.ok_or(RuleError::UserNotFound)?;
-                if user_in(conn, recipient).await?.is_none() {
-                    return Err(RuleError::UserNotFound.into());
-                }
-                let relation = relation_in(conn, sender, recipient).await?;
-                check_can_send(sender, recipient, &relation)?;
+                check_send_to(sender, recipient, user_in(conn, recipient).await?.is_some())?;
+                standing_in(conn, sender, recipient).await?.check_send()?;
                 check_send_quota(conn, quotas, &sender_user, now).await?;
+                let (low, high) = ordered_pair(sender, recipient);
                 let inserted = conn
                     .fetch_one(
                         INSERT_REQUEST,
@@ -53,7 +48,7 @@ impl Store {
                             message.as_ref().map(RequestMessage::as_str),
                             now.millis()
                         ],
-                        &rows::request,
+                        &records::request,
                     )
                     .await;
                 let request = match inserted {
@@ -68,7 +63,7 @@ impl Store {
                     (recipient, UserEventKind::RequestReceived { request_id: request.id, sender_id: sender }),
                     (recipient, UserEventKind::Notification { notification_id, kind }),
                 ];
-                super::fanout::announce(conn, &events).await?;
+                super::event_relay::announce(conn, &events).await?;
                 Ok(Sent::Done(request, events))
             })
             .await?;
@@ -78,9 +73,9 @@ impl Store {
                 request
             }
             Sent::Raced => {
-                // Say which way the request that won went.
-                let relation = self.relation(sender, recipient).await?;
-                check_can_send(sender, recipient, &relation)?;
+                // A concurrent send for the same pair committed first: say which way it went.
+                let standing = self.db.read(async move |conn| Ok(standing_in(conn, sender, recipient).await?)).await?;
+                standing.check_send()?;
                 return Err(RuleError::DuplicateRequest.into());
             }
         };
@@ -91,24 +86,16 @@ impl Store {
 
     /// Accepts or rejects a pending request; only its recipient may. Accepting creates the
     /// partnership and notifies the sender in the same transaction.
-    pub async fn respond(
-        &self,
-        actor: UserId,
-        request_id: RequestId,
-        response: Response,
-    ) -> StoreResult<PartnerRequest> {
+    pub async fn respond(&self, actor: UserId, request_id: RequestId, answer: Answer) -> StoreResult<PartnerRequest> {
         let (request, events) = self
             .db
             .write(async move |conn| {
                 let now = Timestamp::now();
-                let Some(request) =
-                    close_request(conn, request_id, actor, Role::Recipient, response.resulting_status(), now).await?
-                else {
-                    return Err(explain_unchanged(conn, request_id, actor, Role::Recipient).await?.into());
-                };
-                if response == Response::Reject {
+                check_answer(actor, find_request(conn, request_id).await?.as_ref())?;
+                let request = close_request(conn, request_id, answer.resulting_status(), now).await?;
+                if answer == Answer::Reject {
                     let events = vec![answered(&request, request.sender_id)];
-                    super::fanout::announce(conn, &events).await?;
+                    super::event_relay::announce(conn, &events).await?;
                     return Ok((request, events));
                 }
                 let (low, high) = ordered_pair(request.sender_id, request.recipient_id);
@@ -132,17 +119,17 @@ impl Store {
                     answered(&request, request.sender_id),
                     (request.sender_id, UserEventKind::Notification { notification_id, kind }),
                 ];
-                super::fanout::announce(conn, &events).await?;
+                super::event_relay::announce(conn, &events).await?;
                 Ok((request, events))
             })
             .await?;
         self.committed(events);
-        let event = match response {
-            Response::Accept => {
+        let event = match answer {
+            Answer::Accept => {
                 self.wake_outbox();
                 "accepted"
             }
-            Response::Reject => "rejected",
+            Answer::Reject => "rejected",
         };
         metrics::counter!("dealnest_partner_requests_total", "event" => event).increment(1);
         Ok(request)
@@ -153,14 +140,10 @@ impl Store {
         let (request, events) = self
             .db
             .write(async move |conn| {
-                let now = Timestamp::now();
-                let Some(request) =
-                    close_request(conn, request_id, actor, Role::Sender, RequestStatus::Cancelled, now).await?
-                else {
-                    return Err(explain_unchanged(conn, request_id, actor, Role::Sender).await?.into());
-                };
+                check_cancel(actor, find_request(conn, request_id).await?.as_ref())?;
+                let request = close_request(conn, request_id, RequestStatus::Cancelled, Timestamp::now()).await?;
                 let events = vec![answered(&request, request.recipient_id)];
-                super::fanout::announce(conn, &events).await?;
+                super::event_relay::announce(conn, &events).await?;
                 Ok((request, events))
             })
             .await?;
@@ -179,11 +162,7 @@ impl Store {
     }
 
     pub async fn request(&self, request_id: RequestId) -> StoreResult<Option<PartnerRequest>> {
-        self.db
-            .read(async move |conn| {
-                Ok(conn.fetch_optional(SELECT_REQUEST, params![request_id.get()], &rows::request).await?)
-            })
-            .await
+        self.db.read(async move |conn| Ok(find_request(conn, request_id).await?)).await
     }
 
     /// Pending requests sent to `user`, newest first (the requests alone, as the API lists them).
@@ -194,11 +173,6 @@ impl Store {
     /// Pending requests `user` sent, newest first.
     pub async fn sent_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
         self.db.read(async move |conn| pending_list(conn, user, page, Side::Sent).await).await
-    }
-
-    /// What stands between `me` and `other`, as of now.
-    pub async fn relation(&self, me: UserId, other: UserId) -> StoreResult<Relation> {
-        self.db.read(async move |conn| Ok(relation_in(conn, me, other).await?)).await
     }
 
     /// Pending requests on one `side` of `user`, newest first, each with the user on the other
@@ -259,14 +233,14 @@ async fn pending_list(
     };
     let rows = conn
         .fetch_all(sql, params![user.get(), page.limit(), page.offset()], &|row| {
-            Ok((rows::pending_request(row)?, row.int("total")?))
+            Ok((records::pending_request(row)?, row.int("total")?))
         })
         .await?;
-    let total = match rows::total_of(&rows, page) {
+    let total = match records::total_of(&rows, page) {
         Some(total) => total,
         None => conn.fetch_one(count, params![user.get()], &|row| row.int("total")).await?,
     };
-    Ok(rows::paged(rows, page, total))
+    Ok(records::paged(rows, page, total))
 }
 
 /// The event telling `other` (the party who did not act) that `request` left `pending`.
@@ -306,102 +280,34 @@ const INSERT_REQUEST: &str = concat!(
     request_columns!()
 );
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Sender,
-    Recipient,
-}
-
-/// Moves a request out of `pending` if `actor` has `role` in it: a compare-and-set, so of two
-/// concurrent answers exactly one changes the row. `None` when nothing changed.
+/// Moves a pending request to `status`: a compare-and-set, so of two concurrent answers (or an
+/// answer and a withdrawal) exactly one changes the row; the other is told it is no longer
+/// pending.
 async fn close_request(
     conn: &mut Conn<'_>,
     request_id: RequestId,
-    actor: UserId,
-    role: Role,
     status: RequestStatus,
     now: Timestamp,
-) -> DbResult<Option<PartnerRequest>> {
-    let sql = match role {
-        Role::Sender => CLOSE_AS_SENDER,
-        Role::Recipient => CLOSE_AS_RECIPIENT,
-    };
-    conn.fetch_optional(sql, params![status.as_str(), now.millis(), request_id.get(), actor.get()], &rows::request)
-        .await
+) -> StoreResult<PartnerRequest> {
+    let closed =
+        conn.fetch_optional(CLOSE, params![status.as_str(), now.millis(), request_id.get()], &records::request).await?;
+    Ok(closed.ok_or(RuleError::NotPending)?)
 }
 
-macro_rules! close_as {
-    ($actor:literal) => {
-        concat!(
-            "update partner_requests set status = $1, responded_at = $2 where request_id = $3 and ",
-            $actor,
-            " = $4 and status = 'pending' \
-             returning ",
-            request_columns!()
-        )
-    };
-}
+const CLOSE: &str = concat!(
+    "update partner_requests set status = $1, responded_at = $2 where request_id = $3 and status = 'pending' \
+     returning ",
+    request_columns!()
+);
 
-const CLOSE_AS_SENDER: &str = close_as!("sender_id");
-const CLOSE_AS_RECIPIENT: &str = close_as!("recipient_id");
-
-/// Why [`close_request`] changed nothing: no such request, not the actor's to answer, or no
-/// longer pending.
-async fn explain_unchanged(
-    conn: &mut Conn<'_>,
-    request_id: RequestId,
-    actor: UserId,
-    role: Role,
-) -> DbResult<RuleError> {
-    let Some(request) = conn.fetch_optional(SELECT_REQUEST, params![request_id.get()], &rows::request).await? else {
-        return Ok(RuleError::RequestNotFound);
-    };
-    let party = match role {
-        Role::Sender => request.sender_id,
-        Role::Recipient => request.recipient_id,
-    };
-    Ok(if party != actor { RuleError::Forbidden } else { RuleError::NotPending })
+async fn find_request(conn: &mut Conn<'_>, request_id: RequestId) -> DbResult<Option<PartnerRequest>> {
+    conn.fetch_optional(SELECT_REQUEST, params![request_id.get()], &records::request).await
 }
 
 pub(super) const SELECT_USER: &str = "select user_id, email, name, created_at from users where user_id = $1";
 
 pub(super) async fn user_in(conn: &mut Conn<'_>, id: UserId) -> DbResult<Option<User>> {
-    conn.fetch_optional(SELECT_USER, params![id.get()], &rows::user).await
-}
-
-async fn relation_in(conn: &mut Conn<'_>, me: UserId, other: UserId) -> DbResult<Relation> {
-    let (low, high) = ordered_pair(me, other);
-    let facts = conn.fetch_one(RELATION, params![low.get(), high.get(), me.get(), other.get()], &pair_facts).await?;
-    Ok(relation(facts, me, other))
-}
-
-/// Partnership, blocks and the pending request between two users, in one statement (`$1`, `$2`
-/// the ordered pair; `$3` one user, `$4` the other).
-const RELATION: &str = "select \
-       (select count(*) from partnerships where user_a_id = $1 and user_b_id = $2) as partners, \
-       (select count(*) from blocks where (blocker_id = $3 and blocked_id = $4) \
-                                       or (blocker_id = $4 and blocked_id = $3)) as blocks, \
-       (select request_id from partner_requests where user_low = $1 and user_high = $2 and status = 'pending') as pending_id, \
-       (select sender_id from partner_requests where user_low = $1 and user_high = $2 and status = 'pending') as pending_sender";
-
-/// What [`RELATION`] reads: (partners, blocked, pending (request, sender)).
-type RelationRow = (bool, bool, Option<(RequestId, UserId)>);
-
-fn pair_facts(row: &dyn Columns) -> DbResult<RelationRow> {
-    let pending = match (row.opt_int("pending_id")?, row.opt_int("pending_sender")?) {
-        (Some(id), Some(sender)) => Some((Id::new(id), Id::new(sender))),
-        _ => None,
-    };
-    Ok((row.int("partners")? > 0, row.int("blocks")? > 0, pending))
-}
-
-fn relation((partners, blocked, pending): RelationRow, me: UserId, other: UserId) -> Relation {
-    Relation {
-        partners,
-        blocked,
-        pending_sent: pending.filter(|(_, sender)| *sender == me).map(|(id, _)| id),
-        pending_received: pending.filter(|(_, sender)| *sender == other).map(|(id, _)| id),
-    }
+    conn.fetch_optional(SELECT_USER, params![id.get()], &records::user).await
 }
 
 pub(super) async fn insert_notification(

@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 
 use super::db::{Columns, Conn, DbResult, params};
 use super::{Backend, StoreResult};
-use crate::domain::{Id, PageRequest, SearchQuery, UserId};
+use crate::domain::{Id, PageRequest, SearchQuery, Slice, UserId};
 
 /// Users one search looks at, at most.
 pub const LOOKED_AT_MOST: i64 = 5_000;
@@ -150,6 +150,13 @@ fn counts_statement(shape: Shape) -> String {
              where $3 = $3 and $4 = $4",
         ),
     }
+}
+
+/// One row more than the page asks for tells whether another page follows, without counting.
+pub(super) fn slice<T>(mut items: Vec<T>, page: PageRequest, capped: bool) -> Slice<T> {
+    let has_more = items.len() as i64 > page.limit();
+    items.truncate(page.size() as usize);
+    Slice { items, page, has_more, capped }
 }
 
 /// The statements of each shape, built the first time and kept (each is a constant text, so

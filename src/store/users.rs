@@ -1,12 +1,12 @@
 //! Users: creation, lookup and search.
 
 use super::db::{Conn, Value, params};
+use super::records;
 use super::requests::SELECT_USER;
-use super::rows;
-use super::search::UserSearch;
+use super::search::{UserSearch, slice};
 use super::{Store, StoreResult};
 use crate::cache::{Cache, Stamped, Usage, Weigh};
-use crate::domain::{Email, PageRequest, Paged, RuleError, SearchQuery, Timestamp, User, UserId, UserName};
+use crate::domain::{Email, PageRequest, Paged, RuleError, SearchQuery, Slice, Timestamp, User, UserId, UserName};
 
 impl Store {
     /// Creates a user; an e-mail already registered (in any letter case) is `EmailTaken`.
@@ -42,7 +42,7 @@ impl Store {
         }
         let user = self
             .db
-            .read(async move |conn| Ok(conn.fetch_optional(SELECT_USER, params![id.get()], &rows::user).await?))
+            .read(async move |conn| Ok(conn.fetch_optional(SELECT_USER, params![id.get()], &records::user).await?))
             .await?;
         if let Some(user) = &user {
             self.users.insert(user);
@@ -58,6 +58,30 @@ impl Store {
     /// Whether `id` names a user (every authenticated request asks).
     pub async fn user_exists(&self, id: UserId) -> StoreResult<bool> {
         Ok(self.users.contains(id) || self.user(id).await?.is_some())
+    }
+
+    /// True when no user exists yet.
+    pub async fn has_no_users(&self) -> StoreResult<bool> {
+        self.db
+            .read(async |conn| {
+                let any =
+                    conn.fetch_optional("select user_id from users limit 1", &[], &|row| row.int("user_id")).await?;
+                Ok(any.is_none())
+            })
+            .await
+    }
+
+    /// Users whose name or e-mail contains `query` (all when empty), by name, one page.
+    pub async fn users_page(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Slice<User>> {
+        let store = self.clone();
+        let search = UserSearch::new(self.backend(), query);
+        self.db
+            .search(async move |conn| {
+                let found = search.page(conn, page, None).await?;
+                let users = store.users.in_order(conn, &found.ids).await?;
+                Ok(slice(users, page, found.capped))
+            })
+            .await
     }
 
     /// Users whose name or e-mail contains `query` (all users when it is empty), by name, with
@@ -161,7 +185,7 @@ impl UserCache {
             // Unused slots repeat an id, so one statement text serves every chunk.
             let slots: Vec<Value> =
                 (0..USERS_BY_ID_SLOTS).map(|i| Value::from(chunk[i.min(chunk.len() - 1)])).collect();
-            for user in conn.fetch_all(USERS_BY_ID, &slots, &rows::user).await? {
+            for user in conn.fetch_all(USERS_BY_ID, &slots, &records::user).await? {
                 self.insert(&user);
                 for (id, slot) in ids.iter().zip(users.iter_mut()) {
                     if *id == user.id {

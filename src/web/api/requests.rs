@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::json::{Pagination, PartnerRequestJson, RequestPage};
-use crate::domain::{Paged, PartnerRequest, RequestId, RequestMessage, Response, UserId};
+use crate::domain::{Answer, Paged, PartnerRequest, RequestId, RequestMessage, UserId};
 use crate::web::AppState;
 use crate::web::error::{ApiResult, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
@@ -142,8 +142,8 @@ pub async fn respond(
     ApiJson(body): ApiJson<RespondBody>,
 ) -> ApiResult<Json<PartnerRequestJson>> {
     let request_id = RequestId::parse(request_id)?;
-    let response = Response::parse(&body.action)?;
-    let request = state.store.respond(identity.id(), request_id, response).await?;
+    let answer = Answer::parse(&body.action)?;
+    let request = state.store.respond(identity.id(), request_id, answer).await?;
     Ok(Json(request.into()))
 }
 

@@ -82,11 +82,6 @@ impl FindRow {
     pub fn unblock_url(&self) -> ActionPath {
         ActionPath::new("blocks", self.person.id, "remove")
     }
-
-    /// Blocking is offered to anyone not already blocked by you.
-    pub fn can_block(&self) -> bool {
-        !matches!(self.standing, Standing::BlockedByYou)
-    }
 }
 
 /// Previous / next links of a paged list; plain links that htmx turns into in-place swaps.

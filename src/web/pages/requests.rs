@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::actions::{ActionContext, Changed, Done, finish};
 use super::layout::CurrentUser;
 use super::problem::Problem;
-use crate::domain::{Id, RequestId, RequestMessage, Response as Answer, RuleError, UserId};
+use crate::domain::{Answer, Id, RequestId, RequestMessage, RuleError, UserId};
 use crate::web::AppState;
 
 #[derive(Debug, Deserialize)]

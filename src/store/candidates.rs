@@ -1,44 +1,13 @@
-//! Reads for the pages: users a page at a time (never all of them), and users together with
-//! where each stands with the viewer, in one query rather than one per row.
+//! Users as a viewer sees them: each with where they stand with the viewer (see
+//! `domain::Standing`), read by one query for a page of them rather than one per row. Sending a
+//! request reads the same facts, in its transaction.
 
-use super::db::{Columns, Conn, DbResult, Value, params};
-use super::rows;
-use super::search::UserSearch;
+use super::db::{Columns, Conn, DbResult, Value};
+use super::search::{UserSearch, slice};
 use super::{Store, StoreResult};
-use crate::domain::{Candidate, Id, PageRequest, PairFacts, PartnershipId, SearchQuery, Slice, Standing, User, UserId};
-
-/// One row more than the page asks for tells whether another page follows, without counting.
-fn slice<T>(mut items: Vec<T>, page: PageRequest, capped: bool) -> Slice<T> {
-    let has_more = items.len() as i64 > page.limit();
-    items.truncate(page.size() as usize);
-    Slice { items, page, has_more, capped }
-}
+use crate::domain::{Candidate, Id, PageRequest, PairFacts, SearchQuery, Slice, Standing, UserId};
 
 impl Store {
-    /// True when no user exists yet.
-    pub async fn has_no_users(&self) -> StoreResult<bool> {
-        self.db
-            .read(async |conn| {
-                let any =
-                    conn.fetch_optional("select user_id from users limit 1", &[], &|row| row.int("user_id")).await?;
-                Ok(any.is_none())
-            })
-            .await
-    }
-
-    /// Users whose name or e-mail contains `query` (all when empty), by name, one page.
-    pub async fn users_page(&self, query: &SearchQuery, page: PageRequest) -> StoreResult<Slice<User>> {
-        let store = self.clone();
-        let search = UserSearch::new(self.backend(), query);
-        self.db
-            .search(async move |conn| {
-                let found = search.page(conn, page, None).await?;
-                let users = store.users.in_order(conn, &found.ids).await?;
-                Ok(slice(users, page, found.capped))
-            })
-            .await
-    }
-
     /// Users other than `viewer` matching `query`, by name, one page, each with where they stand
     /// with `viewer`.
     pub async fn candidates(
@@ -49,18 +18,6 @@ impl Store {
     ) -> StoreResult<Slice<Candidate>> {
         let (store, query) = (self.clone(), query.clone());
         self.db.search(async move |conn| store.candidates_in(conn, viewer, &query, page).await).await
-    }
-
-    /// The other member of partnership `id`, when `member` is one of its two members.
-    pub async fn partner_in(&self, member: UserId, id: PartnershipId) -> StoreResult<Option<User>> {
-        self.db
-            .read(async move |conn| {
-                let sql = "select u.user_id, u.email, u.name, u.created_at from partnerships p join users u \
-                       on u.user_id = case when p.user_a_id = $2 then p.user_b_id else p.user_a_id end \
-                     where p.partnership_id = $1 and (p.user_a_id = $2 or p.user_b_id = $2)";
-                Ok(conn.fetch_optional(sql, params![id.get(), member.get()], &rows::user).await?)
-            })
-            .await
     }
 
     /// One user with where they stand with `viewer` (`None` when there is no such user).
@@ -86,6 +43,11 @@ impl Store {
         let items = users.into_iter().zip(standings).map(|(user, standing)| Candidate { user, standing }).collect();
         Ok(Slice { items, page, has_more, capped })
     }
+}
+
+/// Where `other` stands with `viewer`.
+pub(super) async fn standing_in(conn: &mut Conn<'_>, viewer: UserId, other: UserId) -> StoreResult<Standing> {
+    Ok(standings(conn, viewer, &[other]).await?[0])
 }
 
 /// Users whose standing one statement reads: a page of "Find partners" and the row that tells
