@@ -37,7 +37,7 @@ impl Weigh for Verified {
 }
 
 /// Bytes of verified tokens kept (a token is about 150 bytes).
-const VERIFIED_BYTES: u64 = 1 << 20;
+const VERIFIED_BYTES: u64 = 512 << 10;
 
 // Never print the secret.
 impl fmt::Debug for TokenKeys {

@@ -128,10 +128,10 @@ pub(super) type SearchCache = Cache<SearchKey, Stamped<i64, Paged<User>>>;
 type SearchKey = (String, i64, i64);
 
 /// Bytes of searches kept.
-pub(super) const SEARCH_CACHE_BYTES: u64 = 2 << 20;
+pub(super) const SEARCH_CACHE_BYTES: u64 = 1 << 20;
 
 /// Bytes of users kept.
-pub(super) const USER_CACHE_BYTES: u64 = 2 << 20;
+pub(super) const USER_CACHE_BYTES: u64 = 1 << 20;
 
 /// Users not kept are read this many to a statement.
 const USERS_BY_ID_SLOTS: usize = 10;

@@ -313,10 +313,10 @@ mod tests {
 
     #[tokio::test]
     async fn searches_never_hold_every_reader_and_one_that_waits_too_long_is_told_the_database_is_busy() {
-        // Two readers: one may run a search, the other is kept for quick reads.
+        // Two readers: one runs searches (two may wait for it), the other quick reads.
         let test = sqlite(2, Some(Duration::from_secs(2)));
         let started = Instant::now();
-        let slow = test.db.search(async |conn| Ok(conn.fetch_one(SLOW, &[], &|row| row.int("n")).await?));
+        let slow = || test.db.search(async |conn| Ok(conn.fetch_one(SLOW, &[], &|row| row.int("n")).await?));
         let others = async {
             tokio::time::sleep(Duration::from_millis(50)).await;
             let quick =
@@ -326,7 +326,7 @@ mod tests {
                 test.db.search(async |conn| Ok(conn.fetch_one("select 1 as n", &[], &|row| row.int("n")).await?));
             (quick, search.await)
         };
-        let (_, ((quick, answered_after), search)) = tokio::join!(slow, others);
+        let (_, _, ((quick, answered_after), search)) = tokio::join!(slow(), slow(), others);
         assert_eq!(quick.unwrap(), 1);
         assert!(answered_after < Duration::from_millis(1000), "a quick read went on: {answered_after:?}");
         assert_eq!(search.expect_err("no search permit came free").unavailable(), Some(Unavailable::Busy));

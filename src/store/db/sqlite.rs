@@ -5,13 +5,13 @@
 //! Reads go to a small pool of threads, each owning one read-only connection; a store call is one
 //! job, handed over once. Writes go to the one writer thread (see `group_commit.rs`).
 //!
-//! Reads queue for the reader threads in one line, so the threads take them one after another
-//! without waiting for the async runtime in between. Most reads (a page of a list, a user, a
-//! count kept by triggers) cost microseconds; searches may look at thousands of rows, and no more
-//! of them may be queued or running at once than half the threads, so the other half are always
-//! there for the quick ones: a quick read never waits for a search to finish. Permits, taken
-//! before a job is handed over, bound how many jobs of each kind may wait; a caller that cannot
-//! get one within the acquire timeout is told the database is busy.
+//! Most reads (a page of a list, a user, a count kept by triggers) cost microseconds; searches
+//! may look at thousands of rows. Each kind has threads of its own: half the readers take quick
+//! reads, queued in one line so the threads take them one after another without waiting for the
+//! async runtime in between; the other half take searches, at a lower scheduling priority, so a
+//! search uses a core only while nothing else needs it. A quick read never waits for a search.
+//! Permits, taken before a job is handed over, bound how many jobs of each kind may wait; a
+//! caller that cannot get one within the acquire timeout is told the database is busy.
 //!
 //! Every statement runs under a deadline (`DEALNEST_DB_STATEMENT_TIMEOUT`): SQLite calls a
 //! progress handler every few thousand virtual-machine steps, and the handler interrupts the
@@ -35,7 +35,8 @@ use super::group_commit::{self, GroupStats, Job};
 /// Durability choice: WAL with synchronous=NORMAL survives a crash of the process (a SIGKILL
 /// included), because committed pages are in the OS's cache; only a power loss can drop the
 /// last commits. FULL would add an fsync to every commit.
-const PRAGMAS: &str = "pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on;";
+const PRAGMAS: &str =
+    "pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on; pragma cache_size = -512;";
 
 /// How long a connection waits for SQLite's write lock (held by another process, or by a
 /// checkpoint) before giving up with `SQLITE_BUSY`.
@@ -50,8 +51,15 @@ const STEPS_BETWEEN_CHECKS: i32 = 1_000;
 /// Write transactions that may wait for the writer at once.
 const WRITE_QUEUE: usize = 256;
 
-/// Reads that may wait for a reader at once.
+/// Quick reads that may wait for a reader at once.
 const READ_QUEUE: usize = 512;
+
+/// Searches that may wait for a searching thread at once, per such thread.
+const SEARCHES_PER_THREAD: usize = 2;
+
+/// The nice value of the threads that run searches: under contention for the CPU they get a
+/// tenth of a normal thread's share.
+const SEARCH_NICE: i32 = 10;
 
 /// Which reads a job belongs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,8 +103,7 @@ pub(in crate::store) struct Sqlite {
     path: PathBuf,
     readers: usize,
     reads: Lane<ReadJob>,
-    /// Permits of searches, taken on top of a read's.
-    searches: Arc<Semaphore>,
+    searches: Lane<ReadJob>,
     writer: Lane<Box<dyn Job>>,
     acquire_timeout: Duration,
     threads: Mutex<Vec<JoinHandle<()>>>,
@@ -160,12 +167,18 @@ impl Sqlite {
             group_commit::run(&writer_conn, &writes, &stats);
         })?);
         let readers = options.readers.max(2);
+        let searchers = readers / 2;
         let (read_jobs, reads) = crossbeam_channel::unbounded::<ReadJob>();
+        let (search_jobs, searches) = crossbeam_channel::unbounded::<ReadJob>();
         for i in 0..readers {
             let conn = SqliteConn::new(open_reader(path)?);
-            let reads = reads.clone();
-            threads.push(spawn(&format!("sqlite-reader-{i}"), options.statement_timeout, move || {
-                for job in reads {
+            let (jobs, nice, name) = match i < searchers {
+                true => (searches.clone(), SEARCH_NICE, format!("sqlite-search-{i}")),
+                false => (reads.clone(), 0, format!("sqlite-reader-{i}")),
+            };
+            threads.push(spawn(&name, options.statement_timeout, move || {
+                lower_priority(nice);
+                for job in jobs {
                     // A job that panicked has dropped its answer (its caller hears of it); the
                     // thread and its connection carry on.
                     let _ = catch_unwind(AssertUnwindSafe(|| job(&conn)));
@@ -180,7 +193,7 @@ impl Sqlite {
             path: path.to_owned(),
             readers,
             reads: Lane::new(read_jobs, READ_QUEUE),
-            searches: Arc::new(Semaphore::new(readers / 2)),
+            searches: Lane::new(search_jobs, searchers * SEARCHES_PER_THREAD),
             writer: Lane::new(write_jobs, WRITE_QUEUE),
             acquire_timeout: options.acquire_timeout,
             threads: Mutex::new(threads),
@@ -193,20 +206,19 @@ impl Sqlite {
         &self.path
     }
 
-    /// Runs `job` on a reader thread; a search first waits for one of its own permits.
+    /// Runs `job` on a reader thread of `lane`.
     pub async fn read(&self, lane: ReadLane, job: impl FnOnce(&SqliteConn) + Send + 'static) -> DbResult<()> {
-        let search = match lane {
-            ReadLane::Quick => None,
-            ReadLane::Search => Some(acquire(&self.searches, self.acquire_timeout).await?),
+        let lane = match lane {
+            ReadLane::Quick => &self.reads,
+            ReadLane::Search => &self.searches,
         };
-        self.reads
-            .submit(self.acquire_timeout, |permit| {
-                Box::new(move |conn: &SqliteConn| {
-                    job(conn);
-                    drop((permit, search));
-                })
+        lane.submit(self.acquire_timeout, |permit| {
+            Box::new(move |conn: &SqliteConn| {
+                job(conn);
+                drop(permit);
             })
-            .await
+        })
+        .await
     }
 
     /// Queues `job` for the writer thread.
@@ -217,7 +229,7 @@ impl Sqlite {
     /// (in use, idle) of the writer and of the readers, for the metrics.
     pub fn usage(&self) -> [(u32, u32); 2] {
         let writing = u32::from(self.writer.in_use() > 0);
-        let reading = self.reads.in_use().min(self.readers as u32);
+        let reading = (self.reads.in_use() + self.searches.in_use()).min(self.readers as u32);
         [(writing, 1 - writing), (reading, self.readers as u32 - reading)]
     }
 
@@ -248,6 +260,21 @@ async fn acquire(permits: &Arc<Semaphore>, timeout: Duration) -> DbResult<OwnedS
         Ok(Err(_)) => Err(DatabaseError::Closed),
         Err(_) => Err(DatabaseError::Busy(timeout)),
     }
+}
+
+/// Lowers the calling thread's scheduling priority to `nice` (Linux's nice value applies to one
+/// thread when given its id; lowering one's own priority needs no privilege).
+fn lower_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    if nice > 0 {
+        // SAFETY: two system calls about the calling thread itself; no memory is shared.
+        unsafe {
+            let thread = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, thread, nice);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }
 
 /// Starts a thread of the runtime, whose statements run under `statement_timeout`.
