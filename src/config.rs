@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::builder::BoolishValueParser;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use lettre::message::Mailbox;
 
 use crate::domain::SendQuotas;
@@ -226,10 +226,19 @@ impl Cli {
         T: Into<OsString>,
     {
         let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-        Self::try_parse_from(&args).map_err(|error| match ConfigError::from_clap(&error, &args) {
-            Some(setting) => CliError::Setting(setting),
-            None => CliError::Clap(error),
-        })
+        let mut command = Self::command();
+        // The flags outside any command are `serve`'s. Another command, which can only come first,
+        // reads its own settings alone: a variable that only `serve` uses cannot stop it.
+        let first = args.get(1).and_then(|arg| arg.to_str());
+        if first.is_some_and(|name| command.find_subcommand(name).is_some()) {
+            command = command.mut_args(|arg| arg.env(None));
+        }
+        let matches =
+            command.try_get_matches_from(&args).map_err(|error| match ConfigError::from_clap(&error, &args) {
+                Some(setting) => CliError::Setting(setting),
+                None => CliError::Clap(error),
+            })?;
+        Self::from_arg_matches(&matches).map_err(CliError::Clap)
     }
 }
 

@@ -81,6 +81,27 @@ fn migrate_creates_the_sqlite_file() {
 }
 
 #[test]
+fn a_variable_only_serve_reads_does_not_stop_another_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dealnest()
+        .arg("migrate")
+        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("fresh.db").display()))
+        .env("DEALNEST_BIND", "nowhere")
+        .env("DEALNEST_DEMO", "maybe")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    let output = dealnest()
+        .args(["token", "--user", "7"])
+        .env("DEALNEST_JWT_SECRET", "a-secret-of-enough-length")
+        .env("DEALNEST_LOG_FORMAT", "xml")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
 fn token_prints_a_token_the_server_accepts() {
     let secret = "a-secret-of-enough-length";
     let output = dealnest().args(["token", "--user", "42"]).env("DEALNEST_JWT_SECRET", secret).output().unwrap();
