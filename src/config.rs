@@ -1,6 +1,6 @@
 //! Command line and configuration: every setting is a flag of `dealnest serve` and an environment
-//! variable. Clap parses each value into its type with the parsers at the end of this file; a
-//! value they refuse stops start-up with one line naming the variable ([`Cli::read_from`]).
+//! variable. Clap parses each value into its type with the setting's value parser; a value one
+//! refuses stops start-up with one line naming the variable ([`Cli::read_from`]).
 
 use std::ffi::OsString;
 use std::fmt;
