@@ -1,8 +1,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
-use dealnest::config::{Cli, Command};
+use dealnest::config::{Cli, CliError, Command};
 use dealnest::{Server, auth::TokenKeys, domain::UserId, telemetry};
 
 #[global_allocator]
@@ -10,14 +9,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(*args).await,
-        Some(Command::Migrate(args)) => migrate(args).await,
-        Some(Command::Token(args)) => token(args),
-        Some(Command::RequeueFailed(args)) => requeue_failed(args).await,
-        Some(Command::Seed(args)) => seed(args).await,
+    let result = match Cli::read_from(std::env::args_os()) {
+        Ok(cli) => run(cli).await,
+        Err(CliError::Setting(error)) => Err(error.into()),
+        // Help, the version, and usage mistakes, printed clap's way.
+        Err(CliError::Clap(error)) => error.exit(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -28,8 +24,19 @@ async fn main() -> ExitCode {
     }
 }
 
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(*args).await,
+        Some(Command::Migrate(args)) => migrate(args).await,
+        Some(Command::Token(args)) => token(args),
+        Some(Command::RequeueFailed(args)) => requeue_failed(args).await,
+        Some(Command::Seed(args)) => seed(args).await,
+    }
+}
+
 async fn serve(args: dealnest::config::ServeArgs) -> anyhow::Result<()> {
-    let settings = args.parse()?;
+    let settings = args.settings()?;
     telemetry::init_logging(settings.log_format);
     let server = Server::start(settings).await?;
     let stop = server.shutdown_token();
@@ -44,7 +51,7 @@ async fn serve(args: dealnest::config::ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn migrate(args: dealnest::config::DatabaseArgs) -> anyhow::Result<()> {
-    let settings = args.parse()?;
+    let settings = args.settings();
     let store = dealnest::open_store(&settings).await?;
     store.close().await;
     println!("migrations applied to {:?}", settings.url);
@@ -52,7 +59,7 @@ async fn migrate(args: dealnest::config::DatabaseArgs) -> anyhow::Result<()> {
 }
 
 async fn requeue_failed(args: dealnest::config::DatabaseArgs) -> anyhow::Result<()> {
-    let settings = args.parse()?;
+    let settings = args.settings();
     let store = dealnest::open_store(&settings).await?;
     let requeued = store.requeue_failed_deliveries().await;
     store.close().await;
@@ -61,7 +68,7 @@ async fn requeue_failed(args: dealnest::config::DatabaseArgs) -> anyhow::Result<
 }
 
 async fn seed(args: dealnest::config::SeedArgs) -> anyhow::Result<()> {
-    let settings = args.database.parse()?;
+    let settings = args.database.settings();
     let store = dealnest::open_store(&settings).await?;
     let plan = dealnest::store::SeedPlan {
         users: args.users,
