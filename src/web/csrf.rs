@@ -13,8 +13,7 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::error::ApiError;
-use super::pages::ErrorPage;
+use super::error::AppError;
 use super::request::{bearer_token, is_api, is_safe};
 
 const REFUSED: &str = "This form was sent from another site, so it was refused. Go back to DealNest and try again.";
@@ -29,10 +28,7 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
             sec_fetch_site = ?request.headers().get("sec-fetch-site"),
             "refused a cross-site request"
         );
-        if is_api(request.uri()) {
-            return ApiError::new(StatusCode::FORBIDDEN, "cross_site_request", REFUSED).into_response();
-        }
-        return ErrorPage::new(StatusCode::FORBIDDEN, "Request refused", REFUSED).into_response();
+        return AppError::new(StatusCode::FORBIDDEN, "cross_site_request", REFUSED).into_response();
     }
     next.run(request).await
 }

@@ -28,8 +28,8 @@ use futures::{Stream, StreamExt, stream};
 use serde_json::json;
 
 use super::AppState;
-use super::error::ApiError;
-use super::identity::Identity;
+use super::error::AppError;
+use super::signed_in::SignedIn;
 use crate::domain::UserId;
 use crate::store::{Received, Subscription};
 
@@ -126,7 +126,7 @@ impl Drop for Slot {
     }
 }
 
-async fn events(identity: Identity, State(state): State<AppState>) -> Response {
+async fn events(identity: SignedIn, State(state): State<AppState>) -> Response {
     let slot = match state.streams.take(identity.id()) {
         Ok(slot) => slot,
         Err(refused) => return refuse(refused, &state),
@@ -150,7 +150,7 @@ fn refuse(refused: Refused, state: &AppState) -> Response {
     })
     .increment(1);
     let mut error = match refused {
-        Refused::User => ApiError::new(
+        Refused::User => AppError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_streams",
             format!(
@@ -158,7 +158,7 @@ fn refuse(refused: Refused, state: &AppState) -> Response {
                 state.streams.limits.per_user
             ),
         ),
-        Refused::Process => ApiError::new(
+        Refused::Process => AppError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
             "Too many live update streams are open; this page will update on its own.",

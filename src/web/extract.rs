@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use utoipa::IntoParams;
 
-use super::error::ApiError;
+use super::error::AppError;
 use crate::domain::{PageRequest, RuleError};
 
 /// A JSON body; malformed JSON (text that is not UTF-8 included), wrong types, a missing content
@@ -16,11 +16,11 @@ use crate::domain::{PageRequest, RuleError};
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
         if !json_content_type(request.headers()) {
-            return Err(ApiError::new(
+            return Err(AppError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "Expected request with `Content-Type: application/json`",
@@ -28,15 +28,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.")
+                AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.")
             } else {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", rejection.body_text())
+                AppError::new(StatusCode::BAD_REQUEST, "invalid_body", rejection.body_text())
             }
         })?;
         // JSON is UTF-8 (RFC 8259), but serde_json checks only the strings a type keeps: bad bytes
         // in a field the handler ignores would otherwise be accepted and acted on.
         if std::str::from_utf8(&bytes).is_err() {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "The request body is not valid UTF-8."));
+            return Err(AppError::new(StatusCode::BAD_REQUEST, "invalid_json", "The request body is not valid UTF-8."));
         }
         let Json(value) = Json::<T>::from_bytes(&bytes)?;
         Ok(Self(value))
@@ -53,12 +53,12 @@ fn json_content_type(headers: &HeaderMap) -> bool {
 
 /// Path parameters; a non-numeric or out-of-range id becomes 422 `invalid_id`.
 #[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(ApiError))]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
 pub struct ApiPath<T>(pub T);
 
 /// Query parameters; a value of the wrong type becomes 422.
 #[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
 pub struct ApiQuery<T>(pub T);
 
 /// `?page=&size=` of every list.

@@ -10,18 +10,17 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::header::{CONTENT_LENGTH, RETRY_AFTER};
+use axum::http::header::CONTENT_LENGTH;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::client::{ClientKey, TrustedProxies};
-use super::error::ApiError;
-use super::pages;
-use super::request::{bearer_token, is_api, is_safe};
+use super::error::AppError;
+use super::request::{bearer_token, is_safe};
 use super::session::UserSession;
 use super::{AppState, BODY_LIMIT};
 
@@ -114,13 +113,7 @@ pub async fn refuse_large_bodies(request: Request, next: Next) -> Response {
     if declared.is_none_or(|length| length <= BODY_LIMIT as u64) {
         return next.run(request).await;
     }
-    if is_api(request.uri()) {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.")
-            .into_response()
-    } else {
-        let message = "That was more than we accept in one request (64 KiB).";
-        pages::ErrorPage::new(StatusCode::PAYLOAD_TOO_LARGE, "Too large", message).into_response()
-    }
+    AppError::payload_too_large().into_response()
 }
 
 /// The client a request is counted against: the bearer token's user when it verifies, else the
@@ -139,8 +132,7 @@ async fn client_key(parts: &Parts, state: &AppState, session: Option<&UserSessio
 }
 
 /// Middleware (inside the session layer, after routing): refuses a request over its client's
-/// allowance, in the form the client understands — the JSON error body for the API, for pages
-/// what [`pages::refuse_rate_limited`] says.
+/// allowance with 429 and `Retry-After`.
 pub async fn limit_clients(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
     let Some(budget) = Budget::of(request.method(), route) else {
@@ -154,22 +146,7 @@ pub async fn limit_clients(State(state): State<AppState>, request: Request, next
     };
     metrics::counter!("dealnest_rate_limited_total", "budget" => budget.label()).increment(1);
     let wait = wait.max(1);
-    let mut response = if is_api(&parts.uri) {
-        let what = match budget {
-            Budget::Writes => "changes",
-            Budget::Reads => "searches",
-        };
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("Too many {what} in a short time; try again in {wait} seconds."),
-        )
-        .into_response()
-    } else {
-        pages::refuse_rate_limited(&parts, session, budget, wait).await
-    };
-    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
-    response
+    AppError::rate_limited(budget == Budget::Reads, wait).into_response()
 }
 
 #[cfg(test)]

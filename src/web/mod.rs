@@ -9,12 +9,13 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod headers;
-pub mod identity;
 pub mod limits;
 pub mod pages;
+mod render;
 pub mod request;
 mod service;
 pub mod session;
+pub mod signed_in;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +37,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use crate::auth::TokenKeys;
 use crate::store::{SessionStore, Store};
 use crate::telemetry;
-use error::ApiError;
+use error::AppError;
 
 /// Request bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -91,12 +92,11 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a handler panicked");
-            ApiError::internal().into_response()
+            AppError::internal().into_response()
         }))
         .layer(axum::middleware::from_fn(telemetry::track_http))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(axum::middleware::from_fn_with_state(state.https, headers::security_headers))
-        .layer(axum::middleware::from_fn(limits::refuse_large_bodies))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
 
     let sessions = SessionManagerLayer::new(state.sessions.clone())
@@ -112,10 +112,13 @@ pub fn app(state: AppState) -> Router {
         .merge(service::router())
         .merge(pages::router())
         .merge(assets::router())
-        .fallback(pages::not_found)
+        .fallback(|| async { AppError::not_found() })
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
         // Inside the session layer, so a signed-in browser is limited as its user, not its address.
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_clients))
+        .layer(axum::middleware::from_fn(limits::refuse_large_bodies))
+        // Every failure above is an `AppError`: JSON under `/api`, what a browser should see elsewhere.
+        .layer(axum::middleware::from_fn(render::render_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::count_refusals))
         .layer(sessions)
         .layer(middleware)

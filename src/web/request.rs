@@ -7,10 +7,12 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, Uri, header};
 
-/// True for `/api` and everything under `/api/`, which answer in JSON.
+/// True for the addresses programs read, which answer in JSON, errors included: `/api` and
+/// everything under `/api/`, and the event stream `/events` (read by pages' scripts and API
+/// clients alike).
 pub fn is_api(uri: &Uri) -> bool {
     let path = uri.path();
-    path.strip_prefix("/api").is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    path == "/events" || path.strip_prefix("/api").is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// True for the methods that change nothing (GET, HEAD, OPTIONS); every other one is a write.
@@ -82,10 +84,10 @@ mod tests {
 
     #[test]
     fn api_paths_are_api_and_look_alikes_are_not() {
-        for path in ["/api", "/api/", "/api/v1/users", "/api/openapi.json"] {
+        for path in ["/api", "/api/", "/api/v1/users", "/api/openapi.json", "/events"] {
             assert!(is_api(&Uri::from_static(path)), "{path}");
         }
-        for path in ["/", "/apis", "/apiary/x", "/users/search", "/static/api"] {
+        for path in ["/", "/apis", "/apiary/x", "/users/search", "/static/api", "/events/x"] {
             assert!(!is_api(&Uri::from_static(path)), "{path}");
         }
     }

@@ -154,6 +154,10 @@ impl<S: Send + Sync> FromRequestParts<S> for UserSession {
 impl UserSession {
     /// The session of a request that went through the session layer, if it did.
     pub fn from_parts(parts: &Parts) -> Option<Self> {
-        parts.extensions.get::<Session>().cloned().map(Self)
+        Self::from_extensions(&parts.extensions)
+    }
+
+    pub fn from_extensions(extensions: &axum::http::Extensions) -> Option<Self> {
+        extensions.get::<Session>().cloned().map(Self)
     }
 }

@@ -25,7 +25,7 @@ async fn the_user_directory_and_search_share_one_allowance_per_client() {
     assert!((1..=60).contains(&retry_after(&response)));
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "rate_limited", "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("searches"), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("searching too quickly"), "{body}");
 
     // Cheap reads stay open to the same address, and writes have their own allowance.
     for _ in 0..10 {

@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::AppError;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -62,8 +62,8 @@ pub fn router() -> Router<AppState> {
     let document = Arc::new(openapi);
 
     routes
-        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .method_not_allowed_fallback(|| async { AppError::method_not_allowed() })
         .route("/api/openapi.json", get(move || async move { Json(document.as_ref().clone()) }))
-        .route("/api", any(|| async { ApiError::not_found() }))
-        .route("/api/{*rest}", any(|| async { ApiError::not_found() }))
+        .route("/api", any(|| async { AppError::not_found() }))
+        .route("/api/{*rest}", any(|| async { AppError::not_found() }))
 }

@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 use super::json::{BlockJson, NotificationPage, Pagination, PartnershipPage};
 use crate::domain::{PartnershipId, UserId};
 use crate::web::AppState;
-use crate::web::error::{ApiResult, ErrorBody};
+use crate::web::error::{AppResult, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
-use crate::web::identity::Identity;
+use crate::web::signed_in::SignedIn;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct BlockBody {
@@ -30,12 +30,12 @@ pub struct BlockBody {
     ))]
 pub async fn partnerships(
     State(state): State<AppState>,
-    identity: Identity,
+    me: SignedIn,
     ApiPath(user_id): ApiPath<i64>,
     ApiQuery(paging): ApiQuery<PageQuery>,
-) -> ApiResult<Json<PartnershipPage>> {
+) -> AppResult<Json<PartnershipPage>> {
     let user = UserId::parse(user_id)?;
-    identity.require(user)?;
+    me.require(user)?;
     let page = state.store.partnerships(user, paging.parse()?).await?;
     let pagination = Pagination::from(&page);
     Ok(Json(PartnershipPage { partnerships: page.items.into_iter().map(Into::into).collect(), pagination }))
@@ -53,10 +53,10 @@ pub async fn partnerships(
     ))]
 pub async fn end_partnership(
     State(state): State<AppState>,
-    identity: Identity,
+    me: SignedIn,
     ApiPath(partnership_id): ApiPath<i64>,
-) -> ApiResult<StatusCode> {
-    state.store.end_partnership(identity.id(), PartnershipId::parse(partnership_id)?).await?;
+) -> AppResult<StatusCode> {
+    state.store.end_partnership(me.id(), PartnershipId::parse(partnership_id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -72,12 +72,12 @@ pub async fn end_partnership(
     ))]
 pub async fn block(
     State(state): State<AppState>,
-    identity: Identity,
+    me: SignedIn,
     ApiPath(user_id): ApiPath<i64>,
     ApiJson(body): ApiJson<BlockBody>,
-) -> ApiResult<(StatusCode, Json<BlockJson>)> {
+) -> AppResult<(StatusCode, Json<BlockJson>)> {
     let user = UserId::parse(user_id)?;
-    identity.require(user)?;
+    me.require(user)?;
     let block = state.store.block(user, UserId::parse(body.blocked_user_id)?).await?;
     Ok((StatusCode::CREATED, Json(block.into())))
 }
@@ -95,11 +95,11 @@ pub async fn block(
     ))]
 pub async fn unblock(
     State(state): State<AppState>,
-    identity: Identity,
+    me: SignedIn,
     ApiPath((user_id, blocked_user_id)): ApiPath<(i64, i64)>,
-) -> ApiResult<StatusCode> {
+) -> AppResult<StatusCode> {
     let user = UserId::parse(user_id)?;
-    identity.require(user)?;
+    me.require(user)?;
     state.store.unblock(user, UserId::parse(blocked_user_id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -115,12 +115,12 @@ pub async fn unblock(
     ))]
 pub async fn notifications(
     State(state): State<AppState>,
-    identity: Identity,
+    me: SignedIn,
     ApiPath(user_id): ApiPath<i64>,
     ApiQuery(paging): ApiQuery<PageQuery>,
-) -> ApiResult<Json<NotificationPage>> {
+) -> AppResult<Json<NotificationPage>> {
     let user = UserId::parse(user_id)?;
-    identity.require(user)?;
+    me.require(user)?;
     let page = state.store.notifications(user, paging.parse()?).await?;
     let pagination = Pagination::from(&page);
     Ok(Json(NotificationPage { notifications: page.items.into_iter().map(Into::into).collect(), pagination }))

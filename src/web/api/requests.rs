@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 use super::json::{Pagination, PartnerRequestJson, RequestPage};
 use crate::domain::{Answer, Paged, PartnerRequest, RequestId, RequestMessage, UserId};
 use crate::web::AppState;
-use crate::web::error::{ApiResult, ErrorBody};
+use crate::web::error::{AppResult, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
-use crate::web::identity::Identity;
+use crate::web::signed_in::SignedIn;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SendRequest {
@@ -46,9 +46,9 @@ pub struct RespondBody {
     ))]
 pub async fn send_request(
     State(state): State<AppState>,
-    identity: Identity,
+    identity: SignedIn,
     ApiJson(body): ApiJson<SendRequest>,
-) -> ApiResult<(StatusCode, Json<PartnerRequestJson>)> {
+) -> AppResult<(StatusCode, Json<PartnerRequestJson>)> {
     if let Some(sender) = body.sender_id {
         identity.require(UserId::parse(sender)?)?;
     }
@@ -69,10 +69,10 @@ pub async fn send_request(
     ))]
 pub async fn received(
     State(state): State<AppState>,
-    identity: Identity,
+    identity: SignedIn,
     ApiPath(user_id): ApiPath<i64>,
     ApiQuery(paging): ApiQuery<PageQuery>,
-) -> ApiResult<Json<RequestPage>> {
+) -> AppResult<Json<RequestPage>> {
     let user = UserId::parse(user_id)?;
     identity.require(user)?;
     let page = state.store.received_requests(user, paging.parse()?).await?;
@@ -90,10 +90,10 @@ pub async fn received(
     ))]
 pub async fn sent(
     State(state): State<AppState>,
-    identity: Identity,
+    identity: SignedIn,
     ApiPath(user_id): ApiPath<i64>,
     ApiQuery(paging): ApiQuery<PageQuery>,
-) -> ApiResult<Json<RequestPage>> {
+) -> AppResult<Json<RequestPage>> {
     let user = UserId::parse(user_id)?;
     identity.require(user)?;
     let page = state.store.sent_requests(user, paging.parse()?).await?;
@@ -117,9 +117,9 @@ fn request_page(page: Paged<PartnerRequest>) -> RequestPage {
     ))]
 pub async fn get_request(
     State(state): State<AppState>,
-    identity: Identity,
+    identity: SignedIn,
     ApiPath(request_id): ApiPath<i64>,
-) -> ApiResult<Json<PartnerRequestJson>> {
+) -> AppResult<Json<PartnerRequestJson>> {
     let request = state.store.request_for(identity.id(), RequestId::parse(request_id)?).await?;
     Ok(Json(request.into()))
 }
@@ -137,10 +137,10 @@ pub async fn get_request(
     ))]
 pub async fn respond(
     State(state): State<AppState>,
-    identity: Identity,
+    identity: SignedIn,
     ApiPath(request_id): ApiPath<i64>,
     ApiJson(body): ApiJson<RespondBody>,
-) -> ApiResult<Json<PartnerRequestJson>> {
+) -> AppResult<Json<PartnerRequestJson>> {
     let request_id = RequestId::parse(request_id)?;
     let answer = Answer::parse(&body.action)?;
     let request = state.store.respond(identity.id(), request_id, answer).await?;
@@ -160,9 +160,9 @@ pub async fn respond(
     ))]
 pub async fn cancel(
     State(state): State<AppState>,
-    identity: Identity,
+    identity: SignedIn,
     ApiPath(request_id): ApiPath<i64>,
-) -> ApiResult<Json<PartnerRequestJson>> {
+) -> AppResult<Json<PartnerRequestJson>> {
     let request = state.store.cancel_request(identity.id(), RequestId::parse(request_id)?).await?;
     Ok(Json(request.into()))
 }

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::json::{Pagination, UserJson, UserPage};
 use crate::domain::{Email, RuleError, SearchQuery, UserId, UserName};
 use crate::web::AppState;
-use crate::web::error::{ApiResult, ErrorBody};
+use crate::web::error::{AppResult, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -39,7 +39,7 @@ pub struct UserSearch {
 pub async fn create_user(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<CreateUser>,
-) -> ApiResult<(StatusCode, Json<UserJson>)> {
+) -> AppResult<(StatusCode, Json<UserJson>)> {
     let name = UserName::parse(&body.name)?;
     let email = Email::parse(&body.email)?;
     let user = state.store.create_user(&email, &name).await?;
@@ -60,7 +60,7 @@ pub async fn create_user(
 pub async fn list_users(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<UserSearch>,
-) -> ApiResult<Json<UserPage>> {
+) -> AppResult<Json<UserPage>> {
     let page = PageQuery { page: query.page, size: query.size }.parse()?;
     let q = SearchQuery::parse(query.q.as_deref())?;
     let found = state.store.search_users(&q, page).await?;
@@ -75,7 +75,7 @@ pub async fn list_users(
         (status = 404, description = "`user_not_found`", body = ErrorBody),
         (status = 422, description = "`invalid_id`", body = ErrorBody),
     ))]
-pub async fn get_user(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<UserJson>> {
+pub async fn get_user(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) -> AppResult<Json<UserJson>> {
     let id = UserId::parse(id)?;
     let user = state.store.user(id).await?.ok_or(RuleError::UserNotFound)?;
     Ok(Json(user.into()))

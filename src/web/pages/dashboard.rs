@@ -8,16 +8,17 @@ use axum::response::{IntoResponse, Response};
 use axum_htmx::{HxResponseTrigger, VaryHxRequest};
 use serde::Deserialize;
 
-use super::actions::{ActionUpdate, RELATIONS_CHANGED};
+use super::replies::{ActionUpdate, RELATIONS_CHANGED};
 use super::find::{FindResults, FindSection};
-use super::layout::{CurrentUser, Layout, SizedRender, signed_in};
-use super::problem::Problem;
-use super::sections::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
+use super::layout::{Layout, SizedRender};
+use super::lists::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
 use super::signin;
 use crate::domain::{PageRequest, SearchQuery, User};
 use crate::web::AppState;
+use crate::web::error::AppResult;
 use crate::web::request::Htmx;
 use crate::web::session::UserSession;
+use crate::web::signed_in::{SignedIn, session_user};
 
 /// Results per page of user search (sign-in list and "Find partners").
 pub const SEARCH_PAGE_SIZE: i64 = 20;
@@ -51,7 +52,7 @@ pub struct Search {
 }
 
 impl Search {
-    pub fn parse(params: &SearchParams) -> Result<Self, Problem> {
+    pub fn parse(params: &SearchParams) -> AppResult<Self> {
         let text = params.q.as_deref().unwrap_or_default().trim().to_owned();
         let query = SearchQuery::parse(Some(&text))?;
         // A page typed past the deepest one served shows that one, whose pager says why.
@@ -62,8 +63,8 @@ impl Search {
     }
 }
 
-pub async fn home(State(state): State<AppState>, session: UserSession) -> Response {
-    start_page(&state, &session, SearchParams::default(), false).await.unwrap_or_else(Problem::page)
+pub async fn home(State(state): State<AppState>, session: UserSession) -> AppResult<Response> {
+    start_page(&state, &session, SearchParams::default(), false).await
 }
 
 /// One address, four answers: signed in or not, htmx (the results alone) or not (the whole page).
@@ -72,9 +73,9 @@ pub async fn search(
     Htmx(htmx): Htmx,
     session: UserSession,
     Query(params): Query<SearchParams>,
-) -> Response {
-    let response = start_page(&state, &session, params, htmx).await.unwrap_or_else(|p| p.respond(htmx));
-    (VaryHxRequest, response).into_response()
+) -> AppResult<Response> {
+    let response = start_page(&state, &session, params, htmx).await?;
+    Ok((VaryHxRequest, response).into_response())
 }
 
 async fn start_page(
@@ -82,9 +83,9 @@ async fn start_page(
     session: &UserSession,
     params: SearchParams,
     htmx: bool,
-) -> Result<Response, Problem> {
+) -> AppResult<Response> {
     let search = Search::parse(&params)?;
-    let Some(user) = signed_in(state, session).await? else {
+    let Some(user) = session_user(state, session).await? else {
         return signin::page_or_list(state, session, search, htmx).await;
     };
     if htmx {
@@ -108,7 +109,7 @@ pub fn first_search_page() -> PageRequest {
     PageRequest::parse(None, Some(SEARCH_PAGE_SIZE)).expect("the search page size is within bounds")
 }
 
-async fn dashboard(session: &UserSession, user: User, find: FindSection, lists: Lists) -> Result<Response, Problem> {
+async fn dashboard(session: &UserSession, user: User, find: FindSection, lists: Lists) -> AppResult<Response> {
     let flash = session.take_flash().await?;
     let first_name = user.name.as_str().split_whitespace().next().unwrap_or_default().to_owned();
     let layout = Layout::new("Dashboard", Some(user), lists.nav.unread, flash);
@@ -133,14 +134,11 @@ pub struct LiveParams {
 
 /// The poller's question "did my lists change?": 204 when they did not, else every list out of
 /// band, and a nudge to the search results, which may show a stale standing.
-pub async fn live(State(state): State<AppState>, me: CurrentUser, Query(params): Query<LiveParams>) -> Response {
+pub async fn live(State(state): State<AppState>, me: SignedIn, Query(params): Query<LiveParams>) -> AppResult<Response> {
     // Answered from the kept dashboard while nothing changed: one primary-key read.
-    let lists = match state.store.dashboard(me.id(), first_search_page()).await {
-        Ok(kept) => Lists::new(&kept.relations),
-        Err(error) => return Problem::from(error).fragment(),
-    };
+    let lists = Lists::new(&state.store.dashboard(me.id(), first_search_page()).await?.relations);
     if lists.live.stamp == params.v {
-        return StatusCode::NO_CONTENT.into_response();
+        return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let lists = lists.out_of_band();
     let update = ActionUpdate {
@@ -152,5 +150,5 @@ pub async fn live(State(state): State<AppState>, me: CurrentUser, Query(params):
         status: None,
         live: lists.live,
     };
-    (HxResponseTrigger::normal([RELATIONS_CHANGED]), update).into_response()
+    Ok((HxResponseTrigger::normal([RELATIONS_CHANGED]), update).into_response())
 }

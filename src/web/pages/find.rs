@@ -3,11 +3,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::response::{IntoResponse, Response};
 
 use super::dom::{ActionPath, DomId};
 use super::person::Person;
-use super::problem::Problem;
 use crate::domain::{Candidate, PageRequest, PartnershipId, RequestId, Slice, Standing};
 
 /// The whole section: heading, search box, results.
@@ -126,27 +124,6 @@ impl Pager {
             target,
             label,
         }
-    }
-}
-
-/// The results of a search that was refused, as htmx swaps them in: the message in place of the
-/// results, under the same element id, so the search box still finds its target next time.
-#[derive(Template, WebTemplate)]
-#[template(path = "partials/results_refused.html")]
-struct RefusedResults {
-    id: &'static str,
-    message: String,
-}
-
-/// The elements user search swaps its results into (the dashboard's and the sign-in page's).
-const RESULT_TARGETS: [&str; 2] = ["find-results", "signin-list"];
-
-/// Answers a refused htmx search aimed at `target`: in place of the results when it is one of
-/// ours, else as the message alone.
-pub fn refused_results(target: &str, problem: Problem) -> Response {
-    match RESULT_TARGETS.into_iter().find(|known| *known == target) {
-        Some(id) => (problem.status(), RefusedResults { id, message: problem.message() }).into_response(),
-        None => problem.fragment(),
     }
 }
 

@@ -1,21 +1,15 @@
 //! What every page shares: the layout's data (title, who is signed in, the notifications link,
-//! the status region) and the extractor of the signed-in user.
+//! the status region).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use askama::Template;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum_htmx::HxRedirect;
+use axum::response::{Html, IntoResponse, Response};
 
-use super::problem::Problem;
 use crate::domain::User;
-use crate::web::AppState;
 use crate::web::assets::{AssetUrls, urls};
-use crate::web::request::is_htmx;
-use crate::web::session::{Flash, UserSession};
+use crate::web::error::AppError;
+use crate::web::session::Flash;
 
 /// The data of `base.html`.
 pub struct Layout {
@@ -61,60 +55,6 @@ pub struct StatusRegion {
     pub oob: bool,
 }
 
-/// The signed-in user, who still exists. Pages that need one take this; a request without one
-/// is sent to the sign-in page.
-pub struct CurrentUser {
-    pub user: User,
-    pub session: UserSession,
-}
-
-impl CurrentUser {
-    pub fn id(&self) -> crate::domain::UserId {
-        self.user.id
-    }
-}
-
-/// The signed-in user of `session`, if any (and if that user still exists).
-pub async fn signed_in(state: &AppState, session: &UserSession) -> Result<Option<User>, Problem> {
-    let Some(id) = session.signed_in_user().await? else { return Ok(None) };
-    let user = state.store.user(id).await?;
-    if user.is_some() {
-        session.touch().await?;
-    }
-    Ok(user)
-}
-
-impl FromRequestParts<AppState> for CurrentUser {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(session) = UserSession::from_parts(parts) else {
-            tracing::error!("the session layer is missing in front of a page");
-            return Err(Problem::Internal.page());
-        };
-        let htmx = is_htmx(&parts.headers);
-        match signed_in(state, &session).await {
-            Ok(Some(user)) => Ok(Self { user, session }),
-            Ok(None) => Err(signed_out(&session, htmx, parts.method == Method::GET).await),
-            Err(problem) => Err(problem.respond(htmx)),
-        }
-    }
-}
-
-/// Sends a signed-out browser to the sign-in page: htmx follows `HX-Redirect` with a full load.
-async fn signed_out(session: &UserSession, htmx: bool, get: bool) -> Response {
-    if !get {
-        let flash = Flash::error("You are signed out. Choose who you are, then try again.");
-        if let Err(error) = session.set_flash(flash).await {
-            return Problem::from(error).respond(htmx);
-        }
-    }
-    if htmx {
-        return (StatusCode::UNAUTHORIZED, HxRedirect("/".into()), "").into_response();
-    }
-    Redirect::to("/").into_response()
-}
-
 /// Renders pages of one kind into a buffer as large as the last one, instead of growing it by
 /// doubling from the template's size hint: a 60 kB dashboard was otherwise copied five times
 /// over (measured: about 9 % of the page's instructions).
@@ -134,7 +74,7 @@ impl SizedRender {
             }
             Err(error) => {
                 tracing::error!(%error, "a page failed to render");
-                Problem::Internal.page()
+                AppError::internal().into_response()
             }
         }
     }

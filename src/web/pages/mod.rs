@@ -6,31 +6,27 @@
 //! Handlers hold no SQL and no rules: they parse what was typed, call the store functions the
 //! API calls, and choose how to answer.
 
-mod actions;
+mod blocks;
 mod dashboard;
 mod dom;
+pub mod errors;
 mod find;
 mod layout;
+mod lists;
 mod notifications;
+mod partnerships;
 mod person;
-mod problem;
-mod relations;
+mod relative_time;
+mod replies;
 mod requests;
-mod sections;
 mod signin;
-mod time;
 
 use axum::Router;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
-pub use actions::refuse_rate_limited;
-pub use layout::CurrentUser;
-pub use problem::{ErrorPage, Problem};
-
 use super::AppState;
+use super::error::AppError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -44,18 +40,13 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/accept", post(requests::accept))
         .route("/requests/{id}/reject", post(requests::reject))
         .route("/requests/{id}/cancel", post(requests::cancel))
-        .route("/partnerships/{id}/end", post(relations::end_partnership))
-        .route("/blocks", post(relations::block))
-        .route("/blocks/{user_id}/remove", post(relations::unblock))
+        .route("/partnerships/{id}/end", post(partnerships::end_partnership))
+        .route("/blocks", post(blocks::block))
+        .route("/blocks/{user_id}/remove", post(blocks::unblock))
         .route("/notifications", get(notifications::page))
-        // A panic in a page handler still answers with a page, not the API's JSON.
+        // A panic in a page handler still answers with a page (see `errors`), not a bare 500.
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a page handler panicked");
-            Problem::Internal.page()
+            axum::response::IntoResponse::into_response(AppError::internal())
         }))
-}
-
-/// Any address no route claims (outside `/api`, which answers JSON).
-pub async fn not_found() -> Response {
-    ErrorPage::new(StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address.").into_response()
 }

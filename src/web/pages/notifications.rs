@@ -8,11 +8,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::find::Pager;
-use super::layout::{CurrentUser, Layout};
-use super::problem::Problem;
-use super::time::When;
+use super::layout::Layout;
+use super::relative_time::When;
 use crate::domain::{PageRequest, Timestamp};
 use crate::web::AppState;
+use crate::web::error::AppResult;
+use crate::web::signed_in::SignedIn;
 
 pub struct NoteRow {
     pub text: String,
@@ -35,11 +36,11 @@ pub struct NotesParams {
     pub page: Option<String>,
 }
 
-pub async fn page(State(state): State<AppState>, me: CurrentUser, Query(params): Query<NotesParams>) -> Response {
-    render(&state, me, params).await.unwrap_or_else(Problem::page)
-}
-
-async fn render(state: &AppState, me: CurrentUser, params: NotesParams) -> Result<Response, Problem> {
+pub async fn page(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Query(params): Query<NotesParams>,
+) -> AppResult<Response> {
     let page = params.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).filter(|p| *p >= 1);
     let page = PageRequest::parse(page, None)?;
     let list = state.store.notifications(me.id(), page).await?;

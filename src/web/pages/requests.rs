@@ -6,11 +6,11 @@ use axum::response::Response;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use super::actions::{ActionContext, Changed, Done, finish};
-use super::layout::CurrentUser;
-use super::problem::Problem;
+use super::replies::{ActionContext, Changed, Done, finish};
 use crate::domain::{Answer, Id, RequestId, RequestMessage, RuleError, UserId};
 use crate::web::AppState;
+use crate::web::error::AppResult;
+use crate::web::signed_in::SignedIn;
 
 #[derive(Debug, Deserialize)]
 pub struct SendForm {
@@ -27,74 +27,65 @@ pub fn parse_id<T>(raw: &str) -> Result<Id<T>, RuleError> {
 
 pub async fn send(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: SignedIn,
     ctx: ActionContext,
     Form(form): Form<SendForm>,
-) -> Response {
-    let result = async {
-        let recipient: UserId = parse_id(&form.recipient_id)?;
-        let message = RequestMessage::parse(form.message.as_deref())?;
-        state.store.send_request(me.id(), recipient, message.as_ref()).await?;
-        let other = state.store.existing_user(recipient).await?;
-        Ok::<_, Problem>(Done {
-            message: format!("Request sent to {}.", other.name),
-            changed: Changed { sent: true, ..Changed::default() },
-            other: recipient,
-        })
-    }
-    .await;
-    finish(&state, &me, ctx, result).await
+) -> AppResult<Response> {
+    let recipient: UserId = parse_id(&form.recipient_id)?;
+    let message = RequestMessage::parse(form.message.as_deref())?;
+    state.store.send_request(me.id(), recipient, message.as_ref()).await?;
+    let other = state.store.existing_user(recipient).await?;
+    let done = Done {
+        message: format!("Request sent to {}.", other.name),
+        changed: Changed { sent: true, ..Changed::default() },
+        other: recipient,
+    };
+    finish(&state, &me, ctx, done).await
 }
 
-pub async fn accept(state: State<AppState>, me: CurrentUser, ctx: ActionContext, id: Path<String>) -> Response {
+pub async fn accept(state: State<AppState>, me: SignedIn, ctx: ActionContext, id: Path<String>) -> AppResult<Response> {
     respond(state, me, ctx, id, Answer::Accept).await
 }
 
-pub async fn reject(state: State<AppState>, me: CurrentUser, ctx: ActionContext, id: Path<String>) -> Response {
+pub async fn reject(state: State<AppState>, me: SignedIn, ctx: ActionContext, id: Path<String>) -> AppResult<Response> {
     respond(state, me, ctx, id, Answer::Reject).await
 }
 
 async fn respond(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: SignedIn,
     ctx: ActionContext,
     Path(id): Path<String>,
     answer: Answer,
-) -> Response {
-    let result = async {
-        let id: RequestId = parse_id(&id)?;
-        let request = state.store.respond(me.id(), id, answer).await?;
-        let other = state.store.existing_user(request.sender_id).await?;
-        let (message, partners) = match answer {
-            Answer::Accept => (format!("You and {} are now partners.", other.name), true),
-            Answer::Reject => (format!("You turned down {}’s request.", other.name), false),
-        };
-        Ok::<_, Problem>(Done {
-            message,
-            changed: Changed { incoming: true, partners, ..Changed::default() },
-            other: other.id,
-        })
-    }
-    .await;
-    finish(&state, &me, ctx, result).await
+) -> AppResult<Response> {
+    let id: RequestId = parse_id(&id)?;
+    let request = state.store.respond(me.id(), id, answer).await?;
+    let other = state.store.existing_user(request.sender_id).await?;
+    let (message, partners) = match answer {
+        Answer::Accept => (format!("You and {} are now partners.", other.name), true),
+        Answer::Reject => (format!("You turned down {}’s request.", other.name), false),
+    };
+    let done = Done {
+        message,
+        changed: Changed { incoming: true, partners, ..Changed::default() },
+        other: other.id,
+    };
+    finish(&state, &me, ctx, done).await
 }
 
 pub async fn cancel(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: SignedIn,
     ctx: ActionContext,
     Path(id): Path<String>,
-) -> Response {
-    let result = async {
-        let id: RequestId = parse_id(&id)?;
-        let request = state.store.cancel_request(me.id(), id).await?;
-        let other = state.store.existing_user(request.recipient_id).await?;
-        Ok::<_, Problem>(Done {
-            message: format!("You withdrew your request to {}.", other.name),
-            changed: Changed { sent: true, ..Changed::default() },
-            other: other.id,
-        })
-    }
-    .await;
-    finish(&state, &me, ctx, result).await
+) -> AppResult<Response> {
+    let id: RequestId = parse_id(&id)?;
+    let request = state.store.cancel_request(me.id(), id).await?;
+    let other = state.store.existing_user(request.recipient_id).await?;
+    let done = Done {
+        message: format!("You withdrew your request to {}.", other.name),
+        changed: Changed { sent: true, ..Changed::default() },
+        other: other.id,
+    };
+    finish(&state, &me, ctx, done).await
 }

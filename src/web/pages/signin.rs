@@ -15,10 +15,10 @@ use super::dashboard::Search;
 use super::find::{Pager, REFINE, search_url};
 use super::layout::Layout;
 use super::person::Person;
-use super::problem::Problem;
 use super::requests::parse_id;
 use crate::domain::{Email, UserId, UserName};
 use crate::web::AppState;
+use crate::web::error::{AppError, AppResult, Kind};
 use crate::web::request::Htmx;
 use crate::web::session::{Flash, SignupDraft, UserSession};
 
@@ -46,7 +46,7 @@ pub async fn page_or_list(
     session: &UserSession,
     search: Search,
     htmx: bool,
-) -> Result<Response, Problem> {
+) -> AppResult<Response> {
     let found = state.store.users_page(&search.query, search.page).await?;
     let q = search.text;
     let list = SigninList {
@@ -77,24 +77,20 @@ pub struct SignInForm {
     pub user_id: String,
 }
 
-pub async fn sign_in(State(state): State<AppState>, session: UserSession, Form(form): Form<SignInForm>) -> Response {
-    let result = async {
-        let id: UserId = parse_id(&form.user_id)?;
-        let user = state.store.existing_user(id).await?;
-        session.sign_in(user.id).await?;
-        Ok::<_, Problem>(format!("Signed in as {}.", user.name))
-    }
-    .await;
-    flash_and_go_home(&session, result).await
+pub async fn sign_in(
+    State(state): State<AppState>,
+    session: UserSession,
+    Form(form): Form<SignInForm>,
+) -> AppResult<Response> {
+    let id: UserId = parse_id(&form.user_id)?;
+    let user = state.store.existing_user(id).await?;
+    session.sign_in(user.id).await?;
+    go_home(&session, format!("Signed in as {}.", user.name)).await
 }
 
-pub async fn sign_out(session: UserSession) -> Response {
-    let result = async {
-        session.sign_out().await?;
-        Ok::<_, Problem>("You have signed out.".to_owned())
-    }
-    .await;
-    flash_and_go_home(&session, result).await
+pub async fn sign_out(session: UserSession) -> AppResult<Response> {
+    session.sign_out().await?;
+    go_home(&session, "You have signed out.".to_owned()).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,43 +108,34 @@ pub async fn create_user(
     Htmx(htmx): Htmx,
     session: UserSession,
     Form(form): Form<SignupForm>,
-) -> Response {
-    let result = async {
+) -> AppResult<Response> {
+    let created = async {
         let name = UserName::parse(&form.name)?;
         let email = Email::parse(&form.email)?;
-        let user = state.store.create_user(&email, &name).await?;
-        session.sign_in(user.id).await?;
-        Ok::<_, Problem>(format!("Welcome, {}! You are signed in.", user.name))
+        Ok::<_, AppError>(state.store.create_user(&email, &name).await?)
     }
     .await;
-    let response = match result {
-        Err(problem) if htmx => problem.fragment(),
-        Err(problem) if problem.is_rule() => {
+    let user = match created {
+        Ok(user) => user,
+        Err(error) if error.kind == Kind::Mistake && !htmx => {
             let draft = SignupDraft { name: form.name.trim().to_owned(), email: form.email.trim().to_owned() };
-            if let Err(error) = session.set_signup_draft(draft).await {
-                return Problem::from(error).page();
-            }
-            flash_and_go_home(&session, Err(problem)).await
+            session.set_signup_draft(draft).await?;
+            return Err(error);
         }
-        Ok(message) if htmx => match session.set_flash(Flash::success(message)).await {
-            // A new identity is a new page: htmx loads it whole.
-            Ok(()) => (HxRedirect("/".into()), "").into_response(),
-            Err(error) => Problem::from(error).fragment(),
-        },
-        other => flash_and_go_home(&session, other).await,
+        Err(error) => return Err(error),
     };
-    (VaryHxRequest, response).into_response()
+    session.sign_in(user.id).await?;
+    let message = format!("Welcome, {}! You are signed in.", user.name);
+    if !htmx {
+        return go_home(&session, message).await;
+    }
+    session.set_flash(Flash::success(message)).await?;
+    // A new identity is a new page: htmx loads it whole.
+    Ok((VaryHxRequest, HxRedirect("/".into()), "").into_response())
 }
 
-/// 303 to the start page with the outcome as the flash message (a failure of ours gets a page).
-async fn flash_and_go_home(session: &UserSession, result: Result<String, Problem>) -> Response {
-    let flash = match result {
-        Ok(message) => Flash::success(message),
-        Err(problem) if problem.is_rule() => Flash::error(problem.message()),
-        Err(problem) => return problem.page(),
-    };
-    match session.set_flash(flash).await {
-        Ok(()) => Redirect::to("/").into_response(),
-        Err(error) => Problem::from(error).page(),
-    }
+/// 303 to the start page, which shows `message` once.
+async fn go_home(session: &UserSession, message: String) -> AppResult<Response> {
+    session.set_flash(Flash::success(message)).await?;
+    Ok(Redirect::to("/").into_response())
 }

@@ -9,10 +9,10 @@ use askama::Template;
 use super::dom::{ActionPath, DomId};
 use super::layout::NotificationsLink;
 use super::person::{Person, Typed};
-use super::problem::Problem;
-use super::time::When;
+use super::relative_time::When;
 use crate::domain::{Paged, PartnershipId, RequestId, RequestWithUser, Timestamp, UserId};
 use crate::store::{Relations, Store};
+use crate::web::error::AppResult;
 
 /// A pending request as a row: the other person, their note, when it was sent.
 pub struct RequestRow {
@@ -99,7 +99,7 @@ pub struct Lists {
 impl Lists {
     /// The newest page of each list, read now. Longer lists say how many more there are; the
     /// search in "Find partners" reaches everyone.
-    pub async fn load(store: &Store, user: UserId) -> Result<Self, Problem> {
+    pub async fn load(store: &Store, user: UserId) -> AppResult<Self> {
         Ok(Self::new(&store.relations(user).await?))
     }
 

@@ -1,0 +1,50 @@
+//! Blocking and unblocking from the pages, through the same store functions as the API.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum_extra::extract::Form;
+use serde::Deserialize;
+
+use super::replies::{ActionContext, Changed, Done, finish};
+use super::requests::parse_id;
+use crate::domain::{UserId};
+use crate::web::AppState;
+use crate::web::error::AppResult;
+use crate::web::signed_in::SignedIn;
+
+#[derive(Debug, Deserialize)]
+pub struct BlockForm {
+    #[serde(default)]
+    pub user_id: String,
+}
+
+pub async fn block(
+    State(state): State<AppState>,
+    me: SignedIn,
+    ctx: ActionContext,
+    Form(form): Form<BlockForm>,
+) -> AppResult<Response> {
+    let other: UserId = parse_id(&form.user_id)?;
+    state.store.block(me.id(), other).await?;
+    let user = state.store.existing_user(other).await?;
+    let done = Done {
+        message: format!("You blocked {}. Neither of you can send the other a request.", user.name),
+        // A pending request between the two, either way, was turned down.
+        changed: Changed { incoming: true, sent: true, ..Changed::default() },
+        other,
+    };
+    finish(&state, &me, ctx, done).await
+}
+
+pub async fn unblock(
+    State(state): State<AppState>,
+    me: SignedIn,
+    ctx: ActionContext,
+    Path(user_id): Path<String>,
+) -> AppResult<Response> {
+    let other: UserId = parse_id(&user_id)?;
+    state.store.unblock(me.id(), other).await?;
+    let user = state.store.existing_user(other).await?;
+    let done = Done { message: format!("You unblocked {}.", user.name), changed: Changed::default(), other };
+    finish(&state, &me, ctx, done).await
+}

@@ -1,0 +1,23 @@
+//! Middleware: answers a failed request outside `/api` the way a browser should see it. Every
+//! handler and middleware fails with an `AppError`, whose response is the API's JSON; for the
+//! pages that response is replaced by `pages::errors::answer`.
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::error::AppError;
+use super::pages::errors::{Asked, answer};
+use super::request::is_api;
+
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    if is_api(request.uri()) {
+        return next.run(request).await;
+    }
+    let asked = Asked::of(&request);
+    let response = next.run(request).await;
+    match response.extensions().get::<AppError>() {
+        Some(error) => answer(error.clone(), asked).await,
+        None => response,
+    }
+}
