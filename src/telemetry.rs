@@ -4,15 +4,13 @@
 //! standard method or `other`), so no client can grow the number of series, and every metric is
 //! described once, for its `# HELP` line.
 
-use std::collections::HashMap;
-use std::sync::{LazyLock, OnceLock, RwLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
-use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -135,34 +133,11 @@ pub async fn track_http(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     // Every address no route claims shares one label.
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let (requests, duration) = http_metrics(route, method, response.status().as_u16());
-    requests.increment(1);
-    duration.record(started.elapsed().as_secs_f64());
+    let labels =
+        [("route", route.to_owned()), ("method", method.to_owned()), ("status", response.status().as_str().to_owned())];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
     response
-}
-
-type HttpMetrics = (Counter, Histogram);
-/// Route, then (method, status): looked up by the route's `&str`, without allocating.
-type HttpMetricsByRoute = HashMap<String, HashMap<(&'static str, u16), HttpMetrics>>;
-
-/// The counter and histogram of one route, method and status, registered on first use and then
-/// reused: registering through the `metrics` macros copies and hashes the three labels on every
-/// request (about 5,000 instructions, as much as a small handler).
-fn http_metrics(route: &str, method: &'static str, status: u16) -> HttpMetrics {
-    static SEEN: LazyLock<RwLock<HttpMetricsByRoute>> = LazyLock::new(Default::default);
-    let key = (method, status);
-    if let Some(found) = SEEN.read().ok().and_then(|seen| seen.get(route)?.get(&key).cloned()) {
-        return found;
-    }
-    let labels = [("route", route.to_owned()), ("method", method.to_owned()), ("status", status.to_string())];
-    let made = (
-        metrics::counter!("http_requests_total", &labels),
-        metrics::histogram!("http_request_duration_seconds", &labels),
-    );
-    if let Ok(mut seen) = SEEN.write() {
-        seen.entry(route.to_owned()).or_default().insert(key, made.clone());
-    }
-    made
 }
 
 #[cfg(test)]

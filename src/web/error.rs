@@ -85,7 +85,11 @@ impl AppError {
     }
 
     pub fn payload_too_large() -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "That was more than we accept in one request (64 KiB).")
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "That was more than we accept in one request (64 KiB).",
+        )
     }
 
     pub fn internal() -> Self {
@@ -107,7 +111,8 @@ impl AppError {
 
     /// 429: too many writes (or, with `searches`, searches) from one client; `wait` seconds.
     pub fn rate_limited(searches: bool, wait: u64) -> Self {
-        let (what, kind) = if searches { ("searching", Kind::SearchesLimited) } else { ("making changes", Kind::Mistake) };
+        let (what, kind) =
+            if searches { ("searching", Kind::SearchesLimited) } else { ("making changes", Kind::Mistake) };
         let message = format!("You are {what} too quickly. Please wait {wait} seconds and try again.");
         Self { retry_after: Some(wait), kind, ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message) }
     }
@@ -145,9 +150,15 @@ pub fn rule_status(rule: &RuleError) -> StatusCode {
 
 impl From<RuleError> for AppError {
     fn from(rule: RuleError) -> Self {
-        let retry_after = matches!(rule, RuleError::QuotaExceeded(_) | RuleError::NewAccountQuotaExceeded(_))
-            .then_some(3600);
-        Self { status: rule_status(&rule), code: rule.code(), message: rule.to_string(), retry_after, kind: Kind::Mistake }
+        let retry_after =
+            matches!(rule, RuleError::QuotaExceeded(_) | RuleError::NewAccountQuotaExceeded(_)).then_some(3600);
+        Self {
+            status: rule_status(&rule),
+            code: rule.code(),
+            message: rule.to_string(),
+            retry_after,
+            kind: Kind::Mistake,
+        }
     }
 }
 

@@ -22,12 +22,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Request};
+use axum::http::{HeaderName, Request};
 use axum::response::IntoResponse;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -81,7 +81,7 @@ pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let middleware = ServiceBuilder::new()
         .layer(axum::middleware::map_request(drop_unusable_request_id))
-        .layer(SetRequestIdLayer::new(request_id.clone(), SequentialRequestId::default()))
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -123,28 +123,6 @@ pub fn app(state: AppState) -> Router {
         .layer(sessions)
         .layer(middleware)
         .with_state(state)
-}
-
-/// Request ids `<process prefix>-<sequence number>`: unique without asking the kernel for
-/// randomness on every request (a UUID v4 per request was a `getrandom` call each time); the
-/// random prefix, drawn once, keeps ids of several instances apart.
-#[derive(Clone)]
-struct SequentialRequestId {
-    prefix: Arc<str>,
-    next: Arc<std::sync::atomic::AtomicU64>,
-}
-
-impl Default for SequentialRequestId {
-    fn default() -> Self {
-        Self { prefix: format!("{:012x}", rand::random::<u64>() >> 16).into(), next: Arc::default() }
-    }
-}
-
-impl MakeRequestId for SequentialRequestId {
-    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{}-{n}", self.prefix)).ok().map(RequestId::new)
-    }
 }
 
 /// The longest client-chosen request id kept.

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::replies::{ActionContext, Changed, Done, finish};
 use super::requests::parse_id;
-use crate::domain::{UserId};
+use crate::domain::UserId;
 use crate::web::AppState;
 use crate::web::error::AppResult;
 use crate::web::signed_in::SignedIn;

@@ -2,16 +2,17 @@
 //! address both use, and the live update of the dashboard's lists.
 
 use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_htmx::{HxResponseTrigger, VaryHxRequest};
 use serde::Deserialize;
 
-use super::replies::{ActionUpdate, RELATIONS_CHANGED};
 use super::find::{FindResults, FindSection};
-use super::layout::{Layout, SizedRender};
+use super::layout::Layout;
 use super::lists::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
+use super::replies::{ActionUpdate, RELATIONS_CHANGED};
 use super::signin;
 use crate::domain::{PageRequest, SearchQuery, User};
 use crate::web::AppState;
@@ -78,12 +79,7 @@ pub async fn search(
     Ok((VaryHxRequest, response).into_response())
 }
 
-async fn start_page(
-    state: &AppState,
-    session: &UserSession,
-    params: SearchParams,
-    htmx: bool,
-) -> AppResult<Response> {
+async fn start_page(state: &AppState, session: &UserSession, params: SearchParams, htmx: bool) -> AppResult<Response> {
     let search = Search::parse(&params)?;
     let Some(user) = session_user(state, session).await? else {
         return signin::page_or_list(state, session, search, htmx).await;
@@ -122,8 +118,7 @@ async fn dashboard(session: &UserSession, user: User, find: FindSection, lists: 
         find,
         live: lists.live,
     };
-    static RENDER: SizedRender = SizedRender::new();
-    Ok(RENDER.respond(&page))
+    Ok(WebTemplate(page).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,7 +129,11 @@ pub struct LiveParams {
 
 /// The poller's question "did my lists change?": 204 when they did not, else every list out of
 /// band, and a nudge to the search results, which may show a stale standing.
-pub async fn live(State(state): State<AppState>, me: SignedIn, Query(params): Query<LiveParams>) -> AppResult<Response> {
+pub async fn live(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Query(params): Query<LiveParams>,
+) -> AppResult<Response> {
     // Answered from the kept dashboard while nothing changed: one primary-key read.
     let lists = Lists::new(&state.store.dashboard(me.id(), first_search_page()).await?.relations);
     if lists.live.stamp == params.v {

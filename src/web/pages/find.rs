@@ -4,8 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::dom::{ActionPath, DomId};
-use super::person::Person;
+use super::person::{Person, action_path, dom_id};
 use crate::domain::{Candidate, PageRequest, PartnershipId, RequestId, Slice, Standing};
 
 /// The whole section: heading, search box, results.
@@ -55,30 +54,30 @@ pub struct FindRow {
     pub standing: Standing,
     /// Prefix of the row's element ids: `find-<user id>`. The `find-` prefix is how an action
     /// knows it came from this list (htmx names the target, `find-<id>-err`, in `HX-Target`).
-    pub dom: DomId,
+    pub dom: String,
     pub oob: bool,
 }
 
 impl FindRow {
     pub fn new(candidate: &Candidate, oob: bool) -> Self {
         Self {
-            dom: DomId::new("find", candidate.user.id),
+            dom: dom_id("find", candidate.user.id),
             person: (&candidate.user).into(),
             standing: candidate.standing,
             oob,
         }
     }
 
-    pub fn request_url(&self, id: &RequestId, action: &'static str) -> ActionPath {
-        ActionPath::new("requests", *id, action)
+    pub fn request_url(&self, id: &RequestId, action: &'static str) -> String {
+        action_path("requests", *id, action)
     }
 
-    pub fn end_url(&self, id: &PartnershipId) -> ActionPath {
-        ActionPath::new("partnerships", *id, "end")
+    pub fn end_url(&self, id: &PartnershipId) -> String {
+        action_path("partnerships", *id, "end")
     }
 
-    pub fn unblock_url(&self) -> ActionPath {
-        ActionPath::new("blocks", self.person.id, "remove")
+    pub fn unblock_url(&self) -> String {
+        action_path("blocks", self.person.id, "remove")
     }
 }
 

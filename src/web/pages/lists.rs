@@ -6,9 +6,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use askama::Template;
 
-use super::dom::{ActionPath, DomId};
 use super::layout::NotificationsLink;
-use super::person::{Person, Typed};
+use super::person::{Person, action_path, dom_id};
 use super::relative_time::When;
 use crate::domain::{Paged, PartnershipId, RequestId, RequestWithUser, Timestamp, UserId};
 use crate::store::{Relations, Store};
@@ -18,25 +17,25 @@ use crate::web::error::AppResult;
 pub struct RequestRow {
     pub id: RequestId,
     pub user: Person,
-    pub message: Option<Typed>,
+    pub message: Option<String>,
     pub when: When,
     /// Prefix of the row's element ids (`incoming-7`, `sent-7`).
-    pub dom: DomId,
+    pub dom: String,
 }
 
 impl RequestRow {
     fn new(item: &RequestWithUser, side: &'static str, now: Timestamp) -> Self {
         Self {
             id: item.request.id,
-            dom: DomId::new(side, item.request.id),
+            dom: dom_id(side, item.request.id),
             user: (&item.other).into(),
-            message: item.request.message.as_deref().map(Typed::new),
+            message: item.request.message.clone(),
             when: When::new(item.request.created_at, now),
         }
     }
 
-    pub fn url(&self, action: &'static str) -> ActionPath {
-        ActionPath::new("requests", self.id, action)
+    pub fn url(&self, action: &'static str) -> String {
+        action_path("requests", self.id, action)
     }
 }
 
@@ -44,12 +43,12 @@ pub struct PartnerRow {
     pub id: PartnershipId,
     pub user: Person,
     pub since: When,
-    pub dom: DomId,
+    pub dom: String,
 }
 
 impl PartnerRow {
-    pub fn url(&self) -> ActionPath {
-        ActionPath::new("partnerships", self.id, "end")
+    pub fn url(&self) -> String {
+        action_path("partnerships", self.id, "end")
     }
 }
 
@@ -120,7 +119,7 @@ impl Lists {
                     .items
                     .iter()
                     .map(|p| PartnerRow {
-                        dom: DomId::new("partner", p.id),
+                        dom: dom_id("partner", p.id),
                         id: p.id,
                         user: (&p.partner).into(),
                         since: When::new(p.created_at, now),

@@ -8,7 +8,6 @@
 
 mod blocks;
 mod dashboard;
-mod dom;
 pub mod errors;
 mod find;
 mod layout;

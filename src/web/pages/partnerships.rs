@@ -5,7 +5,7 @@ use axum::response::Response;
 
 use super::replies::{ActionContext, Changed, Done, finish};
 use super::requests::parse_id;
-use crate::domain::{PartnershipId};
+use crate::domain::PartnershipId;
 use crate::web::AppState;
 use crate::web::error::AppResult;
 use crate::web::signed_in::SignedIn;

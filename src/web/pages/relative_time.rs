@@ -3,40 +3,32 @@
 
 use std::borrow::Cow;
 
-use super::dom::written_as_is;
+use time::macros::format_description;
+
 use crate::domain::Timestamp;
 
-/// A `<time>` element for one instant, rendered relative to when the page was made; made as
-/// text once, then written as it is.
+/// One instant as the `time` macro of `macros.html` writes it into a `<time>` element: the
+/// machine form, the exact UTC minute on hover, and words relative to when the page was made.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct When(String);
+pub struct When {
+    pub iso: String,
+    pub title: String,
+    pub words: Cow<'static, str>,
+}
 
 impl When {
     pub fn new(at: Timestamp, now: Timestamp) -> Self {
-        let iso = at.rfc3339();
-        // Pieces pushed rather than `format!`ed: a dashboard makes a few dozen of these, and
-        // each `format!` cost more than the rest of the element.
-        let mut html = String::with_capacity(100);
-        html.push_str(r#"<time datetime=""#);
-        html.push_str(&iso);
-        html.push_str(r#"" title=""#);
-        // "2026-11-26 07:00 UTC": the date and the minute of the RFC 3339 text.
-        match (iso.get(..10), iso.get(11..16)) {
-            (Some(date), Some(minute)) => [date, " ", minute, " UTC"].iter().for_each(|part| html.push_str(part)),
-            _ => html.push_str(&iso),
+        let exact = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+        Self {
+            iso: at.rfc3339(),
+            title: at.to_datetime().format(exact).unwrap_or_default(),
+            words: relative(now.millis() - at.millis()),
         }
-        html.push_str(r#"">"#);
-        html.push_str(&relative(now.millis() - at.millis()));
-        html.push_str("</time>");
-        Self(html)
     }
 }
 
-// Only machine-made text goes in (a timestamp and fixed words), so the element needs no escaping.
-written_as_is!(When);
-
 /// Words for an age in milliseconds; the thresholds round the way people do ("an hour ago" at
-/// 50 minutes). `static/app.js` applies the same thresholds. Fixed words are not copied.
+/// 50 minutes). `static/app.js` applies the same thresholds.
 pub fn relative(age_ms: i64) -> Cow<'static, str> {
     let seconds = age_ms.max(0) / 1000;
     let minutes = (seconds + 30) / 60;
@@ -57,9 +49,8 @@ pub fn relative(age_ms: i64) -> Cow<'static, str> {
     }
 }
 
-/// "5 minutes ago": a count and its words, joined in one allocation.
 fn ago(count: i64, words: &str) -> Cow<'static, str> {
-    [itoa::Buffer::new().format(count), words].concat().into()
+    format!("{count}{words}").into()
 }
 
 #[cfg(test)]
@@ -83,9 +74,10 @@ mod tests {
     }
 
     #[test]
-    fn the_element_carries_the_exact_time() {
+    fn an_instant_carries_its_exact_time() {
         let at = Timestamp::from_millis(1_795_676_400_000);
-        let html = When::new(at, Timestamp::from_millis(at.millis() + 3 * MIN)).to_string();
-        assert_eq!(html, r#"<time datetime="2026-11-26T07:00:00Z" title="2026-11-26 07:00 UTC">3 minutes ago</time>"#);
+        let when = When::new(at, Timestamp::from_millis(at.millis() + 3 * MIN));
+        assert_eq!((when.iso.as_str(), when.title.as_str()), ("2026-11-26T07:00:00Z", "2026-11-26 07:00 UTC"));
+        assert_eq!(when.words, "3 minutes ago");
     }
 }

@@ -65,11 +65,7 @@ async fn respond(
         Answer::Accept => (format!("You and {} are now partners.", other.name), true),
         Answer::Reject => (format!("You turned down {}’s request.", other.name), false),
     };
-    let done = Done {
-        message,
-        changed: Changed { incoming: true, partners, ..Changed::default() },
-        other: other.id,
-    };
+    let done = Done { message, changed: Changed { incoming: true, partners, ..Changed::default() }, other: other.id };
     finish(&state, &me, ctx, done).await
 }
 

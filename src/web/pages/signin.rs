@@ -41,12 +41,7 @@ pub struct SigninList {
 }
 
 /// The sign-in page, or (for htmx) just its list, for a search.
-pub async fn page_or_list(
-    state: &AppState,
-    session: &UserSession,
-    search: Search,
-    htmx: bool,
-) -> AppResult<Response> {
+pub async fn page_or_list(state: &AppState, session: &UserSession, search: Search, htmx: bool) -> AppResult<Response> {
     let found = state.store.users_page(&search.query, search.page).await?;
     let q = search.text;
     let list = SigninList {
