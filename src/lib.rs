@@ -103,7 +103,7 @@ impl Server {
                 rand::random::<[u8; 32]>().to_vec()
             }
         };
-        let state = AppState::new(web::Shared {
+        let state = AppState::new(web::Resources {
             store: store.clone(),
             tokens: Arc::new(TokenKeys::new(&secret)),
             metrics: telemetry::metrics_handle(),

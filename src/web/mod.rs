@@ -10,10 +10,10 @@ pub mod events;
 pub mod extract;
 pub mod headers;
 pub mod limits;
+mod operations;
 pub mod pages;
 mod render;
 pub mod request;
-mod service;
 pub mod session;
 pub mod signed_in;
 
@@ -47,23 +47,23 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// What every handler can reach; one shared allocation, so the clone every handler's `State`
 /// extractor makes is one reference count.
 #[derive(Clone)]
-pub struct AppState(Arc<Shared>);
+pub struct AppState(Arc<Resources>);
 
 impl AppState {
-    pub fn new(shared: Shared) -> Self {
-        Self(Arc::new(shared))
+    pub fn new(resources: Resources) -> Self {
+        Self(Arc::new(resources))
     }
 }
 
 impl std::ops::Deref for AppState {
-    type Target = Shared;
+    type Target = Resources;
 
-    fn deref(&self) -> &Shared {
+    fn deref(&self) -> &Resources {
         &self.0
     }
 }
 
-pub struct Shared {
+pub struct Resources {
     pub store: Store,
     pub tokens: Arc<TokenKeys>,
     pub metrics: PrometheusHandle,
@@ -76,7 +76,7 @@ pub struct Shared {
     pub https: bool,
 }
 
-/// The whole application: API, pages and service endpoints behind the shared middleware.
+/// The whole application: API, pages and operators' endpoints behind the shared middleware.
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let middleware = ServiceBuilder::new()
@@ -109,7 +109,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(events::router())
-        .merge(service::router())
+        .merge(operations::router())
         .merge(pages::router())
         .merge(assets::router())
         .fallback(|| async { AppError::not_found() })

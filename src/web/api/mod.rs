@@ -1,8 +1,10 @@
 //! The JSON API v1 under `/api/v1`, and its OpenAPI 3.1 document, generated from the handlers'
 //! annotations so the two cannot drift apart.
 
+mod blocks;
 mod json;
-mod relations;
+mod notifications;
+mod partnerships;
 mod requests;
 mod users;
 
@@ -53,11 +55,11 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(requests::get_request))
         .routes(routes!(requests::respond))
         .routes(routes!(requests::cancel))
-        .routes(routes!(relations::partnerships))
-        .routes(routes!(relations::end_partnership))
-        .routes(routes!(relations::block))
-        .routes(routes!(relations::unblock))
-        .routes(routes!(relations::notifications));
+        .routes(routes!(partnerships::partnerships))
+        .routes(routes!(partnerships::end_partnership))
+        .routes(routes!(blocks::block))
+        .routes(routes!(blocks::unblock))
+        .routes(routes!(notifications::notifications));
     let (routes, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts();
     let document = Arc::new(openapi);
 

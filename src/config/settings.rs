@@ -1,0 +1,199 @@
+//! The settings `serve` runs with, made from the parsed flags and variables.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+
+use super::{ConfigError, DEFAULT_MAIL_FROM, DatabaseArgs, LogFormat, MailArgs, ServeArgs};
+use crate::domain::SendQuotas;
+use crate::notify::{DeliveryPolicy, SmtpUrl};
+use crate::store::DatabaseUrl;
+use crate::web::client::TrustedProxies;
+use crate::web::events::StreamLimits;
+
+/// Database settings, parsed.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: DatabaseUrl,
+    pub max_connections: Option<u32>,
+    pub acquire_timeout: Duration,
+    pub statement_timeout: Option<Duration>,
+    /// Partner requests per user per 24 hours (and in an account's first day), held in the store.
+    pub quotas: SendQuotas,
+    /// Dashboards the store keeps between views; 0 keeps none.
+    pub dashboard_cache_mb: u64,
+}
+
+/// Mail settings, parsed.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `None`: notifications go to the log instead.
+    pub smtp_url: Option<SmtpUrl>,
+    pub from: Mailbox,
+    /// Bound on each SMTP step.
+    pub smtp_timeout: Duration,
+}
+
+impl MailSettings {
+    /// The longest one mail may take from connecting to the server's final answer.
+    pub fn send_bound(&self) -> Duration {
+        self.smtp_timeout.saturating_mul(3)
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            from: DEFAULT_MAIL_FROM.parse().expect("the default sender is a valid mailbox"),
+            smtp_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Everything `serve` needs, parsed and checked.
+#[derive(Clone)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub bind: SocketAddr,
+    /// `None`: a random secret is made at start.
+    pub jwt_secret: Option<String>,
+    pub log_format: LogFormat,
+    /// Writes per minute per client; 0 is off.
+    pub rate_limit: u32,
+    /// Expensive reads (searches, the user directory) per minute per client; 0 is off.
+    pub read_rate_limit: u32,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
+    /// Connections open at once.
+    pub max_connections: usize,
+    /// Time to send a request's headers; also how long an idle connection is kept.
+    pub header_timeout: Duration,
+    /// Live event streams at once, per user and in all.
+    pub event_streams: StreamLimits,
+    pub mail: MailSettings,
+    pub delivery: DeliveryPolicy,
+    /// Session cookie `Secure`, and HSTS on every response.
+    pub secure_cookies: bool,
+    /// Seed an empty database with the demo cast on start.
+    pub demo: bool,
+}
+
+// The secret stays out of logs and panics.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database", &self.database)
+            .field("bind", &self.bind)
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "[redacted]"))
+            .field("log_format", &self.log_format)
+            .field("rate_limit", &self.rate_limit)
+            .field("read_rate_limit", &self.read_rate_limit)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("max_connections", &self.max_connections)
+            .field("header_timeout", &self.header_timeout)
+            .field("event_streams", &self.event_streams)
+            .field("mail", &self.mail)
+            .field("delivery", &self.delivery)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("demo", &self.demo)
+            .finish()
+    }
+}
+
+impl DatabaseArgs {
+    /// The database settings; those only `serve` has keep their defaults.
+    pub fn settings(&self) -> DatabaseSettings {
+        DatabaseSettings {
+            url: self.database_url.clone(),
+            max_connections: self.db_max_connections,
+            acquire_timeout: self.db_acquire_timeout,
+            statement_timeout: Some(self.db_statement_timeout).filter(|timeout| !timeout.is_zero()),
+            quotas: SendQuotas::default(),
+            dashboard_cache_mb: 8,
+        }
+    }
+}
+
+impl ServeArgs {
+    /// The settings, once the one rule between two of them holds.
+    pub fn settings(&self) -> Result<Settings, ConfigError> {
+        let max_connections = self.max_connections;
+        let per_process = self.max_event_streams.unwrap_or((max_connections / 2).max(1));
+        if per_process >= max_connections && max_connections > 1 {
+            return Err(ConfigError::new(
+                "DEALNEST_MAX_EVENT_STREAMS",
+                format!(
+                    "{per_process} is not below DEALNEST_MAX_CONNECTIONS ({max_connections}): event streams could hold every connection"
+                ),
+            ));
+        }
+        let mut database = self.database.settings();
+        database.quotas = SendQuotas { daily: self.daily_request_quota, new_account: self.new_user_request_quota };
+        // Capped so that the size in bytes cannot overflow.
+        database.dashboard_cache_mb = self.dashboard_cache_mb.min(1 << 20);
+        let (mail, delivery) = self.mail.settings();
+        Ok(Settings {
+            database,
+            bind: self.bind,
+            jwt_secret: self.jwt_secret.clone().filter(|secret| !secret.is_empty()),
+            log_format: self.log_format,
+            rate_limit: self.rate_limit,
+            read_rate_limit: self.read_rate_limit,
+            trusted_proxies: self.trusted_proxies.clone().unwrap_or_default(),
+            max_connections,
+            header_timeout: self.header_timeout,
+            event_streams: StreamLimits { per_process, per_user: self.max_event_streams_per_user },
+            mail,
+            delivery,
+            secure_cookies: self.secure_cookies,
+            demo: self.demo,
+        })
+    }
+}
+
+impl MailArgs {
+    pub fn settings(&self) -> (MailSettings, DeliveryPolicy) {
+        let mail = MailSettings {
+            smtp_url: self.smtp_url.clone().and_then(|setting| setting.0),
+            from: self.mail_from.clone(),
+            smtp_timeout: self.smtp_timeout,
+        };
+        let delivery = DeliveryPolicy {
+            max_attempts: self.delivery_max_attempts,
+            base_backoff: self.delivery_backoff,
+            ..DeliveryPolicy::for_send_bound(mail.send_bound())
+        };
+        (mail, delivery)
+    }
+}
+
+impl Settings {
+    /// Settings for a server on `database`, every other value at its default (used by tests).
+    pub fn for_database(url: DatabaseUrl) -> Self {
+        Self {
+            database: DatabaseSettings {
+                url,
+                max_connections: None,
+                acquire_timeout: Duration::from_secs(5),
+                statement_timeout: Some(crate::store::DEFAULT_STATEMENT_TIMEOUT),
+                quotas: SendQuotas::default(),
+                dashboard_cache_mb: 8,
+            },
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            jwt_secret: None,
+            log_format: LogFormat::Pretty,
+            rate_limit: 120,
+            read_rate_limit: 300,
+            trusted_proxies: TrustedProxies::default(),
+            max_connections: 1_000,
+            header_timeout: Duration::from_secs(10),
+            event_streams: StreamLimits::default(),
+            mail: MailSettings::default(),
+            delivery: DeliveryPolicy::default(),
+            secure_cookies: false,
+            demo: false,
+        }
+    }
+}
