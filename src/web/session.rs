@@ -133,7 +133,7 @@ impl UserSession {
 
     /// Removes `key` only when it is there: tower-sessions marks a session changed on any
     /// removal, and a changed session is written back to the database, so removing an absent
-    /// key made every page view a write (measured on the dashboard).
+    /// key would make every page view a write.
     async fn take<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionError> {
         let value: Option<T> = self.0.get(key).await?;
         if value.is_some() {

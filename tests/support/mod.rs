@@ -39,10 +39,11 @@ impl TestDb {
         }
     }
 
-    async fn postgres(base: String) -> Self {
+    /// A new database on the PostgreSQL server at `base` (its own database's URL).
+    pub async fn postgres(base: String) -> Self {
         use sqlx::Connection;
         let name = format!("dealnest_test_{}", rand::random::<u64>());
-        let mut admin = sqlx::PgConnection::connect(&base).await.expect("TEST_DATABASE_URL answers");
+        let mut admin = sqlx::PgConnection::connect(&base).await.expect("the PostgreSQL server answers");
         sqlx::query(&format!("create database {name}")).execute(&mut admin).await.expect("create test database");
         admin.close().await.ok();
         let url = with_database(&base, &name);
