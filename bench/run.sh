@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark of issue 7: seeds a fresh SQLite database through the store (`dealnest seed`),
+# The benchmark: seeds a fresh SQLite database through the store (`dealnest seed`),
 # serves it from the release build pinned to CPU 0, and drives each workload with wrk pinned to
 # CPU 1 (one thread, 32 connections, 10 s). Prints requests/s, p50/p99 latency, non-2xx
 # responses, the server's RSS at the end of each workload and CPU µs per request.

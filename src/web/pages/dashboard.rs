@@ -2,7 +2,6 @@
 //! address both use, and the live update of the dashboard's lists.
 
 use askama::Template;
-use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -10,7 +9,7 @@ use axum_htmx::{HxResponseTrigger, VaryHxRequest};
 use serde::Deserialize;
 
 use super::find::{FindResults, FindSection};
-use super::layout::Layout;
+use super::layout::{Layout, SizedRender};
 use super::lists::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
 use super::replies::{ActionUpdate, RELATIONS_CHANGED};
 use super::signin;
@@ -118,7 +117,8 @@ async fn dashboard(session: &UserSession, user: User, find: FindSection, lists: 
         find,
         live: lists.live,
     };
-    Ok(WebTemplate(page).into_response())
+    static RENDER: SizedRender = SizedRender::new();
+    Ok(RENDER.respond(&page))
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,7 +4,8 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::person::{Person, action_path, dom_id};
+use super::person::Person;
+use super::plain::{Plain, action_path, dom_id};
 use crate::domain::{Candidate, PageRequest, PartnershipId, RequestId, Slice, Standing};
 
 /// The whole section: heading, search box, results.
@@ -54,7 +55,7 @@ pub struct FindRow {
     pub standing: Standing,
     /// Prefix of the row's element ids: `find-<user id>`. The `find-` prefix is how an action
     /// knows it came from this list (htmx names the target, `find-<id>-err`, in `HX-Target`).
-    pub dom: String,
+    pub dom: Plain,
     pub oob: bool,
 }
 
@@ -68,15 +69,15 @@ impl FindRow {
         }
     }
 
-    pub fn request_url(&self, id: &RequestId, action: &'static str) -> String {
+    pub fn request_url(&self, id: &RequestId, action: &'static str) -> Plain {
         action_path("requests", *id, action)
     }
 
-    pub fn end_url(&self, id: &PartnershipId) -> String {
+    pub fn end_url(&self, id: &PartnershipId) -> Plain {
         action_path("partnerships", *id, "end")
     }
 
-    pub fn unblock_url(&self) -> String {
+    pub fn unblock_url(&self) -> Plain {
         action_path("blocks", self.person.id, "remove")
     }
 }

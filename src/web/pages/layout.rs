@@ -1,10 +1,14 @@
 //! What every page shares: the layout's data (title, who is signed in, the notifications link,
 //! the status region).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
 
 use crate::domain::User;
 use crate::web::assets::{AssetUrls, urls};
+use crate::web::error::AppError;
 use crate::web::session::Flash;
 
 /// The data of `base.html`.
@@ -49,4 +53,29 @@ pub struct NotificationsLink {
 pub struct StatusRegion {
     pub flash: Option<Flash>,
     pub oob: bool,
+}
+
+/// Renders pages of one kind into a buffer as large as the last one, instead of growing it by
+/// doubling from the template's small size hint: a dashboard would otherwise be copied over
+/// several times while it is written.
+pub struct SizedRender(AtomicUsize);
+
+impl SizedRender {
+    pub const fn new() -> Self {
+        Self(AtomicUsize::new(0))
+    }
+
+    pub fn respond(&self, page: &impl Template) -> Response {
+        let mut html = String::with_capacity(self.0.load(Ordering::Relaxed));
+        match page.render_into(&mut html) {
+            Ok(()) => {
+                self.0.store(html.len() + html.len() / 8, Ordering::Relaxed);
+                Html(html).into_response()
+            }
+            Err(error) => {
+                tracing::error!(%error, "a page failed to render");
+                AppError::internal().into_response()
+            }
+        }
+    }
 }

@@ -7,7 +7,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use askama::Template;
 
 use super::layout::NotificationsLink;
-use super::person::{Person, action_path, dom_id};
+use super::person::Person;
+use super::plain::{Plain, action_path, dom_id};
 use super::relative_time::When;
 use crate::domain::{Paged, PartnershipId, RequestId, RequestWithUser, Timestamp, UserId};
 use crate::store::{Relations, Store};
@@ -20,7 +21,7 @@ pub struct RequestRow {
     pub message: Option<String>,
     pub when: When,
     /// Prefix of the row's element ids (`incoming-7`, `sent-7`).
-    pub dom: String,
+    pub dom: Plain,
 }
 
 impl RequestRow {
@@ -34,7 +35,7 @@ impl RequestRow {
         }
     }
 
-    pub fn url(&self, action: &'static str) -> String {
+    pub fn url(&self, action: &'static str) -> Plain {
         action_path("requests", self.id, action)
     }
 }
@@ -43,11 +44,11 @@ pub struct PartnerRow {
     pub id: PartnershipId,
     pub user: Person,
     pub since: When,
-    pub dom: String,
+    pub dom: Plain,
 }
 
 impl PartnerRow {
-    pub fn url(&self) -> String {
+    pub fn url(&self) -> Plain {
         action_path("partnerships", self.id, "end")
     }
 }

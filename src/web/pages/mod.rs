@@ -15,6 +15,7 @@ mod lists;
 mod notifications;
 mod partnerships;
 mod person;
+mod plain;
 mod relative_time;
 mod replies;
 mod requests;

@@ -31,20 +31,9 @@ fn initials(name: &str) -> String {
     first.into_iter().chain(last).flat_map(char::to_uppercase).collect()
 }
 
-/// The prefix of a row's element ids: `incoming-7`, then `incoming-7-name`, `incoming-7-err`.
-pub fn dom_id<T>(list: &str, id: crate::domain::Id<T>) -> String {
-    format!("{list}-{}", id.get())
-}
-
-/// The address of an action on one thing: `/requests/7/accept`, `/partnerships/3/end`.
-pub fn action_path<T>(collection: &str, id: crate::domain::Id<T>, action: &str) -> String {
-    format!("/{collection}/{}/{action}", id.get())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{RequestId, UserId};
 
     #[test]
     fn initials_take_first_and_last_word() {
@@ -55,12 +44,5 @@ mod tests {
         assert_eq!(initials("  "), "");
         assert_eq!(initials("élodie Ørsted"), "ÉØ");
         assert_eq!(initials("straße 9"), "S9");
-    }
-
-    #[test]
-    fn ids_and_paths_read_as_the_pages_use_them() {
-        assert_eq!(dom_id("incoming", RequestId::new(7)), "incoming-7");
-        assert_eq!(action_path("requests", RequestId::new(7), "accept"), "/requests/7/accept");
-        assert_eq!(action_path("blocks", UserId::new(12), "remove"), "/blocks/12/remove");
     }
 }

@@ -5,24 +5,25 @@ use std::borrow::Cow;
 
 use time::macros::format_description;
 
+use super::plain::Plain;
 use crate::domain::Timestamp;
 
 /// One instant as the `time` macro of `macros.html` writes it into a `<time>` element: the
 /// machine form, the exact UTC minute on hover, and words relative to when the page was made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct When {
-    pub iso: String,
-    pub title: String,
-    pub words: Cow<'static, str>,
+    pub iso: Plain,
+    pub title: Plain,
+    pub words: Plain,
 }
 
 impl When {
     pub fn new(at: Timestamp, now: Timestamp) -> Self {
         let exact = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
         Self {
-            iso: at.rfc3339(),
-            title: at.to_datetime().format(exact).unwrap_or_default(),
-            words: relative(now.millis() - at.millis()),
+            iso: Plain::ours(at.rfc3339()),
+            title: Plain::ours(at.to_datetime().format(exact).unwrap_or_default()),
+            words: Plain::ours(relative(now.millis() - at.millis())),
         }
     }
 }
@@ -77,7 +78,10 @@ mod tests {
     fn an_instant_carries_its_exact_time() {
         let at = Timestamp::from_millis(1_795_676_400_000);
         let when = When::new(at, Timestamp::from_millis(at.millis() + 3 * MIN));
-        assert_eq!((when.iso.as_str(), when.title.as_str()), ("2026-11-26T07:00:00Z", "2026-11-26 07:00 UTC"));
-        assert_eq!(when.words, "3 minutes ago");
+        assert_eq!(
+            (when.iso.to_string(), when.title.to_string()),
+            ("2026-11-26T07:00:00Z".into(), "2026-11-26 07:00 UTC".into())
+        );
+        assert_eq!(when.words.to_string(), "3 minutes ago");
     }
 }
