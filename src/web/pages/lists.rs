@@ -104,7 +104,7 @@ impl Lists {
 
     /// The lists of `relations`, with times relative to now.
     pub fn new(relations: &Relations) -> Self {
-        let Relations { incoming, sent, partners, unread } = relations;
+        let Relations { incoming, sent, partners, unread, .. } = relations;
         let now = Timestamp::now();
         let stamp = fingerprint(incoming, sent, partners, *unread);
         let rows = |list: &Paged<RequestWithUser>, side: &'static str| -> Vec<RequestRow> {
