@@ -261,7 +261,10 @@ mod tests {
         );
         assert_eq!(check_cooldown(lifecycle, rejected, closed.plus_millis(30 * DAY_MS)), Ok(()));
         let cancelled = Some((RequestStatus::Cancelled, closed));
-        assert_eq!(check_cooldown(lifecycle, cancelled, day_later.minus_millis(1)), Err(RuleError::Cooldown(day_later)));
+        assert_eq!(
+            check_cooldown(lifecycle, cancelled, day_later.minus_millis(1)),
+            Err(RuleError::Cooldown(day_later))
+        );
         assert_eq!(check_cooldown(lifecycle, cancelled, day_later), Ok(()));
         let off = Lifecycle { cooldown_days: 0, ..lifecycle };
         assert_eq!(check_cooldown(off, rejected, closed), Ok(()));

@@ -61,10 +61,9 @@ impl MailWhen {
     }
 
     pub fn parse(raw: &str) -> Result<Self, RuleError> {
-        Self::ALL
-            .into_iter()
-            .find(|value| value.as_str() == raw)
-            .ok_or(RuleError::InvalidSettings("Each e-mail choice must be \"immediately\", \"daily_digest\" or \"off\"."))
+        Self::ALL.into_iter().find(|value| value.as_str() == raw).ok_or(RuleError::InvalidSettings(
+            "Each e-mail choice must be \"immediately\", \"daily_digest\" or \"off\".",
+        ))
     }
 
     pub fn label(self) -> &'static str {

@@ -62,11 +62,20 @@ pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
     offset_ms: Arc<AtomicI64>,
+    /// The offset is the time itself: the clock stands still between moves (tests at a boundary).
+    fixed: bool,
 }
 
 impl Clock {
     pub fn now(&self) -> Timestamp {
-        Timestamp::now().plus_millis(self.offset_ms.load(Ordering::Relaxed))
+        let offset = self.offset_ms.load(Ordering::Relaxed);
+        if self.fixed { Timestamp::from_millis(offset) } else { Timestamp::now().plus_millis(offset) }
+    }
+
+    /// A clock that stands at `at` until moved.
+    #[cfg(feature = "test-hooks")]
+    pub fn fixed(at: Timestamp) -> Self {
+        Self { offset_ms: Arc::new(AtomicI64::new(at.millis())), fixed: true }
     }
 
     /// Moves this clock (and every clone of it) forward by `millis`.

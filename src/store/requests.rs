@@ -5,9 +5,9 @@ use super::db::{Conn, DbResult, params};
 use super::records::{self, request_columns};
 use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{
-    Answer, Id, NEW_ACCOUNT_AGE_MS, NotificationId, NotificationKind, PartnerRequest, RequestId,
-    RequestMessage, RequestStatus, RuleError, SendQuotas, Timestamp, User, UserId, check_answer,
-    check_cancel, check_quota, check_send_to, ordered_pair,
+    Answer, Id, NEW_ACCOUNT_AGE_MS, NotificationId, NotificationKind, PartnerRequest, RequestId, RequestMessage,
+    RequestStatus, RuleError, SendQuotas, Timestamp, User, UserId, check_answer, check_cancel, check_quota,
+    check_send_to, ordered_pair,
 };
 
 /// What a send's transaction ended with.

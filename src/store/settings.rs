@@ -95,9 +95,7 @@ pub(super) async fn shares_partner(conn: &mut Conn<'_>, a: UserId, b: UserId, ca
     if count(small) == 0 {
         return Ok(Some(false));
     }
-    let found = conn
-        .fetch_one(SHARED_PARTNER, params![small.get(), other.get(), cap], &|row| row.int("found"))
-        .await?;
+    let found = conn.fetch_one(SHARED_PARTNER, params![small.get(), other.get(), cap], &|row| row.int("found")).await?;
     Ok(if found > 0 {
         Some(true)
     } else if count(small) > cap {

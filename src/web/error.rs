@@ -145,8 +145,14 @@ pub fn rule_status(rule: &RuleError) -> StatusCode {
     match rule {
         InvalidEmail(_) | InvalidName(_) | InvalidMessage | InvalidPagination(_) | PageTooDeep(_) | InvalidQuery
         | InvalidId | InvalidAction | SelfRequest | SelfBlock | InvalidSettings(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        EmailTaken | DuplicateRequest | ReverseRequestPending(_) | AlreadyPartners | Blocked | NotPending
-        | Cooldown(_) | NotAcceptingRequests => StatusCode::CONFLICT,
+        EmailTaken
+        | DuplicateRequest
+        | ReverseRequestPending(_)
+        | AlreadyPartners
+        | Blocked
+        | NotPending
+        | Cooldown(_)
+        | NotAcceptingRequests => StatusCode::CONFLICT,
         UserNotFound | RequestNotFound | PartnershipNotFound | BlockNotFound => StatusCode::NOT_FOUND,
         Forbidden => StatusCode::FORBIDDEN,
         QuotaExceeded(_) | NewAccountQuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
