@@ -6,15 +6,15 @@
 -- A request pending at the upgrade expires 30 days (the default lifetime) after it was sent: a
 -- migration cannot read the server's settings, and a lifetime once given is never rewritten by a
 -- change of setting, so these requests get the one every request would have had by default.
+-- Requests closed before the upgrade start no cooldown: a block's silent rejection cannot be told
+-- from the recipient's own in the old rows, and a block must start none.
 
 alter table partner_requests
     add column expires_at bigint,               -- null: never (a lifetime of 0 days)
     add column reminded_at bigint,              -- when its recipient was reminded, once
     add column starts_cooldown smallint not null default 0; -- 1: rejected by its recipient, or withdrawn
 
-update partner_requests set
-    expires_at = created_at + 30 * 86400000::bigint,
-    starts_cooldown = case when status in ('rejected', 'cancelled') then 1 else 0 end;
+update partner_requests set expires_at = created_at + 30 * 86400000::bigint;
 
 alter table partner_requests drop constraint partner_requests_status_known;
 alter table partner_requests add constraint partner_requests_status_known

@@ -11,6 +11,8 @@
 -- A request pending at the upgrade expires 30 days (the default lifetime) after it was sent: a
 -- migration cannot read the server's settings, and a lifetime once given is never rewritten by a
 -- change of setting, so these requests get the one every request would have had by default.
+-- Requests closed before the upgrade start no cooldown: a block's silent rejection cannot be told
+-- from the recipient's own in the old rows, and a block must start none.
 
 create table partner_requests_v12 as select * from partner_requests;
 create table notifications_v12 as select * from notifications;
@@ -43,7 +45,7 @@ create table partner_requests (
 insert into partner_requests (request_id, sender_id, recipient_id, user_low, user_high, status, message,
                               created_at, responded_at, expires_at, reminded_at, starts_cooldown)
 select request_id, sender_id, recipient_id, user_low, user_high, status, message, created_at, responded_at,
-       created_at + 30 * 86400000, null, case when status in ('rejected', 'cancelled') then 1 else 0 end
+       created_at + 30 * 86400000, null, 0
 from partner_requests_v12;
 
 create table notifications (

@@ -21,4 +21,5 @@ mod properties;
 mod requests;
 mod settings;
 mod shutdown;
+mod upgrade;
 mod users;
