@@ -3,8 +3,6 @@
 //! Sending a request asks it ([`Standing::check_send`]), and so do the pages, for which actions
 //! to offer.
 
-use std::borrow::Cow;
-
 use super::{
     AcceptsFrom, Lifecycle, PartnershipId, RequestId, RequestStatus, RuleError, Timestamp, User, check_accepts,
     check_cooldown,
@@ -124,17 +122,16 @@ impl Standing {
         if let Self::Cooldown(until) = self { Some(until) } else { None }
     }
 
-    /// A short label for people.
-    pub fn label(self) -> Cow<'static, str> {
+    /// A short label for people (why no request can be sent is said where the button would be).
+    pub fn label(self) -> &'static str {
         match self {
-            Self::None => "Not connected".into(),
-            Self::RequestSent(_) => "Request sent".into(),
-            Self::AskedYou(_) => "Asked you".into(),
-            Self::Partner(_) => "Partner".into(),
-            Self::BlockedByYou => "Blocked by you".into(),
-            Self::BlockedYou => "Blocked".into(),
-            Self::NotTaking => "Not taking requests".into(),
-            Self::Cooldown(until) => format!("Ask again after {}", until.day_month()).into(),
+            Self::None | Self::Cooldown(_) => "Not connected",
+            Self::RequestSent(_) => "Request sent",
+            Self::AskedYou(_) => "Asked you",
+            Self::Partner(_) => "Partner",
+            Self::BlockedByYou => "Blocked by you",
+            Self::BlockedYou => "Blocked",
+            Self::NotTaking => "Not taking requests",
         }
     }
 

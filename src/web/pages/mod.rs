@@ -18,6 +18,7 @@ mod person;
 mod relative_time;
 mod replies;
 mod requests;
+mod settings;
 mod signin;
 
 use axum::Router;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/blocks", post(blocks::block))
         .route("/blocks/{user_id}/remove", post(blocks::unblock))
         .route("/notifications", get(notifications::page))
+        .route("/settings", get(settings::page).post(settings::save))
         // A panic in a page handler still answers with a page (see `errors`), not a bare 500.
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a page handler panicked");
