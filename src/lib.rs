@@ -229,10 +229,17 @@ fn spawn_lifecycle_sweep(store: Store, shutdown: CancellationToken) -> JoinHandl
                 () = shutdown.cancelled() => return,
                 () = tokio::time::sleep(wait) => {}
             }
+            let started = std::time::Instant::now();
             match store.sweep_lifecycle().await {
                 Ok(done) => {
                     if done.expired > 0 || done.reminded > 0 {
-                        tracing::info!(expired = done.expired, reminded = done.reminded, "request lifecycle swept");
+                        let took_ms = started.elapsed().as_millis() as u64;
+                        tracing::info!(
+                            expired = done.expired,
+                            reminded = done.reminded,
+                            took_ms,
+                            "request lifecycle swept"
+                        );
                     }
                     (wait, retry) = (LIFECYCLE_SWEEP_EVERY, SWEEP_FIRST_RETRY);
                 }
