@@ -13,8 +13,9 @@ use super::requests::{insert_notification, user_in};
 use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{Id, NotificationKind, RequestId, RequestStatus, Timestamp, UserId};
 
-/// Rows one transaction of the sweep marks at most.
-pub const SWEEP_BATCH: i64 = 500;
+/// Rows one transaction of the sweep marks at most: small enough that SQLite's single writer is
+/// never held long by one batch, so other writes queue only briefly behind it.
+pub const SWEEP_BATCH: i64 = 100;
 
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
