@@ -11,10 +11,19 @@ use crate::domain::{
     Timestamp, UserId,
 };
 
-/// How many of a viewer's partners "Find partners" looks through for one shared with each
-/// person who takes requests only from partners of partners; past it the page offers the send,
-/// and the send (which looks through them all) decides.
-const SHARED_PARTNERS_LOOKED_AT: i64 = 1_000;
+/// How far a standing looks for a partner shared with someone who takes requests only from
+/// partners of partners (through the partners of whichever of the two has fewer), and what it
+/// assumes when that side has more and none of those looked at was shared.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SharedPartners {
+    looked_at: i64,
+    unknown_shares: bool,
+}
+
+/// "Find partners" offers the send when unsure; the send decides.
+const FOR_PAGES: SharedPartners = SharedPartners { looked_at: 1_000, unknown_shares: true };
+/// The send looks further and, still unsure, keeps to the recipient's choice and refuses.
+const FOR_SEND: SharedPartners = SharedPartners { looked_at: 10_000, unknown_shares: false };
 
 impl Store {
     /// Users other than `viewer` matching `query`, by name, one page, each with where they stand
@@ -33,10 +42,8 @@ impl Store {
     pub async fn candidate(&self, viewer: UserId, other: UserId) -> StoreResult<Option<Candidate>> {
         let Some(user) = self.user(other).await? else { return Ok(None) };
         let (lifecycle, now) = (self.lifecycle, self.now());
-        let standing = self
-            .db
-            .read(async move |conn| standings(conn, viewer, &[other], lifecycle, now, SHARED_PARTNERS_LOOKED_AT).await)
-            .await?;
+        let standing =
+            self.db.read(async move |conn| standings(conn, viewer, &[other], lifecycle, now, FOR_PAGES).await).await?;
         Ok(Some(Candidate { user, standing: standing[0] }))
     }
 
@@ -53,14 +60,13 @@ impl Store {
         let Slice { items: ids, page, has_more, capped } = slice(found.ids, page, found.capped);
         let users = self.users.in_order(conn, &ids).await?;
         let (lifecycle, now) = (self.lifecycle, self.now());
-        let standings = standings(conn, viewer, &ids, lifecycle, now, SHARED_PARTNERS_LOOKED_AT).await?;
+        let standings = standings(conn, viewer, &ids, lifecycle, now, FOR_PAGES).await?;
         let items = users.into_iter().zip(standings).map(|(user, standing)| Candidate { user, standing }).collect();
         Ok(Slice { items, page, has_more, capped })
     }
 }
 
-/// Where `other` stands with `viewer` at `now`, every partner of theirs looked through (what a
-/// send decides by).
+/// Where `other` stands with `viewer` at `now`, as a send decides it.
 pub(super) async fn standing_in(
     conn: &mut Conn<'_>,
     viewer: UserId,
@@ -68,7 +74,7 @@ pub(super) async fn standing_in(
     lifecycle: Lifecycle,
     now: Timestamp,
 ) -> StoreResult<Standing> {
-    Ok(standings(conn, viewer, &[other], lifecycle, now, i64::MAX).await?[0])
+    Ok(standings(conn, viewer, &[other], lifecycle, now, FOR_SEND).await?[0])
 }
 
 /// Users whose standing one statement reads: a page of "Find partners" and the row that tells
@@ -77,15 +83,15 @@ const STANDING_SLOTS: usize = 21;
 
 /// Where each of `others` stands with `viewer` at `now`, in their order: one statement per
 /// [`STANDING_SLOTS`] users, each fact found by one index lookup per user; then, for those who
-/// take requests only from partners of partners, whether they share one with the viewer (at
-/// most `cap` of the partners of the one with fewer looked through; unknown counts as shared).
+/// take requests only from partners of partners, whether they share one with the viewer (as far
+/// as `shared` looks).
 async fn standings(
     conn: &mut Conn<'_>,
     viewer: UserId,
     others: &[UserId],
     lifecycle: Lifecycle,
     now: Timestamp,
-    cap: i64,
+    shared: SharedPartners,
 ) -> StoreResult<Vec<Standing>> {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let sql = SQL.get_or_init(|| {
@@ -100,7 +106,8 @@ async fn standings(
         for (id, mut facts) in conn.fetch_all(sql, &params, &|row| pair_facts(row, viewer)).await? {
             let undecided = facts.partnership.is_none() && facts.pending.is_none();
             if facts.accepts == AcceptsFrom::PartnersOfPartners && undecided {
-                facts.shares_partner = shares_partner(conn, viewer, id, cap).await?.unwrap_or(true);
+                let found = shares_partner(conn, viewer, id, shared.looked_at).await?;
+                facts.shares_partner = found.unwrap_or(shared.unknown_shares);
             }
             found.insert(id, Standing::from_facts(facts, lifecycle, now));
         }

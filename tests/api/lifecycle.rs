@@ -212,3 +212,33 @@ async fn no_reminder_for_a_request_closed_before_or_when_reminders_are_off() {
     assert_eq!(off.store().sweep_lifecycle().await.unwrap().reminded, 0);
     assert_eq!(notification_kinds(&off, bob).await, ["request_received"]);
 }
+
+#[tokio::test]
+async fn simultaneous_sends_both_ways_on_an_expired_pair_leave_one_pending_request() {
+    let clock = Clock::fixed(Timestamp::now());
+    let app = app_with_clock(&clock).await;
+    let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
+    let old = app.request(alice, bob).await;
+    clock.advance_millis(30 * DAY_MS);
+    // The old row still holds the pair's pending slot in the unique index until a send marks it.
+    assert_eq!(status_of(&app.db, old).await, "pending");
+    let sends = (0..16).map(|n| {
+        let (from, to) = if n % 2 == 0 { (alice, bob) } else { (bob, alice) };
+        app.post("/api/v1/partner-requests", Some(from), json!({"recipient_id": to}))
+    });
+    let answers = futures::future::join_all(sends).await;
+    let created = answers.iter().filter(|(status, _)| *status == StatusCode::CREATED).count();
+    assert_eq!(created, 1, "{answers:?}");
+    for (status, body) in answers.iter().filter(|(status, _)| *status != StatusCode::CREATED) {
+        assert_eq!(*status, StatusCode::CONFLICT, "{body}");
+        let code = body["error"]["code"].as_str().unwrap();
+        assert!(code == "duplicate_request" || code == "reverse_request_pending", "{body}");
+    }
+    assert_eq!(status_of(&app.db, old).await, "expired");
+    let raw = app.db.raw().await;
+    let pending: i64 = sqlx::query_scalar("select count(*) from partner_requests where status = 'pending'")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    assert_eq!(pending, 1);
+}

@@ -127,6 +127,11 @@ async fn the_settings_page_is_a_labelled_radio_form_that_works_without_javascrip
     assert!(!answer.is_full_page() && answer.varies_on_hx_request());
     assert_eq!(answer.text("#status[hx-swap-oob=innerHTML] .flash-success"), "Your settings are saved.");
 
+    // Sent from another site, the form is refused like every other.
+    let forged =
+        browser.post_with("/settings", ("Sec-Fetch-Site", "cross-site"), &[("accepts_requests_from", "nobody")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
     // A tampered value is refused, and nothing changes.
     let bad = browser.post_from("/settings", "/settings", &[("accepts_requests_from", "friends")]).await;
     assert_eq!(bad.status, StatusCode::SEE_OTHER);
