@@ -217,6 +217,17 @@ mod tests {
     }
 
     #[test]
+    fn a_request_past_its_time_is_no_longer_pending() {
+        let at = Timestamp::from_millis(10);
+        let pending = PartnerRequest { expires_at: Some(at), ..request(1, 2, RequestStatus::Pending) };
+        assert_eq!(check_answer(user(2), Some(&pending.clone().as_of(at.minus_millis(1)))), Ok(()));
+        let expired = pending.as_of(at);
+        assert_eq!((expired.status, expired.responded_at), (RequestStatus::Expired, Some(at)));
+        assert_eq!(check_answer(user(2), Some(&expired)), Err(RuleError::NotPending));
+        assert_eq!(check_cancel(user(1), Some(&expired)), Err(RuleError::NotPending));
+    }
+
+    #[test]
     fn either_member_ends_a_partnership_and_no_one_else() {
         assert_eq!(check_end(user(1), Some((user(1), user(2)))), Ok(()));
         assert_eq!(check_end(user(2), Some((user(1), user(2)))), Ok(()));
