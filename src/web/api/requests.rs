@@ -58,7 +58,8 @@ pub async fn send_request(
     Ok((StatusCode::CREATED, Json(request.into())))
 }
 
-/// Pending requests the user received, newest first.
+/// Pending requests the user received, newest first; a request past its `expires_at` is left out
+/// (and out of the total) from that instant.
 #[utoipa::path(get, path = "/partner-requests/received/{user_id}", tag = "partner requests",
     params(("user_id" = i64, Path, minimum = 1), PageQuery), security(("bearer" = [])),
     responses(
@@ -79,7 +80,8 @@ pub async fn received(
     Ok(Json(request_page(page)))
 }
 
-/// Pending requests the user sent, newest first.
+/// Pending requests the user sent, newest first; a request past its `expires_at` is left out (and
+/// out of the total) from that instant.
 #[utoipa::path(get, path = "/partner-requests/sent/{user_id}", tag = "partner requests",
     params(("user_id" = i64, Path, minimum = 1), PageQuery), security(("bearer" = [])),
     responses(
