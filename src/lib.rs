@@ -30,6 +30,13 @@ use crate::config::Settings;
 use crate::store::{SessionStore, Store, StoreOptions};
 use crate::web::AppState;
 
+/// How often requests past their time are marked expired and recipients reminded (each read
+/// already treats such a request as expired; the sweep makes the rows say so).
+const LIFECYCLE_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+/// After a failed sweep (the database away), the first wait and the longest.
+const SWEEP_FIRST_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+const SWEEP_LAST_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// How often expired browser sessions are deleted.
 const SESSION_CLEANUP_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
@@ -42,6 +49,8 @@ pub async fn open_store(settings: &config::DatabaseSettings) -> anyhow::Result<S
     options.acquire_timeout = settings.acquire_timeout;
     options.statement_timeout = settings.statement_timeout;
     options.quotas = settings.quotas;
+    options.lifecycle = settings.lifecycle;
+    options.clock = settings.clock.clone();
     options.dashboard_cache_bytes = settings.dashboard_cache_mb << 20;
     let store =
         Store::connect(&options).await.with_context(|| format!("cannot open the database {:?}", settings.url))?;
@@ -66,6 +75,7 @@ pub struct Server {
     relay: JoinHandle<()>,
     session_cleanup: JoinHandle<()>,
     metrics_upkeep: JoinHandle<()>,
+    lifecycle_sweep: JoinHandle<()>,
 }
 
 impl Server {
@@ -120,6 +130,7 @@ impl Server {
         tracing::info!(sink = %sink.describe(), max_attempts = settings.delivery.max_attempts, "delivering notifications");
         let shutdown = CancellationToken::new();
         let session_cleanup = spawn_session_cleanup(sessions, shutdown.clone());
+        let lifecycle_sweep = spawn_lifecycle_sweep(store.clone(), shutdown.clone());
         let metrics_upkeep = telemetry::spawn_metrics_upkeep(state.metrics.clone(), shutdown.clone());
         let worker = notify::spawn_worker(store.clone(), sink, settings.delivery.clone(), shutdown.clone());
         let relay = {
@@ -140,7 +151,7 @@ impl Server {
         // so they are closed first.
         let http = tokio::spawn(web::connections::serve(listener, app, limits, stop, move || events.close()));
         tracing::info!(%addr, database = store.backend().name(), "serving");
-        Ok(Self { addr, store, shutdown, http, worker, relay, session_cleanup, metrics_upkeep })
+        Ok(Self { addr, store, shutdown, http, worker, relay, session_cleanup, metrics_upkeep, lifecycle_sweep })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -161,7 +172,8 @@ impl Server {
     /// Waits until the server has stopped (after [`Server::shutdown_token`] was cancelled).
     /// Requests still running [`SHUTDOWN_GRACE`] after shutdown began are cut off.
     pub async fn wait(self) -> anyhow::Result<()> {
-        let Self { store, shutdown, mut http, worker, relay, session_cleanup, metrics_upkeep, .. } = self;
+        let Self { store, shutdown, mut http, worker, relay, session_cleanup, metrics_upkeep, lifecycle_sweep, .. } =
+            self;
         let deadline = async {
             shutdown.cancelled().await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -178,6 +190,7 @@ impl Server {
         let _ = relay.await;
         let _ = session_cleanup.await;
         let _ = metrics_upkeep.await;
+        let _ = lifecycle_sweep.await;
         store.close().await;
         served.context("the HTTP server failed")
     }
@@ -199,6 +212,46 @@ fn spawn_session_cleanup(sessions: SessionStore, shutdown: CancellationToken) ->
             }
             if let Err(error) = sessions.delete_expired().await {
                 tracing::warn!(%error, "could not delete expired sessions; trying again later");
+            }
+        }
+    })
+}
+
+/// Sweeps the request lifecycle (see `store/lifecycle.rs`) at start and every
+/// [`LIFECYCLE_SWEEP_EVERY`] until shutdown; through an outage each retry waits twice as long as
+/// the last, up to [`SWEEP_LAST_RETRY`].
+fn spawn_lifecycle_sweep(store: Store, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut wait = std::time::Duration::ZERO;
+        let mut retry = SWEEP_FIRST_RETRY;
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(wait) => {}
+            }
+            let started = std::time::Instant::now();
+            match store.sweep_lifecycle().await {
+                Ok(done) => {
+                    if done.expired > 0 || done.reminded > 0 {
+                        let took_ms = started.elapsed().as_millis() as u64;
+                        tracing::info!(
+                            expired = done.expired,
+                            reminded = done.reminded,
+                            took_ms,
+                            "request lifecycle swept"
+                        );
+                    }
+                    (wait, retry) = (LIFECYCLE_SWEEP_EVERY, SWEEP_FIRST_RETRY);
+                }
+                Err(error) => {
+                    if error.unavailable().is_some() {
+                        tracing::debug!(%error, "could not sweep the request lifecycle; trying again");
+                    } else {
+                        tracing::warn!(%error, "could not sweep the request lifecycle; trying again");
+                    }
+                    wait = retry;
+                    retry = (retry * 2).min(SWEEP_LAST_RETRY);
+                }
             }
         }
     })

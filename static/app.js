@@ -27,7 +27,8 @@
 
   function refreshTimes() {
     var now = Date.now();
-    document.querySelectorAll("time[datetime]").forEach(function (el) {
+    // Times to come (an expiry, a cooldown's end) keep the server's words.
+    document.querySelectorAll("time[datetime]:not([data-ahead])").forEach(function (el) {
       var at = Date.parse(el.getAttribute("datetime"));
       if (isNaN(at)) return;
       var words = relative(now - at);

@@ -130,6 +130,16 @@ pub struct ServeArgs {
     /// Partner requests an account may create in its first 24 hours; 0: no separate limit.
     #[arg(long, env = "DEALNEST_NEW_USER_REQUEST_QUOTA", default_value = "5", value_parser = at_least(0u32))]
     pub new_user_request_quota: u32,
+    /// Days a partner request waits for an answer before it expires; 0: requests never expire.
+    #[arg(long, env = "DEALNEST_REQUEST_TTL_DAYS", default_value = "30", value_parser = at_least(0u32))]
+    pub request_ttl_days: u32,
+    /// Days before a request expires when its recipient is reminded of it, once; 0: no reminders.
+    #[arg(long, env = "DEALNEST_REQUEST_REMINDER_DAYS", default_value = "3", value_parser = at_least(0u32))]
+    pub request_reminder_days: u32,
+    /// Days a sender waits after a rejection before asking the same person again (one day after
+    /// withdrawing a request); 0 turns both waits off.
+    #[arg(long, env = "DEALNEST_REQUEST_COOLDOWN_DAYS", default_value = "30", value_parser = at_least(0u32))]
+    pub request_cooldown_days: u32,
     /// Megabytes of dashboards kept in memory between views (each checked against the database
     /// on every view; about 8 kB each); 0 reads every view afresh.
     #[arg(long, env = "DEALNEST_DASHBOARD_CACHE_MB", default_value = "8", value_parser = at_least(0u64))]

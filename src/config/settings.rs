@@ -6,7 +6,7 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 
 use super::{ConfigError, DEFAULT_MAIL_FROM, DatabaseArgs, LogFormat, MailArgs, ServeArgs};
-use crate::domain::SendQuotas;
+use crate::domain::{Clock, Lifecycle, SendQuotas};
 use crate::notify::{DeliveryPolicy, SmtpUrl};
 use crate::store::DatabaseUrl;
 use crate::web::client::TrustedProxies;
@@ -21,6 +21,10 @@ pub struct DatabaseSettings {
     pub statement_timeout: Option<Duration>,
     /// Partner requests per user per 24 hours (and in an account's first day), held in the store.
     pub quotas: SendQuotas,
+    /// Request lifetime, reminder and cooldown, in days.
+    pub lifecycle: Lifecycle,
+    /// Where the store reads "now" (tests move it forward).
+    pub clock: Clock,
     /// Dashboards the store keeps between views; 0 keeps none.
     pub dashboard_cache_mb: u64,
 }
@@ -111,6 +115,8 @@ impl DatabaseArgs {
             acquire_timeout: self.db_acquire_timeout,
             statement_timeout: Some(self.db_statement_timeout).filter(|timeout| !timeout.is_zero()),
             quotas: SendQuotas::default(),
+            lifecycle: Lifecycle::default(),
+            clock: Clock::default(),
             dashboard_cache_mb: 8,
         }
     }
@@ -131,6 +137,11 @@ impl ServeArgs {
         }
         let mut database = self.database.settings();
         database.quotas = SendQuotas { daily: self.daily_request_quota, new_account: self.new_user_request_quota };
+        database.lifecycle = Lifecycle {
+            ttl_days: self.request_ttl_days,
+            reminder_days: self.request_reminder_days,
+            cooldown_days: self.request_cooldown_days,
+        };
         // Capped so that the size in bytes cannot overflow.
         database.dashboard_cache_mb = self.dashboard_cache_mb.min(1 << 20);
         let (mail, delivery) = self.mail.settings();
@@ -179,6 +190,8 @@ impl Settings {
                 acquire_timeout: Duration::from_secs(5),
                 statement_timeout: Some(crate::store::DEFAULT_STATEMENT_TIMEOUT),
                 quotas: SendQuotas::default(),
+                lifecycle: Lifecycle::default(),
+                clock: Clock::default(),
                 dashboard_cache_mb: 8,
             },
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),

@@ -226,3 +226,22 @@ fn the_smtp_password_stays_out_of_debug_output() {
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(shown.contains("mail.example.com"), "{shown}");
 }
+
+#[test]
+fn the_request_lifecycle_days_parse_and_zero_switches_each_off() {
+    use crate::domain::{Lifecycle, Timestamp};
+    assert_eq!(serve(&[]).database.lifecycle, Lifecycle { ttl_days: 30, reminder_days: 3, cooldown_days: 30 });
+    let args = ["--request-ttl-days", "7", "--request-reminder-days", " 2", "--request-cooldown-days", "14 "];
+    assert_eq!(serve(&args).database.lifecycle, Lifecycle { ttl_days: 7, reminder_days: 2, cooldown_days: 14 });
+    let zero = ["--request-ttl-days", "0", "--request-reminder-days", "0", "--request-cooldown-days", "0"];
+    let off = serve(&zero).database.lifecycle;
+    assert_eq!(off, Lifecycle { ttl_days: 0, reminder_days: 0, cooldown_days: 0 });
+    assert_eq!((off.expires_at(Timestamp::from_millis(0)), off.reminder_lead_ms()), (None, None));
+    assert_eq!(variable(&["--request-ttl-days=-1"]), "DEALNEST_REQUEST_TTL_DAYS");
+    assert_eq!(variable(&["--request-reminder-days", "three"]), "DEALNEST_REQUEST_REMINDER_DAYS");
+    assert_eq!(variable(&["--request-cooldown-days", "1.5"]), "DEALNEST_REQUEST_COOLDOWN_DAYS");
+    let help = Cli::command().render_long_help().to_string();
+    for name in ["DEALNEST_REQUEST_TTL_DAYS", "DEALNEST_REQUEST_REMINDER_DAYS", "DEALNEST_REQUEST_COOLDOWN_DAYS"] {
+        assert!(help.contains(name), "--help names {name}");
+    }
+}

@@ -1,4 +1,4 @@
-use super::RequestId;
+use super::{RequestId, Timestamp};
 
 /// A rule of the product that an operation broke. Each variant maps to one error code of the
 /// contract; the messages are written for the person who will read them.
@@ -52,6 +52,12 @@ pub enum RuleError {
     QuotaExceeded(u32),
     #[error("New accounts can send {0} partner requests in their first day; try again later.")]
     NewAccountQuotaExceeded(u32),
+    #[error("You can ask again after {}.", .0.day_month())]
+    Cooldown(Timestamp),
+    #[error("This user is not taking partner requests from you.")]
+    NotAcceptingRequests,
+    #[error("{0}")]
+    InvalidSettings(&'static str),
 }
 
 impl RuleError {
@@ -80,6 +86,9 @@ impl RuleError {
             Self::NotPending => "not_pending",
             Self::Forbidden => "forbidden",
             Self::QuotaExceeded(_) | Self::NewAccountQuotaExceeded(_) => "request_quota_exceeded",
+            Self::Cooldown(_) => "cooldown",
+            Self::NotAcceptingRequests => "not_accepting_requests",
+            Self::InvalidSettings(_) => "invalid_settings",
         }
     }
 }

@@ -7,6 +7,7 @@ mod error;
 mod ids;
 mod model;
 mod rules;
+mod settings;
 mod standing;
 mod text;
 mod time;
@@ -15,12 +16,13 @@ pub use error::RuleError;
 pub use ids::{Id, NotificationId, PartnershipId, RequestId, UserId};
 pub use model::{Block, Notification, PartnerRequest, Partnership, RequestWithUser, User};
 pub use rules::{
-    NEW_ACCOUNT_AGE_MS, SendQuotas, check_answer, check_block, check_cancel, check_end, check_quota, check_send_to,
-    ordered_pair,
+    Lifecycle, NEW_ACCOUNT_AGE_MS, SendQuotas, check_accepts, check_answer, check_block, check_cancel, check_cooldown,
+    check_end, check_quota, check_send_to, ordered_pair,
 };
+pub use settings::{AcceptsFrom, MailPreferences, MailWhen, UserSettings};
 pub use standing::{Candidate, PairFacts, Standing};
 pub use text::{Email, RequestMessage, SearchQuery, UserName};
-pub use time::Timestamp;
+pub use time::{Clock, DAY_MS, Timestamp};
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -33,6 +35,8 @@ pub enum RequestStatus {
     Accepted,
     Rejected,
     Cancelled,
+    /// Nobody answered within its lifetime.
+    Expired,
 }
 
 impl RequestStatus {
@@ -42,6 +46,7 @@ impl RequestStatus {
             Self::Accepted => "accepted",
             Self::Rejected => "rejected",
             Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
         }
     }
 
@@ -51,6 +56,7 @@ impl RequestStatus {
             "accepted" => Some(Self::Accepted),
             "rejected" => Some(Self::Rejected),
             "cancelled" => Some(Self::Cancelled),
+            "expired" => Some(Self::Expired),
             _ => None,
         }
     }
@@ -86,6 +92,8 @@ impl Answer {
 pub enum NotificationKind {
     RequestReceived,
     RequestAccepted,
+    /// A pending request to the user expires soon.
+    RequestReminder,
 }
 
 impl NotificationKind {
@@ -93,6 +101,7 @@ impl NotificationKind {
         match self {
             Self::RequestReceived => "request_received",
             Self::RequestAccepted => "request_accepted",
+            Self::RequestReminder => "request_reminder",
         }
     }
 
@@ -100,6 +109,7 @@ impl NotificationKind {
         match raw {
             "request_received" => Some(Self::RequestReceived),
             "request_accepted" => Some(Self::RequestAccepted),
+            "request_reminder" => Some(Self::RequestReminder),
             _ => None,
         }
     }
@@ -109,6 +119,7 @@ impl NotificationKind {
         match self {
             Self::RequestReceived => "New Partner Request",
             Self::RequestAccepted => "Partner Request Accepted",
+            Self::RequestReminder => "Partner Request Expiring Soon",
         }
     }
 
@@ -117,6 +128,7 @@ impl NotificationKind {
         match self {
             Self::RequestReceived => format!("You have a new partner request from {other}."),
             Self::RequestAccepted => format!("{other} accepted your partner request."),
+            Self::RequestReminder => format!("The partner request from {other} expires soon."),
         }
     }
 }

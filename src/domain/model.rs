@@ -20,7 +20,22 @@ pub struct PartnerRequest {
     pub status: RequestStatus,
     pub message: Option<String>,
     pub created_at: Timestamp,
+    /// When it closed; for an expired request, when it expired.
     pub responded_at: Option<Timestamp>,
+    /// When it expires (or expired) if still pending then; `None`: never.
+    pub expires_at: Option<Timestamp>,
+}
+
+impl PartnerRequest {
+    /// The request as it stands at `now`: a pending one past its time reads `expired` (from its
+    /// expiry on), whether or not the sweep has marked its row yet.
+    pub fn as_of(mut self, now: Timestamp) -> Self {
+        if self.status == RequestStatus::Pending && self.expires_at.is_some_and(|at| at <= now) {
+            self.status = RequestStatus::Expired;
+            self.responded_at = self.expires_at;
+        }
+        self
+    }
 }
 
 /// A request together with the user on the other side of it (the sender of a received request,

@@ -2,7 +2,7 @@
 //! send, answer, withdraw, end or block, and within which quotas. The store reads the facts,
 //! asks here, and writes; the database's constraints stay the last judge under concurrency.
 
-use super::{PartnerRequest, RequestStatus, RuleError, UserId};
+use super::{AcceptsFrom, DAY_MS, PartnerRequest, RequestStatus, RuleError, Timestamp, UserId};
 
 /// Whether `sender` may ask `recipient` at all (what stands between them is
 /// [`Standing::check_send`](super::Standing::check_send)'s to say).
@@ -97,6 +97,72 @@ pub fn check_quota(quotas: SendQuotas, sent_last_day: i64, account_age_ms: i64) 
     Ok(())
 }
 
+/// How long a request lives and what its ending starts, in days; 0 switches each off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// A pending request expires this long after it was sent.
+    pub ttl_days: u32,
+    /// Its recipient is reminded once when this much of its life remains.
+    pub reminder_days: u32,
+    /// After a rejection the sender waits this long before asking the same person again (after
+    /// a withdrawal, one day); 0 turns both off.
+    pub cooldown_days: u32,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Self { ttl_days: 30, reminder_days: 3, cooldown_days: 30 }
+    }
+}
+
+impl Lifecycle {
+    /// When a request sent at `sent` expires; `None`: never.
+    pub fn expires_at(self, sent: Timestamp) -> Option<Timestamp> {
+        (self.ttl_days > 0).then(|| sent.plus_millis(i64::from(self.ttl_days) * DAY_MS))
+    }
+
+    /// How long before its expiry a request's recipient is reminded; `None`: no reminders (also
+    /// when the lead is the whole lifetime or more, which would remind at the moment of sending).
+    pub fn reminder_lead_ms(self) -> Option<i64> {
+        (self.reminder_days > 0 && self.reminder_days < self.ttl_days).then(|| i64::from(self.reminder_days) * DAY_MS)
+    }
+
+    /// Until when a sender must wait after their last request to the same recipient ended as
+    /// `status` at `closed_at`; `None` when they need not wait at all.
+    pub fn cooldown_until(self, status: RequestStatus, closed_at: Timestamp) -> Option<Timestamp> {
+        let days = match status {
+            _ if self.cooldown_days == 0 => return None,
+            RequestStatus::Rejected => i64::from(self.cooldown_days),
+            RequestStatus::Cancelled => 1,
+            _ => return None,
+        };
+        Some(closed_at.plus_millis(days * DAY_MS))
+    }
+}
+
+/// Whether a sender may ask again, given the last of their requests to the same recipient that
+/// started a cooldown (its status and when it closed).
+pub fn check_cooldown(
+    lifecycle: Lifecycle,
+    last: Option<(RequestStatus, Timestamp)>,
+    now: Timestamp,
+) -> Result<(), RuleError> {
+    match last.and_then(|(status, closed_at)| lifecycle.cooldown_until(status, closed_at)) {
+        Some(until) if until > now => Err(RuleError::Cooldown(until)),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a recipient whose setting is `accepts` takes a request from a sender with whom they
+/// share a partner (`shares_partner`) or not.
+pub fn check_accepts(accepts: AcceptsFrom, shares_partner: bool) -> Result<(), RuleError> {
+    match accepts {
+        AcceptsFrom::Everyone => Ok(()),
+        AcceptsFrom::PartnersOfPartners if shares_partner => Ok(()),
+        AcceptsFrom::PartnersOfPartners | AcceptsFrom::Nobody => Err(RuleError::NotAcceptingRequests),
+    }
+}
+
 /// The pair in canonical order (lower id first), as the unique indexes store it.
 pub fn ordered_pair(a: UserId, b: UserId) -> (UserId, UserId) {
     if a <= b { (a, b) } else { (b, a) }
@@ -120,6 +186,7 @@ mod tests {
             message: None,
             created_at: Timestamp::from_millis(0),
             responded_at: None,
+            expires_at: None,
         }
     }
 
@@ -147,6 +214,17 @@ mod tests {
         assert_eq!(check_cancel(user(2), Some(&pending)), Err(RuleError::Forbidden));
         assert_eq!(check_cancel(user(1), Some(&request(1, 2, RequestStatus::Accepted))), Err(RuleError::NotPending));
         assert_eq!(check_cancel(user(1), None), Err(RuleError::RequestNotFound));
+    }
+
+    #[test]
+    fn a_request_past_its_time_is_no_longer_pending() {
+        let at = Timestamp::from_millis(10);
+        let pending = PartnerRequest { expires_at: Some(at), ..request(1, 2, RequestStatus::Pending) };
+        assert_eq!(check_answer(user(2), Some(&pending.clone().as_of(at.minus_millis(1)))), Ok(()));
+        let expired = pending.as_of(at);
+        assert_eq!((expired.status, expired.responded_at), (RequestStatus::Expired, Some(at)));
+        assert_eq!(check_answer(user(2), Some(&expired)), Err(RuleError::NotPending));
+        assert_eq!(check_cancel(user(1), Some(&expired)), Err(RuleError::NotPending));
     }
 
     #[test]
@@ -180,6 +258,48 @@ mod tests {
         assert_eq!(check_quota(daily_off, 5, 0), Err(RuleError::NewAccountQuotaExceeded(5)));
         // A new-account quota above the daily one never loosens the daily one.
         assert_eq!(check_quota(SendQuotas { daily: 3, new_account: 5 }, 3, 0), Err(RuleError::QuotaExceeded(3)));
+    }
+
+    #[test]
+    fn a_rejection_waits_the_cooldown_a_withdrawal_one_day_and_zero_turns_both_off() {
+        let lifecycle = Lifecycle::default();
+        let closed = Timestamp::from_millis(1_000);
+        let day_later = closed.plus_millis(DAY_MS);
+        let rejected = Some((RequestStatus::Rejected, closed));
+        assert_eq!(
+            check_cooldown(lifecycle, rejected, day_later),
+            Err(RuleError::Cooldown(closed.plus_millis(30 * DAY_MS)))
+        );
+        assert_eq!(check_cooldown(lifecycle, rejected, closed.plus_millis(30 * DAY_MS)), Ok(()));
+        let cancelled = Some((RequestStatus::Cancelled, closed));
+        assert_eq!(
+            check_cooldown(lifecycle, cancelled, day_later.minus_millis(1)),
+            Err(RuleError::Cooldown(day_later))
+        );
+        assert_eq!(check_cooldown(lifecycle, cancelled, day_later), Ok(()));
+        let off = Lifecycle { cooldown_days: 0, ..lifecycle };
+        assert_eq!(check_cooldown(off, rejected, closed), Ok(()));
+        assert_eq!(check_cooldown(off, cancelled, closed), Ok(()));
+        assert_eq!(check_cooldown(lifecycle, Some((RequestStatus::Expired, closed)), closed), Ok(()));
+        assert_eq!(check_cooldown(lifecycle, None, closed), Ok(()));
+    }
+
+    #[test]
+    fn a_lifetime_of_zero_never_expires_and_never_reminds() {
+        let sent = Timestamp::from_millis(0);
+        assert_eq!(Lifecycle::default().expires_at(sent), Some(sent.plus_millis(30 * DAY_MS)));
+        assert_eq!(Lifecycle::default().reminder_lead_ms(), Some(3 * DAY_MS));
+        let never = Lifecycle { ttl_days: 0, ..Lifecycle::default() };
+        assert_eq!((never.expires_at(sent), never.reminder_lead_ms()), (None, None));
+        assert_eq!(Lifecycle { reminder_days: 0, ..Lifecycle::default() }.reminder_lead_ms(), None);
+    }
+
+    #[test]
+    fn who_may_ask_follows_the_recipients_setting() {
+        assert_eq!(check_accepts(AcceptsFrom::Everyone, false), Ok(()));
+        assert_eq!(check_accepts(AcceptsFrom::PartnersOfPartners, true), Ok(()));
+        assert_eq!(check_accepts(AcceptsFrom::PartnersOfPartners, false), Err(RuleError::NotAcceptingRequests));
+        assert_eq!(check_accepts(AcceptsFrom::Nobody, true), Err(RuleError::NotAcceptingRequests));
     }
 
     #[test]

@@ -3,7 +3,10 @@
 //! Sending a request asks it ([`Standing::check_send`]), and so do the pages, for which actions
 //! to offer.
 
-use super::{PartnershipId, RequestId, RuleError, User};
+use super::{
+    AcceptsFrom, Lifecycle, PartnershipId, RequestId, RequestStatus, RuleError, Timestamp, User, check_accepts,
+    check_cooldown,
+};
 
 /// The facts of one pair, seen from the viewer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -13,6 +16,12 @@ pub struct PairFacts {
     pub pending: Option<(RequestId, bool)>,
     pub blocked_by_viewer: bool,
     pub blocked_viewer: bool,
+    /// The viewer's last request to them that started a cooldown: how it ended, and when.
+    pub last_cooldown: Option<(RequestStatus, Timestamp)>,
+    /// Whom they take requests from.
+    pub accepts: AcceptsFrom,
+    /// Whether the two share at least one partner.
+    pub shares_partner: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,12 +37,17 @@ pub enum Standing {
     BlockedByYou,
     /// They blocked the viewer.
     BlockedYou,
+    /// Their setting refuses the viewer's requests.
+    NotTaking,
+    /// The viewer may ask again from this instant (after a rejection or a withdrawal).
+    Cooldown(Timestamp),
 }
 
 impl Standing {
     /// Blocks come first because they decide what either side may do; a pending request and a
-    /// partnership never hold together, since sending checks for the partnership.
-    pub fn from_facts(facts: PairFacts) -> Self {
+    /// partnership never hold together, since sending checks for the partnership. Their setting
+    /// comes before a cooldown, which would end while the setting would still refuse.
+    pub fn from_facts(facts: PairFacts, lifecycle: Lifecycle, now: Timestamp) -> Self {
         if facts.blocked_by_viewer {
             return Self::BlockedByYou;
         }
@@ -44,9 +58,16 @@ impl Standing {
             return Self::Partner(id);
         }
         match facts.pending {
-            Some((id, true)) => Self::RequestSent(id),
-            Some((id, false)) => Self::AskedYou(id),
-            None => Self::None,
+            Some((id, true)) => return Self::RequestSent(id),
+            Some((id, false)) => return Self::AskedYou(id),
+            None => {}
+        }
+        if check_accepts(facts.accepts, facts.shares_partner).is_err() {
+            return Self::NotTaking;
+        }
+        match check_cooldown(lifecycle, facts.last_cooldown, now) {
+            Err(RuleError::Cooldown(until)) => Self::Cooldown(until),
+            _ => Self::None,
         }
     }
 
@@ -58,6 +79,8 @@ impl Standing {
             Self::Partner(_) => Err(RuleError::AlreadyPartners),
             Self::RequestSent(_) => Err(RuleError::DuplicateRequest),
             Self::AskedYou(id) => Err(RuleError::ReverseRequestPending(id)),
+            Self::NotTaking => Err(RuleError::NotAcceptingRequests),
+            Self::Cooldown(until) => Err(RuleError::Cooldown(until)),
         }
     }
 
@@ -89,20 +112,26 @@ impl Standing {
         self == Self::BlockedByYou
     }
 
-    /// They refuse the viewer's requests (they blocked the viewer).
+    /// They refuse the viewer's requests (they blocked the viewer, or their setting does).
     pub fn refuses_you(self) -> bool {
-        self == Self::BlockedYou
+        matches!(self, Self::BlockedYou | Self::NotTaking)
     }
 
-    /// A short label for people.
+    /// When the viewer may ask them again, if they must wait.
+    pub fn retry_at(self) -> Option<Timestamp> {
+        if let Self::Cooldown(until) = self { Some(until) } else { None }
+    }
+
+    /// A short label for people (why no request can be sent is said where the button would be).
     pub fn label(self) -> &'static str {
         match self {
-            Self::None => "Not connected",
+            Self::None | Self::Cooldown(_) => "Not connected",
             Self::RequestSent(_) => "Request sent",
             Self::AskedYou(_) => "Asked you",
             Self::Partner(_) => "Partner",
             Self::BlockedByYou => "Blocked by you",
             Self::BlockedYou => "Blocked",
+            Self::NotTaking => "Not taking requests",
         }
     }
 
@@ -114,6 +143,8 @@ impl Standing {
             Self::AskedYou(_) => "asked-you",
             Self::Partner(_) => "partner",
             Self::BlockedByYou | Self::BlockedYou => "blocked",
+            Self::NotTaking => "not-taking",
+            Self::Cooldown(_) => "cooldown",
         }
     }
 }
@@ -133,26 +164,30 @@ mod tests {
         RequestId::parse(id).unwrap()
     }
 
+    fn standing(facts: PairFacts) -> Standing {
+        Standing::from_facts(facts, Lifecycle::default(), Timestamp::from_millis(0))
+    }
+
     #[test]
     fn blocks_decide_before_anything_else() {
         let partnership = Some(PartnershipId::parse(1).unwrap());
         let facts = PairFacts { partnership, blocked_by_viewer: true, blocked_viewer: true, ..Default::default() };
-        assert_eq!(Standing::from_facts(facts), Standing::BlockedByYou);
+        assert_eq!(standing(facts), Standing::BlockedByYou);
         let facts = PairFacts { partnership, blocked_viewer: true, ..Default::default() };
-        assert_eq!(Standing::from_facts(facts), Standing::BlockedYou);
+        assert_eq!(standing(facts), Standing::BlockedYou);
         assert_eq!(
-            Standing::from_facts(PairFacts { partnership, ..Default::default() }),
+            standing(PairFacts { partnership, ..Default::default() }),
             Standing::Partner(PartnershipId::parse(1).unwrap())
         );
     }
 
     #[test]
     fn a_pending_request_shows_its_direction() {
-        let sent = Standing::from_facts(PairFacts { pending: Some((request(7), true)), ..Default::default() });
+        let sent = standing(PairFacts { pending: Some((request(7), true)), ..Default::default() });
         assert_eq!((sent.key(), sent.cancellable(), sent.answerable()), ("request-sent", Some(request(7)), None));
-        let asked = Standing::from_facts(PairFacts { pending: Some((request(7), false)), ..Default::default() });
+        let asked = standing(PairFacts { pending: Some((request(7), false)), ..Default::default() });
         assert_eq!((asked.key(), asked.cancellable(), asked.answerable()), ("asked-you", None, Some(request(7))));
-        assert_eq!(Standing::from_facts(PairFacts::default()), Standing::None);
+        assert_eq!(standing(PairFacts::default()), Standing::None);
     }
 
     #[test]
@@ -170,6 +205,22 @@ mod tests {
             assert!(!standing.can_send());
         }
         assert_eq!(Standing::None.check_send(), Ok(()));
+        let until = Timestamp::from_millis(5);
+        assert_eq!(Standing::Cooldown(until).check_send(), Err(RuleError::Cooldown(until)));
+        assert_eq!(Standing::NotTaking.check_send(), Err(RuleError::NotAcceptingRequests));
+    }
+
+    #[test]
+    fn their_setting_comes_before_a_cooldown_and_a_pending_request_before_both() {
+        let rejected = Some((RequestStatus::Rejected, Timestamp::from_millis(0)));
+        let nobody = PairFacts { accepts: AcceptsFrom::Nobody, last_cooldown: rejected, ..Default::default() };
+        assert_eq!(standing(nobody), Standing::NotTaking);
+        let cooling = PairFacts { last_cooldown: rejected, ..Default::default() };
+        assert_eq!(standing(cooling).key(), "cooldown");
+        let shared = PairFacts { accepts: AcceptsFrom::PartnersOfPartners, shares_partner: true, ..Default::default() };
+        assert_eq!(standing(shared), Standing::None);
+        let asked = PairFacts { pending: Some((request(2), false)), ..nobody };
+        assert_eq!(standing(asked), Standing::AskedYou(request(2)));
     }
 
     #[test]

@@ -39,6 +39,9 @@ fn hint(kind: NotificationKind) -> &'static str {
     match kind {
         NotificationKind::RequestReceived => "Sign in to DealNest Partners to accept or reject it.",
         NotificationKind::RequestAccepted => "You are now partners on DealNest Partners.",
+        NotificationKind::RequestReminder => {
+            "Sign in to DealNest Partners to accept or reject it; after that day it expires unanswered."
+        }
     }
 }
 
@@ -116,6 +119,16 @@ mod tests {
         let d = delivery(NotificationKind::RequestAccepted, "Alice", "Bob accepted your partner request.");
         let mail = formatted(&compose(&d, &from()).unwrap());
         assert!(mail.contains("Subject: Partner Request Accepted\r\n"), "{mail}");
+    }
+
+    #[test]
+    fn a_reminder_mail_has_its_own_subject_and_text() {
+        let text = "The partner request from Alice expires on 12 January; accept or reject it before then.";
+        let mail = formatted(&compose(&delivery(NotificationKind::RequestReminder, "Bob", text), &from()).unwrap());
+        assert!(mail.contains("Subject: Partner Request Expiring Soon\r\n"), "{mail}");
+        let plain =
+            TextBody { recipient: "Bob", text, hint: hint(NotificationKind::RequestReminder) }.render().unwrap();
+        assert!(plain.contains("expires on 12 January") && plain.contains("it expires unanswered"), "{plain}");
     }
 
     #[test]

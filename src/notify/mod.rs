@@ -18,7 +18,6 @@ use rand::Rng;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::domain::Timestamp;
 use crate::store::{DueDelivery, Store};
 
 pub use mail::message_id;
@@ -180,7 +179,7 @@ impl Worker {
                         %error,
                         "notification delivery failed; will retry"
                     );
-                    Timestamp::from_millis(Timestamp::now().millis().saturating_add(wait.as_millis() as i64))
+                    self.store.now().plus_millis(wait.as_millis() as i64)
                 });
                 if retry_at.is_none() {
                     metrics::counter!(GIVEN_UP).increment(1);
@@ -212,7 +211,7 @@ impl Worker {
     async fn until_next_due(&self) -> Duration {
         match self.store.next_delivery_due().await {
             Ok(Some(due)) => {
-                let millis = due.millis().saturating_sub(Timestamp::now().millis()).max(0);
+                let millis = due.millis().saturating_sub(self.store.now().millis()).max(0);
                 Duration::from_millis(millis as u64).min(IDLE_RECHECK)
             }
             _ => IDLE_RECHECK,

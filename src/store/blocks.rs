@@ -7,11 +7,12 @@ use crate::domain::{Block, RuleError, Timestamp, UserId, check_block, ordered_pa
 
 impl Store {
     /// `blocker` blocks `blocked`. A pending request between the two becomes `rejected` without
-    /// notifying anyone; a partnership stays. Blocking again keeps the first block.
+    /// notifying anyone, and without starting a cooldown; a partnership stays. Blocking again
+    /// keeps the first block.
     pub async fn block(&self, blocker: UserId, blocked: UserId) -> StoreResult<Block> {
+        let now = self.now();
         self.db
             .write(async move |conn| {
-                let now = Timestamp::now();
                 check_block(blocker, blocked, user_in(conn, blocked).await?.is_some())?;
                 conn.execute(
                     "insert into blocks (blocker_id, blocked_id, created_at) values ($1, $2, $3) \
@@ -28,7 +29,10 @@ impl Store {
                     .await?;
                 let (low, high) = ordered_pair(blocker, blocked);
                 conn.execute(
-                    "update partner_requests set status = 'rejected', responded_at = $1 \
+                    // One past its time (not yet swept) had already expired, and reads so.
+                    "update partner_requests \
+                     set status = case when expires_at <= $1 then 'expired' else 'rejected' end, \
+                         responded_at = case when expires_at <= $1 then expires_at else $1 end \
                      where user_low = $2 and user_high = $3 and status = 'pending'",
                     params![now.millis(), low.get(), high.get()],
                 )

@@ -4,8 +4,26 @@
 
 use super::db::{Columns, Conn, DbResult, Value};
 use super::search::{UserSearch, slice};
+use super::settings::{accepts, shares_partner};
 use super::{Store, StoreResult};
-use crate::domain::{Candidate, Id, PageRequest, PairFacts, SearchQuery, Slice, Standing, UserId};
+use crate::domain::{
+    AcceptsFrom, Candidate, Id, Lifecycle, PageRequest, PairFacts, RequestStatus, SearchQuery, Slice, Standing,
+    Timestamp, UserId,
+};
+
+/// How far a standing looks for a partner shared with someone who takes requests only from
+/// partners of partners (through the partners of whichever of the two has fewer), and what it
+/// assumes when that side has more and none of those looked at was shared.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SharedPartners {
+    looked_at: i64,
+    unknown_shares: bool,
+}
+
+/// "Find partners" offers the send when unsure; the send decides.
+const FOR_PAGES: SharedPartners = SharedPartners { looked_at: 1_000, unknown_shares: true };
+/// The send looks further and, still unsure, keeps to the recipient's choice and refuses.
+const FOR_SEND: SharedPartners = SharedPartners { looked_at: 10_000, unknown_shares: false };
 
 impl Store {
     /// Users other than `viewer` matching `query`, by name, one page, each with where they stand
@@ -23,7 +41,9 @@ impl Store {
     /// One user with where they stand with `viewer` (`None` when there is no such user).
     pub async fn candidate(&self, viewer: UserId, other: UserId) -> StoreResult<Option<Candidate>> {
         let Some(user) = self.user(other).await? else { return Ok(None) };
-        let standing = self.db.read(async move |conn| standings(conn, viewer, &[other]).await).await?;
+        let (lifecycle, now) = (self.lifecycle, self.now());
+        let standing =
+            self.db.read(async move |conn| standings(conn, viewer, &[other], lifecycle, now, FOR_PAGES).await).await?;
         Ok(Some(Candidate { user, standing: standing[0] }))
     }
 
@@ -39,66 +59,98 @@ impl Store {
         let found = UserSearch::new(self.backend(), query).page(conn, page, Some(viewer)).await?;
         let Slice { items: ids, page, has_more, capped } = slice(found.ids, page, found.capped);
         let users = self.users.in_order(conn, &ids).await?;
-        let standings = standings(conn, viewer, &ids).await?;
+        let (lifecycle, now) = (self.lifecycle, self.now());
+        let standings = standings(conn, viewer, &ids, lifecycle, now, FOR_PAGES).await?;
         let items = users.into_iter().zip(standings).map(|(user, standing)| Candidate { user, standing }).collect();
         Ok(Slice { items, page, has_more, capped })
     }
 }
 
-/// Where `other` stands with `viewer`.
-pub(super) async fn standing_in(conn: &mut Conn<'_>, viewer: UserId, other: UserId) -> StoreResult<Standing> {
-    Ok(standings(conn, viewer, &[other]).await?[0])
+/// Where `other` stands with `viewer` at `now`, as a send decides it.
+pub(super) async fn standing_in(
+    conn: &mut Conn<'_>,
+    viewer: UserId,
+    other: UserId,
+    lifecycle: Lifecycle,
+    now: Timestamp,
+) -> StoreResult<Standing> {
+    Ok(standings(conn, viewer, &[other], lifecycle, now, FOR_SEND).await?[0])
 }
 
 /// Users whose standing one statement reads: a page of "Find partners" and the row that tells
 /// whether another follows.
 const STANDING_SLOTS: usize = 21;
 
-/// Where each of `others` stands with `viewer`, in their order: one statement per
-/// [`STANDING_SLOTS`] users, each fact found by one index lookup per user.
-async fn standings(conn: &mut Conn<'_>, viewer: UserId, others: &[UserId]) -> StoreResult<Vec<Standing>> {
+/// Where each of `others` stands with `viewer` at `now`, in their order: one statement per
+/// [`STANDING_SLOTS`] users, each fact found by one index lookup per user; then, for those who
+/// take requests only from partners of partners, whether they share one with the viewer (as far
+/// as `shared` looks).
+async fn standings(
+    conn: &mut Conn<'_>,
+    viewer: UserId,
+    others: &[UserId],
+    lifecycle: Lifecycle,
+    now: Timestamp,
+    shared: SharedPartners,
+) -> StoreResult<Vec<Standing>> {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let sql = SQL.get_or_init(|| {
-        let slots: Vec<String> = (2..STANDING_SLOTS + 2).map(|n| format!("${n}")).collect();
+        let slots: Vec<String> = (3..STANDING_SLOTS + 3).map(|n| format!("${n}")).collect();
         candidate_select("users u", &format!("u.user_id in ({})", slots.join(", ")))
     });
     let mut found = std::collections::HashMap::new();
     for chunk in others.chunks(STANDING_SLOTS) {
         // Unused slots repeat an id, so one statement text serves every chunk.
-        let mut params = vec![Value::from(viewer.get())];
+        let mut params = vec![Value::from(viewer.get()), Value::from(now.millis())];
         params.extend((0..STANDING_SLOTS).map(|i| Value::from(chunk[i.min(chunk.len() - 1)].get())));
-        for (id, standing) in conn.fetch_all(sql, &params, &|row| standing(row, viewer)).await? {
-            found.insert(id, standing);
+        for (id, mut facts) in conn.fetch_all(sql, &params, &|row| pair_facts(row, viewer)).await? {
+            let undecided = facts.partnership.is_none() && facts.pending.is_none();
+            if facts.accepts == AcceptsFrom::PartnersOfPartners && undecided {
+                let found = shares_partner(conn, viewer, id, shared.looked_at).await?;
+                facts.shares_partner = found.unwrap_or(shared.unknown_shares);
+            }
+            found.insert(id, Standing::from_facts(facts, lifecycle, now));
         }
     }
     Ok(others.iter().map(|id| found.get(id).copied().unwrap_or(Standing::None)).collect())
 }
 
-/// Users `u` (read from `from`) with the facts of each one's pair with the viewer (`$1`),
+/// Users `u` (read from `from`) with the facts of each one's pair with the viewer (`$1`) at `$2`,
 /// filtered by `rest`. Each fact is at most one row (the partnership and the pending request by
-/// unique indexes, each block by the primary key), so left joins find each with one index
-/// lookup per user.
+/// unique indexes, each block by the primary key, the settings by theirs, the viewer's last
+/// request to them that started a cooldown by `partner_requests_cooldowns`), so left joins find
+/// each with one index lookup per user. A pending request past its time is no longer pending.
 fn candidate_select(from: &str, rest: &str) -> String {
     const LOW: &str = "case when u.user_id < $1 then u.user_id else $1 end";
     const HIGH: &str = "case when u.user_id < $1 then $1 else u.user_id end";
     format!(
         "select u.user_id, p.partnership_id, \
            r.request_id as pending_id, r.sender_id as pending_sender, \
-           mine.blocker_id as blocked_by_me, theirs.blocker_id as blocked_me \
+           mine.blocker_id as blocked_by_me, theirs.blocker_id as blocked_me, \
+           s.accepts_requests_from as accepts, c.status as cooldown_status, c.responded_at as cooldown_from \
          from {from} \
          left join partnerships p on p.user_a_id = {LOW} and p.user_b_id = {HIGH} \
          left join partner_requests r on r.user_low = {LOW} and r.user_high = {HIGH} and r.status = 'pending' \
+           and (r.expires_at is null or r.expires_at > $2) \
          left join blocks mine on mine.blocker_id = $1 and mine.blocked_id = u.user_id \
          left join blocks theirs on theirs.blocker_id = u.user_id and theirs.blocked_id = $1 \
+         left join user_settings s on s.user_id = u.user_id \
+         left join partner_requests c on c.request_id = (select l.request_id from partner_requests l \
+           where l.sender_id = $1 and l.recipient_id = u.user_id and l.starts_cooldown = 1 \
+           order by l.responded_at desc limit 1) \
          where {rest}"
     )
 }
 
-fn standing(row: &dyn Columns, viewer: UserId) -> DbResult<(UserId, Standing)> {
+fn pair_facts(row: &dyn Columns, viewer: UserId) -> DbResult<(UserId, PairFacts)> {
     let user = Id::new(row.int("user_id")?);
     let partnership = row.opt_int("partnership_id")?.map(Id::new);
     let pending = match (row.opt_int("pending_id")?, row.opt_int("pending_sender")?) {
         (Some(id), Some(sender)) => Some((Id::new(id), sender == viewer.get())),
+        _ => None,
+    };
+    let last_cooldown = match (row.opt_text("cooldown_status")?, row.opt_int("cooldown_from")?) {
+        (Some(status), Some(at)) => RequestStatus::parse(&status).map(|status| (status, Timestamp::from_millis(at))),
         _ => None,
     };
     let facts = PairFacts {
@@ -106,6 +158,9 @@ fn standing(row: &dyn Columns, viewer: UserId) -> DbResult<(UserId, Standing)> {
         pending,
         blocked_by_viewer: row.opt_int("blocked_by_me")?.is_some(),
         blocked_viewer: row.opt_int("blocked_me")?.is_some(),
+        last_cooldown,
+        accepts: accepts(row.opt_text("accepts")?),
+        shares_partner: false,
     };
-    Ok((user, Standing::from_facts(facts)))
+    Ok((user, facts))
 }

@@ -99,6 +99,10 @@ pub struct StoreOptions {
     pub statement_timeout: Option<Duration>,
     /// How many partner requests one user may send.
     pub quotas: crate::domain::SendQuotas,
+    /// Request lifetime, reminder and cooldown.
+    pub lifecycle: crate::domain::Lifecycle,
+    /// Where "now" comes from.
+    pub clock: crate::domain::Clock,
     /// Bytes of dashboards kept between views (see `dashboard.rs`); 0 keeps none.
     pub dashboard_cache_bytes: u64,
 }
@@ -112,6 +116,8 @@ impl StoreOptions {
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
             quotas: crate::domain::SendQuotas::default(),
+            lifecycle: crate::domain::Lifecycle::default(),
+            clock: crate::domain::Clock::default(),
             dashboard_cache_bytes: 8 << 20,
         }
     }
@@ -149,6 +155,8 @@ impl Store {
             db: Db::new(db),
             outbox: Notify::new(),
             quotas: options.quotas,
+            lifecycle: options.lifecycle,
+            clock: options.clock.clone(),
             events: EventBus::default(),
             users: super::users::UserCache::new(),
             searches: crate::cache::Cache::new("searches", super::users::SEARCH_CACHE_BYTES, 4 << 10),

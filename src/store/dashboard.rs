@@ -6,16 +6,19 @@
 //! user bumps `users_version`. A dashboard read at a pair of numbers is therefore right for as
 //! long as the database still holds that pair, on this instance or any other sharing the
 //! database; each page view reads the pair (a primary-key read) and reads the lists again only
-//! when it moved.
+//! when it moved. Time changes what a dashboard shows without any write (a request expires, a
+//! cooldown ends), so a kept one is also used only before the first such instant it contains.
 
 use std::sync::Arc;
 
 use super::db::{Columns, Conn, DbResult, params};
 use super::notifications::unread_count;
-use super::requests::Side;
+use super::request_lists::{Side, next_expiry};
 use super::{Store, StoreResult};
 use crate::cache::{Cache, Stamped, Weigh};
-use crate::domain::{Candidate, PageRequest, Paged, Partnership, RequestWithUser, SearchQuery, Slice, UserId};
+use crate::domain::{
+    Candidate, PageRequest, Paged, Partnership, RequestWithUser, SearchQuery, Slice, Timestamp, UserId,
+};
 
 /// A user's three lists and unread count, as of one moment.
 #[derive(Debug, Clone)]
@@ -24,6 +27,8 @@ pub struct Relations {
     pub sent: Paged<RequestWithUser>,
     pub partners: Paged<Partnership>,
     pub unread: i64,
+    /// The first instant at which one of the user's pending requests expires.
+    pub next_expiry: Option<Timestamp>,
 }
 
 /// Everything the dashboard shows from the database: the user's relations and the first page
@@ -32,6 +37,14 @@ pub struct Relations {
 pub struct Dashboard {
     pub relations: Relations,
     pub candidates: Slice<Candidate>,
+}
+
+impl Dashboard {
+    /// Until when time alone leaves it right: the first request to expire or cooldown to end.
+    fn valid_until(&self) -> Option<Timestamp> {
+        let cooldowns = self.candidates.items.iter().filter_map(|c| c.standing.retry_at());
+        cooldowns.chain(self.relations.next_expiry).min()
+    }
 }
 
 /// The numbers a dashboard was read at, and the size of its candidates page.
@@ -53,7 +66,9 @@ impl Store {
             .db
             .read(async move |conn| Ok(conn.fetch_one(STAMP, params![viewer.get()], &stamp_columns).await?))
             .await?;
-        if let Some(kept) = self.dashboards.get_at(&viewer.get(), &Stamp { user, users, candidates }) {
+        let now = self.now();
+        let kept = self.dashboards.get_at(&viewer.get(), &Stamp { user, users, candidates });
+        if let Some(kept) = kept.filter(|kept| kept.valid_until().is_none_or(|until| now < until)) {
             return Ok(kept);
         }
         let store = self.clone();
@@ -63,7 +78,7 @@ impl Store {
                 // Read again inside the snapshot: the lists below are exactly as of these numbers.
                 let (user, users) = conn.fetch_one(STAMP, params![viewer.get()], &stamp_columns).await?;
                 let found = store.candidates_in(conn, viewer, &SearchQuery::default(), candidates).await?;
-                let relations = store.relations_in(conn, viewer).await?;
+                let relations = store.relations_in(conn, viewer, now).await?;
                 Ok((Stamp { user, users, candidates }, Arc::new(Dashboard { relations, candidates: found })))
             })
             .await?;
@@ -73,8 +88,8 @@ impl Store {
 
     /// The newest page of each of `user`'s lists and their unread count, as of one moment.
     pub async fn relations(&self, user: UserId) -> StoreResult<Relations> {
-        let store = self.clone();
-        self.db.snapshot(async move |conn| store.relations_in(conn, user).await).await
+        let (store, now) = (self.clone(), self.now());
+        self.db.snapshot(async move |conn| store.relations_in(conn, user, now).await).await
     }
 
     /// Everything the dashboard shows for a search typed with JavaScript off: one page of
@@ -85,23 +100,24 @@ impl Store {
         query: &SearchQuery,
         page: PageRequest,
     ) -> StoreResult<Dashboard> {
-        let (store, query) = (self.clone(), query.clone());
+        let (store, query, now) = (self.clone(), query.clone(), self.now());
         self.db
             .search(async move |conn| {
                 let candidates = store.candidates_in(conn, viewer, &query, page).await?;
-                let relations = store.relations_in(conn, viewer).await?;
+                let relations = store.relations_in(conn, viewer, now).await?;
                 Ok(Dashboard { relations, candidates })
             })
             .await
     }
 
-    async fn relations_in(&self, conn: &mut Conn<'_>, user: UserId) -> StoreResult<Relations> {
+    async fn relations_in(&self, conn: &mut Conn<'_>, user: UserId, now: Timestamp) -> StoreResult<Relations> {
         let page = PageRequest::default();
         Ok(Relations {
-            incoming: self.pending_with_users(conn, user, page, Side::Received).await?,
-            sent: self.pending_with_users(conn, user, page, Side::Sent).await?,
+            incoming: self.pending_with_users(conn, user, page, Side::Received, now).await?,
+            sent: self.pending_with_users(conn, user, page, Side::Sent, now).await?,
             partners: self.partnerships_in(conn, user, page).await?,
             unread: unread_count(conn, user).await?,
+            next_expiry: next_expiry(conn, user, now).await?,
         })
     }
 }

@@ -80,7 +80,8 @@ impl Store {
             .write(async move |conn| {
                 conn.execute(
                     "update partner_requests set created_at = $1, \
-                            responded_at = case when responded_at is null then null else $2 end where request_id = $3",
+                            responded_at = case when responded_at is null then null else $2 end, \
+                            expires_at = $1 + (expires_at - created_at) where request_id = $3",
                     params![created, answered, request.get()],
                 )
                 .await?;

@@ -15,13 +15,16 @@ mod db;
 mod demo;
 mod event_relay;
 mod events;
+mod lifecycle;
 mod notifications;
 mod partnerships;
 mod records;
+mod request_lists;
 mod requests;
 mod search;
 mod seed;
 mod sessions;
+mod settings;
 mod users;
 
 use std::sync::Arc;
@@ -37,7 +40,9 @@ pub use search::LOOKED_AT_MOST;
 pub use seed::{SeedError, SeedPlan, Seeded};
 pub use sessions::{SessionStore, unavailable_cause};
 
-use crate::domain::{RuleError, SendQuotas, UserId};
+pub use lifecycle::SweepOutcome;
+
+use crate::domain::{Clock, Lifecycle, RuleError, SendQuotas, Timestamp, UserId};
 
 /// What a store call can fail with: a broken rule (the caller's fault) or the database.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +84,10 @@ pub struct Inner {
     outbox: Notify,
     /// How many partner requests one user may send.
     quotas: SendQuotas,
+    /// How long requests live, when their recipients are reminded, how long a refusal holds.
+    lifecycle: Lifecycle,
+    /// Where "now" comes from for every rule that depends on time.
+    clock: Clock,
     /// Told after commit what changed for whom, for live updates.
     events: EventBus,
     /// Users once read, so identifying a request or a page's user, and the users a list shows,
@@ -97,6 +106,11 @@ impl Store {
             db::Runtime::Sqlite(_) => Backend::Sqlite,
             db::Runtime::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// The instant the store's rules go by (the system clock, unless a test moved it).
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     /// Waits until a commit has written notifications (or returns at once if one did since the

@@ -62,6 +62,7 @@ impl Store {
     /// Marks every notification of `user` read: one row's update, however many there are (the
     /// mark covers every notification up to the newest). Returns whether any was unread.
     pub async fn mark_notifications_read(&self, user: UserId) -> StoreResult<bool> {
+        let now = self.now();
         self.db
             .write(async move |conn| {
                 let marked = conn
@@ -69,7 +70,7 @@ impl Store {
                         "update user_counts set unread = 0, read_through = last_notification, read_through_at = $2, \
                            version = version + 1 \
                          where user_id = $1 and unread > 0",
-                        params![user.get(), Timestamp::now().millis()],
+                        params![user.get(), now.millis()],
                     )
                     .await?;
                 Ok(marked > 0)
@@ -81,6 +82,7 @@ impl Store {
     /// the worker claims each one just before it delivers it, so a claim's lease has to cover
     /// one delivery only, and rows it never reached (at shutdown) stay due.
     pub async fn due_deliveries(&self, limit: i64) -> StoreResult<Vec<DueDelivery>> {
+        let now = self.now();
         self.db
             .read(async move |conn| {
                 Ok(conn
@@ -88,7 +90,7 @@ impl Store {
                         "select notification_id, next_attempt_at from notifications \
                          where delivered_at is null and failed_at is null and next_attempt_at <= $1 \
                          order by next_attempt_at, notification_id limit $2",
-                        params![Timestamp::now().millis(), limit],
+                        params![now.millis(), limit],
                         &|row| {
                             Ok(DueDelivery {
                                 id: Id::new(row.int("notification_id")?),
@@ -105,10 +107,11 @@ impl Store {
     /// workers (in one process or several instances) exactly one wins; the loser gets `None`.
     /// A worker that dies mid-delivery leaves the row to be retried when the lease runs out.
     pub async fn claim_delivery(&self, due: &DueDelivery, lease: Duration) -> StoreResult<Option<PendingDelivery>> {
+        let now = self.now();
         let due = due.clone();
         self.db
             .write(async move |conn| {
-                let lease_until = Timestamp::now().millis().saturating_add(lease.as_millis() as i64);
+                let lease_until = now.millis().saturating_add(lease.as_millis() as i64);
                 let won = conn
                     .fetch_optional(
                         "update notifications set next_attempt_at = $1, attempts = attempts + 1 \
@@ -142,12 +145,13 @@ impl Store {
     }
 
     pub async fn mark_delivered(&self, id: NotificationId) -> StoreResult<()> {
+        let now = self.now();
         self.db
             .write(async move |conn| {
                 conn.execute(
                     "update notifications set delivered_at = $1, last_error = null \
                      where notification_id = $2 and delivered_at is null",
-                    params![Timestamp::now().millis(), id.get()],
+                    params![now.millis(), id.get()],
                 )
                 .await?;
                 Ok(())
@@ -164,10 +168,10 @@ impl Store {
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> StoreResult<()> {
+        let now = self.now();
         let error = error.to_owned();
         self.db
             .write(async move |conn| {
-                let now = Timestamp::now();
                 let failed_at = if retry_at.is_none() { Some(now.millis()) } else { None };
                 conn.execute(
                     "update notifications set last_error = $1, next_attempt_at = $2, failed_at = $3 \
@@ -212,14 +216,15 @@ impl Store {
     /// Puts every notification that delivery gave up on back in the queue, with a fresh count of
     /// attempts (after the mail server or an address was fixed). Returns how many.
     pub async fn requeue_failed_deliveries(&self) -> StoreResult<u64> {
+        let now = self.now();
         let done = self
             .db
-            .write(async |conn| {
+            .write(async move |conn| {
                 Ok(conn
                     .execute(
                         "update notifications set failed_at = null, attempts = 0, next_attempt_at = $1 \
                          where failed_at is not null and delivered_at is null",
-                        params![Timestamp::now().millis()],
+                        params![now.millis()],
                     )
                     .await?)
             })

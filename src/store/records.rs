@@ -33,7 +33,7 @@ pub(super) fn user(row: &dyn Columns) -> DbResult<User> {
 /// The columns [`request`] reads, as a literal for `concat!`.
 macro_rules! request_columns {
     () => {
-        "request_id, sender_id, recipient_id, status, message, created_at, responded_at"
+        "request_id, sender_id, recipient_id, status, message, created_at, responded_at, expires_at"
     };
 }
 pub(super) use request_columns;
@@ -52,13 +52,14 @@ pub(super) fn request(row: &dyn Columns) -> DbResult<PartnerRequest> {
         message: row.opt_text("message")?,
         created_at: Timestamp::from_millis(row.int("created_at")?),
         responded_at: row.opt_int("responded_at")?.map(Timestamp::from_millis),
+        expires_at: row.opt_int("expires_at")?.map(Timestamp::from_millis),
     })
 }
 
 /// The columns [`pending_request`] reads, as a literal for `concat!`.
 macro_rules! pending_request_columns {
     () => {
-        "request_id, sender_id, recipient_id, message, created_at"
+        "request_id, sender_id, recipient_id, message, created_at, expires_at"
     };
 }
 pub(super) use pending_request_columns;
@@ -74,6 +75,7 @@ pub(super) fn pending_request(row: &dyn Columns) -> DbResult<PartnerRequest> {
         message: row.opt_text("message")?,
         created_at: Timestamp::from_millis(row.int("created_at")?),
         responded_at: None,
+        expires_at: row.opt_int("expires_at")?.map(Timestamp::from_millis),
     })
 }
 

@@ -2,12 +2,12 @@
 
 use super::candidates::standing_in;
 use super::db::{Conn, DbResult, params};
-use super::records::{self, pending_request_columns, request_columns};
+use super::records::{self, request_columns};
 use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{
-    Answer, Id, NEW_ACCOUNT_AGE_MS, NotificationId, NotificationKind, PageRequest, Paged, PartnerRequest, RequestId,
-    RequestMessage, RequestStatus, RequestWithUser, RuleError, SendQuotas, Timestamp, User, UserId, check_answer,
-    check_cancel, check_quota, check_send_to, ordered_pair,
+    Answer, Id, NEW_ACCOUNT_AGE_MS, NotificationId, NotificationKind, PartnerRequest, RequestId, RequestMessage,
+    RequestStatus, RuleError, SendQuotas, Timestamp, User, UserId, check_answer, check_cancel, check_quota,
+    check_send_to, ordered_pair,
 };
 
 /// What a send's transaction ended with.
@@ -27,16 +27,21 @@ impl Store {
         message: Option<&RequestMessage>,
     ) -> StoreResult<PartnerRequest> {
         let message = message.cloned();
-        let quotas = self.quotas;
+        let (quotas, lifecycle, now) = (self.quotas, self.lifecycle, self.now());
         let sent = self
             .db
             .write(async move |conn| {
-                let now = Timestamp::now();
                 let sender_user = user_in(conn, sender).await?.ok_or(RuleError::UserNotFound)?;
                 check_send_to(sender, recipient, user_in(conn, recipient).await?.is_some())?;
-                standing_in(conn, sender, recipient).await?.check_send()?;
+                // The recipient's setting is read here, in the send's own transaction.
+                standing_in(conn, sender, recipient, lifecycle, now).await?.check_send()?;
                 check_send_quota(conn, quotas, &sender_user, now).await?;
                 let (low, high) = ordered_pair(sender, recipient);
+                // A request of the pair past its time still holds the pair's pending slot in the
+                // unique index until the sweep marks it: mark it here first, so the pair may send
+                // again at once (of two such sends, the second waits for the first's row lock and
+                // then meets the first's new request in the index).
+                conn.execute(EXPIRE_PAIR, params![low.get(), high.get(), now.millis()]).await?;
                 let inserted = conn
                     .fetch_one(
                         INSERT_REQUEST,
@@ -46,7 +51,8 @@ impl Store {
                             low.get(),
                             high.get(),
                             message.as_ref().map(RequestMessage::as_str),
-                            now.millis()
+                            now.millis(),
+                            lifecycle.expires_at(now).map(Timestamp::millis)
                         ],
                         &records::request,
                     )
@@ -74,7 +80,10 @@ impl Store {
             }
             Sent::Raced => {
                 // A concurrent send for the same pair committed first: say which way it went.
-                let standing = self.db.read(async move |conn| Ok(standing_in(conn, sender, recipient).await?)).await?;
+                let standing = self
+                    .db
+                    .read(async move |conn| Ok(standing_in(conn, sender, recipient, lifecycle, now).await?))
+                    .await?;
                 standing.check_send()?;
                 return Err(RuleError::DuplicateRequest.into());
             }
@@ -87,11 +96,11 @@ impl Store {
     /// Accepts or rejects a pending request; only its recipient may. Accepting creates the
     /// partnership and notifies the sender in the same transaction.
     pub async fn respond(&self, actor: UserId, request_id: RequestId, answer: Answer) -> StoreResult<PartnerRequest> {
+        let now = self.now();
         let (request, events) = self
             .db
             .write(async move |conn| {
-                let now = Timestamp::now();
-                check_answer(actor, find_request(conn, request_id).await?.as_ref())?;
+                check_answer(actor, find_request(conn, request_id).await?.map(|r| r.as_of(now)).as_ref())?;
                 let request = close_request(conn, request_id, answer.resulting_status(), now).await?;
                 if answer == Answer::Reject {
                     let events = vec![answered(&request, request.sender_id)];
@@ -137,11 +146,12 @@ impl Store {
 
     /// Withdraws a pending request; only its sender may.
     pub async fn cancel_request(&self, actor: UserId, request_id: RequestId) -> StoreResult<PartnerRequest> {
+        let now = self.now();
         let (request, events) = self
             .db
             .write(async move |conn| {
-                check_cancel(actor, find_request(conn, request_id).await?.as_ref())?;
-                let request = close_request(conn, request_id, RequestStatus::Cancelled, Timestamp::now()).await?;
+                check_cancel(actor, find_request(conn, request_id).await?.map(|r| r.as_of(now)).as_ref())?;
+                let request = close_request(conn, request_id, RequestStatus::Cancelled, now).await?;
                 let events = vec![answered(&request, request.recipient_id)];
                 super::event_relay::announce(conn, &events).await?;
                 Ok((request, events))
@@ -161,36 +171,10 @@ impl Store {
         Ok(request)
     }
 
+    /// A request as it stands now (past its time it reads `expired`, swept or not).
     pub async fn request(&self, request_id: RequestId) -> StoreResult<Option<PartnerRequest>> {
-        self.db.read(async move |conn| Ok(find_request(conn, request_id).await?)).await
-    }
-
-    /// Pending requests sent to `user`, newest first (the requests alone, as the API lists them).
-    pub async fn received_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
-        self.db.read(async move |conn| pending_list(conn, user, page, Side::Received).await).await
-    }
-
-    /// Pending requests `user` sent, newest first.
-    pub async fn sent_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
-        self.db.read(async move |conn| pending_list(conn, user, page, Side::Sent).await).await
-    }
-
-    /// Pending requests on one `side` of `user`, newest first, each with the user on the other
-    /// side (the dashboard's lists).
-    pub(super) async fn pending_with_users(
-        &self,
-        conn: &mut Conn<'_>,
-        user: UserId,
-        page: PageRequest,
-        side: Side,
-    ) -> StoreResult<Paged<RequestWithUser>> {
-        let requests = pending_list(conn, user, page, side).await?;
-        let join = |request, other| RequestWithUser { request, other };
-        let other = move |r: &PartnerRequest| match side {
-            Side::Received => r.sender_id,
-            Side::Sent => r.recipient_id,
-        };
-        self.users.attach(conn, requests, other, join).await
+        let now = self.now();
+        self.db.read(async move |conn| Ok(find_request(conn, request_id).await?.map(|r| r.as_of(now)))).await
     }
 }
 
@@ -211,92 +195,43 @@ async fn check_send_quota(conn: &mut Conn<'_>, quotas: SendQuotas, sender: &User
     Ok(check_quota(quotas, sent, now.millis() - sender.created_at.millis())?)
 }
 
-/// The received or the sent side of a user's pending requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Side {
-    Received,
-    Sent,
-}
-
-/// One statement: the page, and the total as an uncorrelated scalar subquery that the database
-/// evaluates once (a primary-key read of `user_counts`). Only a page past the end, which has no
-/// row to carry the total, costs a second query.
-async fn pending_list(
-    conn: &mut Conn<'_>,
-    user: UserId,
-    page: PageRequest,
-    side: Side,
-) -> StoreResult<Paged<PartnerRequest>> {
-    let (sql, count) = match side {
-        Side::Received => (PENDING_RECEIVED, PENDING_RECEIVED_COUNT),
-        Side::Sent => (PENDING_SENT, PENDING_SENT_COUNT),
-    };
-    let rows = conn
-        .fetch_all(sql, params![user.get(), page.limit(), page.offset()], &|row| {
-            Ok((records::pending_request(row)?, row.int("total")?))
-        })
-        .await?;
-    let total = match records::total_of(&rows, page) {
-        Some(total) => total,
-        None => conn.fetch_one(count, params![user.get()], &|row| row.int("total")).await?,
-    };
-    Ok(records::paged(rows, page, total))
-}
-
 /// The event telling `other` (the party who did not act) that `request` left `pending`.
 fn answered(request: &PartnerRequest, other: UserId) -> (UserId, UserEventKind) {
     (other, UserEventKind::RequestAnswered { request_id: request.id, status: request.status })
 }
 
-/// A page of pending requests on one side (`$1` the user, `$2` limit, `$3` offset), newest
-/// first, with the side's total: one index range scan of `partner_requests_by_recipient` (or
-/// `_by_sender`) in index order, and the total from `user_counts` (kept by triggers; counting the
-/// range would cost time in proportion to the user's requests).
-macro_rules! pending_page {
-    ($mine:literal, $total:literal) => {
-        concat!(
-            "select ",
-            pending_request_columns!(),
-            ", (select ",
-            $total,
-            " from user_counts where user_id = $1) as total from partner_requests where ",
-            $mine,
-            " = $1 and status = 'pending' order by created_at desc, request_id desc limit $2 offset $3"
-        )
-    };
-}
-
-const PENDING_RECEIVED: &str = pending_page!("recipient_id", "pending_received");
-const PENDING_SENT: &str = pending_page!("sender_id", "pending_sent");
-const PENDING_RECEIVED_COUNT: &str = "select pending_received as total from user_counts where user_id = $1";
-const PENDING_SENT_COUNT: &str = "select pending_sent as total from user_counts where user_id = $1";
-
 const SELECT_REQUEST: &str = concat!("select ", request_columns!(), " from partner_requests where request_id = $1");
 
 const INSERT_REQUEST: &str = concat!(
     "insert into partner_requests \
-       (sender_id, recipient_id, user_low, user_high, status, message, created_at) \
-     values ($1, $2, $3, $4, 'pending', $5, $6) returning ",
+       (sender_id, recipient_id, user_low, user_high, status, message, created_at, expires_at) \
+     values ($1, $2, $3, $4, 'pending', $5, $6, $7) returning ",
     request_columns!()
 );
 
+/// Marks the pair's (`$1`, `$2`) pending request expired if it is past its time at `$3`.
+const EXPIRE_PAIR: &str = "update partner_requests set status = 'expired', responded_at = expires_at \
+     where user_low = $1 and user_high = $2 and status = 'pending' and expires_at <= $3";
+
 /// Moves a pending request to `status`: a compare-and-set, so of two concurrent answers (or an
-/// answer and a withdrawal) exactly one changes the row; the other is told it is no longer
-/// pending.
+/// answer and a withdrawal, or the expiry) exactly one changes the row; the other is told it is
+/// no longer pending. A rejection or a withdrawal starts a cooldown for its sender.
 async fn close_request(
     conn: &mut Conn<'_>,
     request_id: RequestId,
     status: RequestStatus,
     now: Timestamp,
 ) -> StoreResult<PartnerRequest> {
-    let closed =
-        conn.fetch_optional(CLOSE, params![status.as_str(), now.millis(), request_id.get()], &records::request).await?;
+    let cooldown = i64::from(matches!(status, RequestStatus::Rejected | RequestStatus::Cancelled));
+    let closed = conn
+        .fetch_optional(CLOSE, params![status.as_str(), now.millis(), request_id.get(), cooldown], &records::request)
+        .await?;
     Ok(closed.ok_or(RuleError::NotPending)?)
 }
 
 const CLOSE: &str = concat!(
-    "update partner_requests set status = $1, responded_at = $2 where request_id = $3 and status = 'pending' \
-     returning ",
+    "update partner_requests set status = $1, responded_at = $2, starts_cooldown = $4 \
+     where request_id = $3 and status = 'pending' and (expires_at is null or expires_at > $2) returning ",
     request_columns!()
 );
 

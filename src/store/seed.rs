@@ -104,10 +104,15 @@ impl Store {
             let created = now - (plan.requests - k) as i64;
             (sender, recipient, created)
         });
+        // Each expires as the store's lifetime says (never when it is 0).
+        let lifetime = self.lifecycle.expires_at(Timestamp::from_millis(0)).map(Timestamp::millis);
         self.insert_batches(
-            "insert into partner_requests (sender_id, recipient_id, user_low, user_high, created_at, status) values ",
+            "insert into partner_requests \
+               (sender_id, recipient_id, user_low, user_high, created_at, expires_at, status) values ",
             "'pending'",
-            requests.map(|(s, r, at)| [s, r, s.min(r), s.max(r), at]),
+            requests.map(|(s, r, at)| {
+                [Some(s), Some(r), Some(s.min(r)), Some(s.max(r)), Some(at), lifetime.map(|l| at + l)]
+            }),
         )
         .await?;
 
@@ -115,7 +120,7 @@ impl Store {
             let a = ids[k % n];
             let b = ids[(k % n + 1 + request_rounds + k / n) % n];
             let created = now - (plan.partnerships - k) as i64;
-            [a.min(b), a.max(b), created]
+            [Some(a.min(b)), Some(a.max(b)), Some(created)]
         });
         self.insert_batches("insert into partnerships (user_a_id, user_b_id, created_at) values ", "", partnerships)
             .await?;
@@ -162,11 +167,11 @@ impl Store {
         &self,
         head: &'static str,
         constant: &'static str,
-        rows: impl Iterator<Item = [i64; W]>,
+        rows: impl Iterator<Item = [Option<i64>; W]>,
     ) -> SeedResult<()> {
         let mut rows = rows.peekable();
         while rows.peek().is_some() {
-            let chunk: Vec<[i64; W]> = rows.by_ref().take(ROWS_PER_COMMIT).collect();
+            let chunk: Vec<[Option<i64>; W]> = rows.by_ref().take(ROWS_PER_COMMIT).collect();
             self.db
                 .write(async move |conn| {
                     for batch in chunk.chunks(BATCH) {

@@ -28,6 +28,8 @@ pub struct AppError {
     pub message: String,
     /// Seconds to wait before retrying (429, 503).
     pub retry_after: Option<u64>,
+    /// When waiting helps, the instant from which a retry can succeed (`cooldown`).
+    pub retry_at: Option<crate::domain::Timestamp>,
     pub kind: Kind,
 }
 
@@ -61,11 +63,15 @@ pub struct ErrorDetail {
     pub code: String,
     /// A sentence for people.
     pub message: String,
+    /// RFC 3339; from when a retry can succeed, where waiting helps (`cooldown`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub retry_at: Option<String>,
 }
 
 impl AppError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after: None, kind: Kind::Other }
+        Self { status, code, message: message.into(), retry_after: None, retry_at: None, kind: Kind::Other }
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
@@ -138,10 +144,15 @@ pub fn rule_status(rule: &RuleError) -> StatusCode {
     use RuleError::*;
     match rule {
         InvalidEmail(_) | InvalidName(_) | InvalidMessage | InvalidPagination(_) | PageTooDeep(_) | InvalidQuery
-        | InvalidId | InvalidAction | SelfRequest | SelfBlock => StatusCode::UNPROCESSABLE_ENTITY,
-        EmailTaken | DuplicateRequest | ReverseRequestPending(_) | AlreadyPartners | Blocked | NotPending => {
-            StatusCode::CONFLICT
-        }
+        | InvalidId | InvalidAction | SelfRequest | SelfBlock | InvalidSettings(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        EmailTaken
+        | DuplicateRequest
+        | ReverseRequestPending(_)
+        | AlreadyPartners
+        | Blocked
+        | NotPending
+        | Cooldown(_)
+        | NotAcceptingRequests => StatusCode::CONFLICT,
         UserNotFound | RequestNotFound | PartnershipNotFound | BlockNotFound => StatusCode::NOT_FOUND,
         Forbidden => StatusCode::FORBIDDEN,
         QuotaExceeded(_) | NewAccountQuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -152,11 +163,13 @@ impl From<RuleError> for AppError {
     fn from(rule: RuleError) -> Self {
         let retry_after =
             matches!(rule, RuleError::QuotaExceeded(_) | RuleError::NewAccountQuotaExceeded(_)).then_some(3600);
+        let retry_at = if let RuleError::Cooldown(until) = rule { Some(until) } else { None };
         Self {
             status: rule_status(&rule),
             code: rule.code(),
             message: rule.to_string(),
             retry_after,
+            retry_at,
             kind: Kind::Mistake,
         }
     }
@@ -222,7 +235,13 @@ impl From<QueryRejection> for AppError {
 /// The contract's JSON answer, carrying the error itself for the pages' renderer.
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message.clone() } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message.clone(),
+                retry_at: self.retry_at.map(|at| at.rfc3339()),
+            },
+        };
         let mut response = (self.status, Json(body)).into_response();
         let headers = response.headers_mut();
         if let Some(seconds) = self.retry_after {

@@ -56,7 +56,12 @@ async fn simultaneous_sends_both_ways_leave_one_pending_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn accept_and_cancel_racing_leave_one_outcome() {
-    let app = TestApp::spawn_with(|s| s.database.quotas.new_account = 0).await;
+    // Each round asks again right after the last one ended (a withdrawal's cooldown off).
+    let app = TestApp::spawn_with(|s| {
+        s.database.quotas.new_account = 0;
+        s.database.lifecycle.cooldown_days = 0;
+    })
+    .await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     for _ in 0..10 {
         let id = app.request(alice, bob).await;

@@ -24,6 +24,7 @@ const ROUTES: &[&str] = &[
     "/api/v1/users/{}/blocks",
     "/api/v1/users/{}/blocks/{}",
     "/api/v1/users/{}/notifications",
+    "/api/v1/users/{}/settings",
     "/api/openapi.json",
     "/healthz",
     "/readyz",
@@ -42,6 +43,7 @@ const ROUTES: &[&str] = &[
     "/blocks",
     "/blocks/{}/remove",
     "/notifications",
+    "/settings",
 ];
 
 #[derive(Debug, Clone)]

@@ -7,7 +7,11 @@ use crate::support::{TestApp, assert_error};
 
 #[tokio::test]
 async fn writes_over_the_rate_limit_get_429_with_retry_after() {
-    let app = TestApp::spawn_with(|s| s.rate_limit = 3).await;
+    let app = TestApp::spawn_with(|s| {
+        s.rate_limit = 3;
+        s.database.lifecycle.cooldown_days = 0;
+    })
+    .await;
     let mut users = Vec::new();
     for name in ["A", "B", "C"] {
         users.push(app.user(name).await);

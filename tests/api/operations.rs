@@ -51,6 +51,8 @@ async fn the_openapi_document_lists_every_v1_route() {
         ("/api/v1/users/{user_id}/blocks", "post"),
         ("/api/v1/users/{user_id}/blocks/{blocked_user_id}", "delete"),
         ("/api/v1/users/{user_id}/notifications", "get"),
+        ("/api/v1/users/{user_id}/settings", "get"),
+        ("/api/v1/users/{user_id}/settings", "put"),
     ];
     for (path, method) in expected {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} missing");

@@ -257,3 +257,54 @@ async fn partner_flow_without_javascript_uses_plain_forms() {
     alice.close().await.unwrap();
     bob.close().await.unwrap();
 }
+
+/// Expiry, a cooldown and a refusal on the dashboard, and the settings form, with JavaScript on
+/// and off.
+async fn lifecycle_shows_on_the_dashboard(javascript: bool) {
+    let Some(binary) = chromedriver() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let (alice, bob, carol, dan) =
+        (app.user("Alice").await, app.user("Bob").await, app.user("Carol").await, app.user("Dan").await);
+    let refused = app.request(alice, bob).await;
+    app.respond(bob, refused, "reject").await;
+    let nobody = json!({"accepts_requests_from": "nobody",
+        "email": {"request_received": "immediately", "request_accepted": "immediately", "request_reminder": "immediately"}});
+    let put = app.client.put(app.url(&format!("/api/v1/users/{carol}/settings"))).json(&nobody);
+    assert!(app.send(put, Some(carol)).await.0.is_success());
+    app.request(dan, alice).await;
+
+    let driver = Driver::start(&binary).await;
+    let (page, _profile) = driver.browser(javascript).await;
+    sign_in(&page, &app.base, "Alice").await;
+    assert_eq!(count(&page, "html.js").await, usize::from(javascript));
+    wait_for_text(&page, "#incoming .expires", "expires in 30 days").await;
+    wait_for_text(&page, &format!("#find-{bob}-refused"), "Ask again after").await;
+    wait_for_text(&page, &format!("#find-{carol}-refused"), "Not taking requests").await;
+    assert_eq!(count(&page, &format!("#find-{bob} .send")).await, 0, "no Send request while waiting");
+    if javascript {
+        // The page's own clock keeps past times current, and leaves times to come as written.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        wait_for_text(&page, "#incoming .expires", "expires in 30 days").await;
+    }
+    screenshot(&page, if javascript { "lifecycle-js" } else { "lifecycle-nojs" }, 1280).await;
+
+    page.find(Locator::Css("#nav-settings")).await.unwrap().click().await.unwrap();
+    wait_for_text(&page, "#main h1", "Settings").await;
+    page.find(Locator::Css("label[for=accepts_requests_from-nobody]")).await.unwrap().click().await.unwrap();
+    click_button(&page, "//form[@id='settings-form']", "Save settings").await;
+    wait_for_text(&page, "#status", "Your settings are saved.").await;
+    let (_, saved) = app.get(&format!("/api/v1/users/{alice}/settings"), Some(alice)).await;
+    assert_eq!(saved["accepts_requests_from"], "nobody");
+    page.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn lifecycle_and_settings_with_javascript() {
+    lifecycle_shows_on_the_dashboard(true).await;
+}
+
+#[tokio::test]
+async fn lifecycle_and_settings_without_javascript() {
+    lifecycle_shows_on_the_dashboard(false).await;
+}

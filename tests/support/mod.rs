@@ -128,7 +128,11 @@ impl TestApp {
 
     /// Spawns with settings adjusted by `configure`.
     pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
-        let db = TestDb::new().await;
+        Self::spawn_on(TestDb::new().await, configure).await
+    }
+
+    /// Spawns on a database the test prepared (e.g. one made by an older release).
+    pub async fn spawn_on(db: TestDb, configure: impl FnOnce(&mut Settings)) -> Self {
         let server = start_server(&db, configure).await;
         let base = format!("http://{}", server.addr());
         let client = reqwest::Client::builder()
@@ -202,6 +206,16 @@ impl TestApp {
     /// it answers at `http://<its addr()>`; the test stops it.
     pub async fn another_instance(&self) -> Server {
         start_server(&self.db, |_| {}).await
+    }
+
+    /// Like [`TestApp::another_instance`], with settings adjusted by `configure`.
+    pub async fn another_instance_with(&self, configure: impl FnOnce(&mut Settings)) -> Server {
+        start_server(&self.db, configure).await
+    }
+
+    /// The running server's store (to run its background work at a moment the test chooses).
+    pub fn store(&self) -> &dealnest::store::Store {
+        self.server.as_ref().expect("the server runs").store()
     }
 
     /// Stops the server (if it runs) and starts a new one on the same database, with settings

@@ -11,6 +11,7 @@ mod actions;
 mod authorization;
 mod dashboard;
 mod demo;
+mod lifecycle;
 mod limits;
 mod safety;
 mod signin;

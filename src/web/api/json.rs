@@ -40,8 +40,13 @@ pub struct PartnerRequestJson {
     pub message: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// When it closed; for an expired request, when it expired.
     #[schema(format = DateTime)]
     pub responded_at: Option<String>,
+    /// Creation plus the request lifetime (`DEALNEST_REQUEST_TTL_DAYS`); null when requests never
+    /// expire. From that instant a pending request reads `expired`.
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
 }
 
 impl From<PartnerRequest> for PartnerRequestJson {
@@ -54,6 +59,7 @@ impl From<PartnerRequest> for PartnerRequestJson {
             message: request.message,
             created_at: request.created_at.rfc3339(),
             responded_at: request.responded_at.map(|t| t.rfc3339()),
+            expires_at: request.expires_at.map(|t| t.rfc3339()),
         }
     }
 }

@@ -6,6 +6,7 @@ mod json;
 mod notifications;
 mod partnerships;
 mod requests;
+pub mod settings;
 mod users;
 
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use super::error::AppError;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "DealNest Partners API", version = "1.0.0",
+    info(title = "DealNest Partners API", version = "1.1.0",
          description = "Partner requests between users: send, accept, reject, cancel; partnerships, blocks, notifications."),
     modifiers(&BearerAuth),
     tags(
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
     let v1 = OpenApiRouter::<AppState>::new()
         .routes(routes!(users::create_user, users::list_users))
         .routes(routes!(users::get_user))
+        .routes(routes!(settings::get_settings, settings::put_settings))
         .routes(routes!(requests::send_request))
         .routes(routes!(requests::received))
         .routes(routes!(requests::sent))

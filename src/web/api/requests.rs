@@ -40,7 +40,7 @@ pub struct RespondBody {
         (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 403, description = "`forbidden`: sender_id is not the caller", body = ErrorBody),
         (status = 404, description = "`user_not_found`", body = ErrorBody),
-        (status = 409, description = "`duplicate_request`, `reverse_request_pending`, `already_partners`, `blocked`", body = ErrorBody),
+        (status = 409, description = "`duplicate_request`, `reverse_request_pending`, `already_partners`, `blocked`, `not_accepting_requests` (the recipient's setting refuses the sender), `cooldown` (after a rejection or a withdrawal; `error.retry_at` says from when)", body = ErrorBody),
         (status = 422, description = "`self_request`, `invalid_message`, `invalid_id`", body = ErrorBody),
         (status = 429, description = "`request_quota_exceeded`", body = ErrorBody),
     ))]
@@ -58,7 +58,8 @@ pub async fn send_request(
     Ok((StatusCode::CREATED, Json(request.into())))
 }
 
-/// Pending requests the user received, newest first.
+/// Pending requests the user received, newest first; a request past its `expires_at` is left out
+/// (and out of the total) from that instant.
 #[utoipa::path(get, path = "/partner-requests/received/{user_id}", tag = "partner requests",
     params(("user_id" = i64, Path, minimum = 1), PageQuery), security(("bearer" = [])),
     responses(
@@ -79,7 +80,8 @@ pub async fn received(
     Ok(Json(request_page(page)))
 }
 
-/// Pending requests the user sent, newest first.
+/// Pending requests the user sent, newest first; a request past its `expires_at` is left out (and
+/// out of the total) from that instant.
 #[utoipa::path(get, path = "/partner-requests/sent/{user_id}", tag = "partner requests",
     params(("user_id" = i64, Path, minimum = 1), PageQuery), security(("bearer" = [])),
     responses(
@@ -132,7 +134,7 @@ pub async fn get_request(
         (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 403, description = "`forbidden`", body = ErrorBody),
         (status = 404, description = "`request_not_found`", body = ErrorBody),
-        (status = 409, description = "`not_pending`, `already_partners`", body = ErrorBody),
+        (status = 409, description = "`not_pending` (also once it expired), `already_partners`", body = ErrorBody),
         (status = 422, description = "`invalid_action`", body = ErrorBody),
     ))]
 pub async fn respond(
@@ -155,7 +157,7 @@ pub async fn respond(
         (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 403, description = "`forbidden`", body = ErrorBody),
         (status = 404, description = "`request_not_found`", body = ErrorBody),
-        (status = 409, description = "`not_pending`", body = ErrorBody),
+        (status = 409, description = "`not_pending` (also once it expired)", body = ErrorBody),
         (status = 422, description = "`invalid_id`", body = ErrorBody),
     ))]
 pub async fn cancel(

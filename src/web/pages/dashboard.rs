@@ -91,12 +91,12 @@ async fn start_page(state: &AppState, session: &UserSession, params: SearchParam
         // The dashboard as it opens: kept by the store while nothing it shows has changed.
         let kept = state.store.dashboard(user.id, search.page).await?;
         let find = FindSection { results: FindResults::new("", &kept.candidates), q: String::new() };
-        return dashboard(session, user, find, Lists::new(&kept.relations)).await;
+        return dashboard(session, user, find, Lists::new(&kept.relations, state.store.now())).await;
     }
     // A search typed with JavaScript off: everything the page shows, as of one moment.
     let found = state.store.dashboard_search(user.id, &search.query, search.page).await?;
     let find = FindSection { results: FindResults::new(&search.text, &found.candidates), q: search.text };
-    dashboard(session, user, find, Lists::new(&found.relations)).await
+    dashboard(session, user, find, Lists::new(&found.relations, state.store.now())).await
 }
 
 /// The first page of user search (sign-in list and "Find partners").
@@ -135,7 +135,7 @@ pub async fn live(
     Query(params): Query<LiveParams>,
 ) -> AppResult<Response> {
     // Answered from the kept dashboard while nothing changed: one primary-key read.
-    let lists = Lists::new(&state.store.dashboard(me.id(), first_search_page()).await?.relations);
+    let lists = Lists::new(&state.store.dashboard(me.id(), first_search_page()).await?.relations, state.store.now());
     if lists.live.stamp == params.v {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }

@@ -6,6 +6,7 @@ use askama_web::WebTemplate;
 
 use super::person::Person;
 use super::plain::{Plain, action_path, dom_id};
+use super::relative_time::When;
 use crate::domain::{Candidate, PageRequest, PartnershipId, RequestId, Slice, Standing};
 
 /// The whole section: heading, search box, results.
@@ -75,6 +76,11 @@ impl FindRow {
 
     pub fn end_url(&self, id: &PartnershipId) -> Plain {
         action_path("partnerships", *id, "end")
+    }
+
+    /// When the viewer may ask again, if they must wait: the day, the exact time on hover.
+    pub fn retry(&self) -> Option<When> {
+        self.standing.retry_at().map(|at| When::day(at, at))
     }
 
     pub fn unblock_url(&self) -> Plain {

@@ -20,6 +20,8 @@ pub struct RequestRow {
     pub user: Person,
     pub message: Option<String>,
     pub when: When,
+    /// When it expires, if it does: "in 3 days".
+    pub expires: Option<When>,
     /// Prefix of the row's element ids (`incoming-7`, `sent-7`).
     pub dom: Plain,
 }
@@ -32,6 +34,7 @@ impl RequestRow {
             user: (&item.other).into(),
             message: item.request.message.clone(),
             when: When::new(item.request.created_at, now),
+            expires: item.request.expires_at.map(|at| When::ahead(at, now)),
         }
     }
 
@@ -100,13 +103,12 @@ impl Lists {
     /// The newest page of each list, read now. Longer lists say how many more there are; the
     /// search in "Find partners" reaches everyone.
     pub async fn load(store: &Store, user: UserId) -> AppResult<Self> {
-        Ok(Self::new(&store.relations(user).await?))
+        Ok(Self::new(&store.relations(user).await?, store.now()))
     }
 
-    /// The lists of `relations`, with times relative to now.
-    pub fn new(relations: &Relations) -> Self {
-        let Relations { incoming, sent, partners, unread } = relations;
-        let now = Timestamp::now();
+    /// The lists of `relations`, with times relative to `now`.
+    pub fn new(relations: &Relations, now: Timestamp) -> Self {
+        let Relations { incoming, sent, partners, unread, .. } = relations;
         let stamp = fingerprint(incoming, sent, partners, *unread);
         let rows = |list: &Paged<RequestWithUser>, side: &'static str| -> Vec<RequestRow> {
             list.items.iter().map(|item| RequestRow::new(item, side, now)).collect()

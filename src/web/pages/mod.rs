@@ -19,6 +19,7 @@ mod plain;
 mod relative_time;
 mod replies;
 mod requests;
+mod settings;
 mod signin;
 
 use axum::Router;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/blocks", post(blocks::block))
         .route("/blocks/{user_id}/remove", post(blocks::unblock))
         .route("/notifications", get(notifications::page))
+        .route("/settings", get(settings::page).post(settings::save))
         // A panic in a page handler still answers with a page (see `errors`), not a bare 500.
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a page handler panicked");

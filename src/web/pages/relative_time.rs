@@ -1,5 +1,5 @@
-//! Times as people read them: "3 minutes ago", with the exact UTC time on hover and the machine
-//! form in `datetime` (which `static/app.js` uses to keep the words current).
+//! Times as people read them: "3 minutes ago" or "in 3 days", with the exact UTC time on hover
+//! and the machine form in `datetime` (which `static/app.js` uses to keep past times current).
 
 use std::borrow::Cow;
 
@@ -25,6 +25,34 @@ impl When {
             title: Plain::ours(at.to_datetime().format(exact).unwrap_or_default()),
             words: Plain::ours(relative(now.millis() - at.millis())),
         }
+    }
+}
+
+impl When {
+    /// An instant still to come (an expiry, the end of a cooldown): "in 3 days".
+    pub fn ahead(at: Timestamp, now: Timestamp) -> Self {
+        Self { words: Plain::ours(ahead(at.millis() - now.millis())), ..Self::new(at, now) }
+    }
+
+    /// An instant as a day of the year ("12 January"), the exact time on hover.
+    pub fn day(at: Timestamp, now: Timestamp) -> Self {
+        Self { words: Plain::ours(at.day_month()), ..Self::new(at, now) }
+    }
+}
+
+/// Words for a time still to come, in milliseconds, rounded as [`relative`] rounds ages.
+pub fn ahead(ms: i64) -> Cow<'static, str> {
+    let seconds = ms.max(0) / 1000;
+    let minutes = (seconds + 30) / 60;
+    let hours = (minutes + 30) / 60;
+    let days = (hours + 12) / 24;
+    match seconds {
+        s if s < 90 => "in a minute".into(),
+        s if s < 45 * 60 => format!("in {minutes} minutes").into(),
+        s if s < 90 * 60 => "in an hour".into(),
+        s if s < 22 * 3600 => format!("in {hours} hours").into(),
+        s if s < 36 * 3600 => "in a day".into(),
+        _ => format!("in {days} days").into(),
     }
 }
 
@@ -72,6 +100,16 @@ mod tests {
         assert_eq!(relative(9 * 24 * 60 * MIN), "9 days ago");
         assert_eq!(relative(90 * 24 * 60 * MIN), "3 months ago");
         assert_eq!(relative(800 * 24 * 60 * MIN), "2 years ago");
+    }
+
+    #[test]
+    fn times_to_come_read_as_people_say_them() {
+        assert_eq!(ahead(-5), "in a minute");
+        assert_eq!(ahead(10 * MIN), "in 10 minutes");
+        assert_eq!(ahead(5 * 60 * MIN), "in 5 hours");
+        assert_eq!(ahead(30 * 60 * MIN), "in a day");
+        assert_eq!(ahead(3 * 24 * 60 * MIN), "in 3 days");
+        assert_eq!(ahead(30 * 24 * 60 * MIN), "in 30 days");
     }
 
     #[test]

@@ -1,0 +1,129 @@
+//! The received and sent lists of pending requests. A request past its time is left out (and
+//! out of the total) from its expiry on, whether or not the sweep has marked its row yet.
+
+use super::db::{Conn, params};
+use super::records::{self, pending_request_columns};
+use super::{Store, StoreResult};
+use crate::domain::{PageRequest, Paged, PartnerRequest, RequestWithUser, Timestamp, UserId};
+
+impl Store {
+    /// Pending requests sent to `user`, newest first (the requests alone, as the API lists them).
+    pub async fn received_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
+        let now = self.now();
+        self.db.read(async move |conn| pending_list(conn, user, page, Side::Received, now).await).await
+    }
+
+    /// Pending requests `user` sent, newest first.
+    pub async fn sent_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
+        let now = self.now();
+        self.db.read(async move |conn| pending_list(conn, user, page, Side::Sent, now).await).await
+    }
+
+    /// Pending requests on one `side` of `user` at `now`, newest first, each with the user on
+    /// the other side (the dashboard's lists).
+    pub(super) async fn pending_with_users(
+        &self,
+        conn: &mut Conn<'_>,
+        user: UserId,
+        page: PageRequest,
+        side: Side,
+        now: Timestamp,
+    ) -> StoreResult<Paged<RequestWithUser>> {
+        let requests = pending_list(conn, user, page, side, now).await?;
+        let join = |request, other| RequestWithUser { request, other };
+        let other = move |r: &PartnerRequest| match side {
+            Side::Received => r.sender_id,
+            Side::Sent => r.recipient_id,
+        };
+        self.users.attach(conn, requests, other, join).await
+    }
+}
+
+/// The received or the sent side of a user's pending requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Side {
+    Received,
+    Sent,
+}
+
+/// When the first of `user`'s pending requests (either side) still running at `now` expires:
+/// until then, lists read now stay right as far as time goes.
+pub(super) async fn next_expiry(conn: &mut Conn<'_>, user: UserId, now: Timestamp) -> StoreResult<Option<Timestamp>> {
+    let next = conn.fetch_one(NEXT_EXPIRY, params![user.get(), now.millis()], &|row| row.opt_int("next")).await?;
+    Ok(next.map(Timestamp::from_millis))
+}
+
+/// Two index lookups (`partner_requests_pending_expiry_by_*`), the first entry after `$2` each.
+const NEXT_EXPIRY: &str = "select min(next) as next from ( \
+       select min(expires_at) as next from partner_requests \
+        where recipient_id = $1 and status = 'pending' and expires_at > $2 \
+       union all \
+       select min(expires_at) as next from partner_requests \
+        where sender_id = $1 and status = 'pending' and expires_at > $2) both_sides";
+
+/// One statement: the page, and the total as uncorrelated scalar subqueries that the database
+/// evaluates once (a primary-key read of `user_counts`, less the requests past their time that
+/// the sweep has not marked yet). Only a page past the end, which has no row to carry the total,
+/// costs a second query.
+async fn pending_list(
+    conn: &mut Conn<'_>,
+    user: UserId,
+    page: PageRequest,
+    side: Side,
+    now: Timestamp,
+) -> StoreResult<Paged<PartnerRequest>> {
+    let (sql, count) = match side {
+        Side::Received => (PENDING_RECEIVED, PENDING_RECEIVED_COUNT),
+        Side::Sent => (PENDING_SENT, PENDING_SENT_COUNT),
+    };
+    let rows = conn
+        .fetch_all(sql, params![user.get(), page.limit(), page.offset(), now.millis()], &|row| {
+            Ok((records::pending_request(row)?, row.int("total")?))
+        })
+        .await?;
+    let total = match records::total_of(&rows, page) {
+        Some(total) => total,
+        None => conn.fetch_one(count, params![user.get(), now.millis()], &|row| row.int("total")).await?,
+    };
+    Ok(records::paged(rows, page, total))
+}
+
+/// The side's total at `$4` (or `$2` alone): the count kept by triggers less the overdue
+/// requests, which `partner_requests_pending_expiry_by_*` finds without reading the others.
+macro_rules! pending_total {
+    ($mine:literal, $total:literal, $now:literal) => {
+        concat!(
+            "(select ",
+            $total,
+            " from user_counts where user_id = $1) - (select count(*) from partner_requests where ",
+            $mine,
+            " = $1 and status = 'pending' and expires_at <= ",
+            $now,
+            ")"
+        )
+    };
+}
+
+/// A page of pending requests on one side (`$1` the user, `$2` limit, `$3` offset, `$4` now),
+/// newest first, with the side's total: one index range scan of `partner_requests_by_recipient`
+/// (or `_by_sender`) in index order, skipping those past their time.
+macro_rules! pending_page {
+    ($mine:literal, $total:literal) => {
+        concat!(
+            "select ",
+            pending_request_columns!(),
+            ", ",
+            pending_total!($mine, $total, "$4"),
+            " as total from partner_requests where ",
+            $mine,
+            " = $1 and status = 'pending' and (expires_at is null or expires_at > $4) \
+             order by created_at desc, request_id desc limit $2 offset $3"
+        )
+    };
+}
+
+const PENDING_RECEIVED: &str = pending_page!("recipient_id", "pending_received");
+const PENDING_SENT: &str = pending_page!("sender_id", "pending_sent");
+const PENDING_RECEIVED_COUNT: &str =
+    concat!("select ", pending_total!("recipient_id", "pending_received", "$2"), " as total");
+const PENDING_SENT_COUNT: &str = concat!("select ", pending_total!("sender_id", "pending_sent", "$2"), " as total");

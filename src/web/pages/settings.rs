@@ -1,0 +1,115 @@
+//! `/settings`: who may send me partner requests and which mails I get, as one plain form of
+//! labelled radio buttons. Without JavaScript it posts and comes back with a flash message; with
+//! htmx only the status message changes. The API's settings endpoints save through the same store
+//! call, so the two agree on every value.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use axum_htmx::VaryHxRequest;
+use serde::Deserialize;
+
+use super::layout::{Layout, StatusRegion};
+use crate::domain::{AcceptsFrom, MailPreferences, MailWhen, RuleError, UserSettings};
+use crate::web::AppState;
+use crate::web::error::AppResult;
+use crate::web::request::is_htmx;
+use crate::web::session::Flash;
+use crate::web::signed_in::SignedIn;
+
+/// One radio button.
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+/// One question of the form: a fieldset of radio buttons named `name`.
+pub struct Group {
+    pub name: &'static str,
+    pub legend: &'static str,
+    pub choices: Vec<Choice>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "settings.html")]
+pub struct SettingsPage {
+    pub layout: Layout,
+    pub groups: Vec<Group>,
+}
+
+/// The form as posted; a missing or unknown value is refused as the API refuses it.
+#[derive(Debug, Default, Deserialize)]
+pub struct SettingsForm {
+    pub accepts_requests_from: Option<String>,
+    pub email_request_received: Option<String>,
+    pub email_request_accepted: Option<String>,
+    pub email_request_reminder: Option<String>,
+}
+
+impl SettingsForm {
+    fn parse(&self) -> Result<UserSettings, RuleError> {
+        let missing = RuleError::InvalidSettings("Choose one answer to every question.");
+        let mail = |raw: &Option<String>| MailWhen::parse(raw.as_deref().ok_or(missing.clone())?);
+        Ok(UserSettings {
+            accepts_requests_from: AcceptsFrom::parse(self.accepts_requests_from.as_deref().ok_or(missing.clone())?)?,
+            email: MailPreferences {
+                request_received: mail(&self.email_request_received)?,
+                request_accepted: mail(&self.email_request_accepted)?,
+                request_reminder: mail(&self.email_request_reminder)?,
+            },
+        })
+    }
+}
+
+fn groups(settings: UserSettings) -> Vec<Group> {
+    let mail = |name, legend, current: MailWhen| Group {
+        name,
+        legend,
+        choices: MailWhen::ALL
+            .into_iter()
+            .map(|when| Choice { value: when.as_str(), label: when.label(), checked: when == current })
+            .collect(),
+    };
+    let UserSettings { accepts_requests_from, email } = settings;
+    vec![
+        Group {
+            name: "accepts_requests_from",
+            legend: "Who may send me partner requests",
+            choices: AcceptsFrom::ALL
+                .into_iter()
+                .map(|who| Choice { value: who.as_str(), label: who.label(), checked: who == accepts_requests_from })
+                .collect(),
+        },
+        mail("email_request_received", "E-mail me when someone sends me a request", email.request_received),
+        mail("email_request_accepted", "E-mail me when someone accepts my request", email.request_accepted),
+        mail("email_request_reminder", "E-mail me when a request to me is about to expire", email.request_reminder),
+    ]
+}
+
+pub async fn page(State(state): State<AppState>, me: SignedIn) -> AppResult<Response> {
+    let settings = state.store.settings(me.id()).await?;
+    let unread = state.store.unread_notifications(me.id()).await?;
+    let flash = me.session.take_flash().await?;
+    let page = SettingsPage { layout: Layout::new("Settings", Some(me.user), unread, flash), groups: groups(settings) };
+    Ok((VaryHxRequest, page).into_response())
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    me: SignedIn,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<SettingsForm>,
+) -> AppResult<Response> {
+    state.store.save_settings(me.id(), form.parse()?).await?;
+    let saved = Flash::success("Your settings are saved.".to_owned());
+    if is_htmx(&headers) {
+        // The error slot (the form's target) empties; the message goes to the status region.
+        let status = StatusRegion { flash: Some(saved), oob: true };
+        return Ok((VaryHxRequest, WebTemplate(status)).into_response());
+    }
+    me.session.set_flash(saved).await?;
+    Ok((VaryHxRequest, Redirect::to("/settings")).into_response())
+}
