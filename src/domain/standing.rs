@@ -3,7 +3,7 @@
 //! Sending a request asks it ([`Standing::check_send`]), and so do the pages, for which actions
 //! to offer.
 
-use super::{PartnershipId, RequestId, RuleError, User};
+use super::{InCommon, PartnershipId, RequestId, RuleError, User};
 
 /// The facts of one pair, seen from the viewer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -123,6 +123,8 @@ impl Standing {
 pub struct Candidate {
     pub user: User,
     pub standing: Standing,
+    /// Partners the viewer and `user` share.
+    pub in_common: InCommon,
 }
 
 #[cfg(test)]

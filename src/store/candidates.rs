@@ -23,8 +23,14 @@ impl Store {
     /// One user with where they stand with `viewer` (`None` when there is no such user).
     pub async fn candidate(&self, viewer: UserId, other: UserId) -> StoreResult<Option<Candidate>> {
         let Some(user) = self.user(other).await? else { return Ok(None) };
-        let standing = self.db.read(async move |conn| standings(conn, viewer, &[other]).await).await?;
-        Ok(Some(Candidate { user, standing: standing[0] }))
+        let store = self.clone();
+        let (standing, mut in_common) = self
+            .db
+            .snapshot(async move |conn| {
+                Ok((standings(conn, viewer, &[other]).await?, store.in_common_in(conn, viewer, &[other]).await?))
+            })
+            .await?;
+        Ok(Some(Candidate { user, standing: standing[0], in_common: in_common.remove(0) }))
     }
 
     /// Users other than `viewer` matching `query`, by name, one page, each with where they stand
@@ -40,7 +46,13 @@ impl Store {
         let Slice { items: ids, page, has_more, capped } = slice(found.ids, page, found.capped);
         let users = self.users.in_order(conn, &ids).await?;
         let standings = standings(conn, viewer, &ids).await?;
-        let items = users.into_iter().zip(standings).map(|(user, standing)| Candidate { user, standing }).collect();
+        let in_common = self.in_common_in(conn, viewer, &ids).await?;
+        let items = users
+            .into_iter()
+            .zip(standings)
+            .zip(in_common)
+            .map(|((user, standing), in_common)| Candidate { user, standing, in_common })
+            .collect();
         Ok(Slice { items, page, has_more, capped })
     }
 }
@@ -56,7 +68,7 @@ const STANDING_SLOTS: usize = 21;
 
 /// Where each of `others` stands with `viewer`, in their order: one statement per
 /// [`STANDING_SLOTS`] users, each fact found by one index lookup per user.
-async fn standings(conn: &mut Conn<'_>, viewer: UserId, others: &[UserId]) -> StoreResult<Vec<Standing>> {
+pub(super) async fn standings(conn: &mut Conn<'_>, viewer: UserId, others: &[UserId]) -> StoreResult<Vec<Standing>> {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let sql = SQL.get_or_init(|| {
         let slots: Vec<String> = (2..STANDING_SLOTS + 2).map(|n| format!("${n}")).collect();

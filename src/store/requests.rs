@@ -5,9 +5,9 @@ use super::db::{Conn, DbResult, params};
 use super::records::{self, pending_request_columns, request_columns};
 use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{
-    Answer, Id, NEW_ACCOUNT_AGE_MS, NotificationId, NotificationKind, PageRequest, Paged, PartnerRequest, RequestId,
-    RequestMessage, RequestStatus, RequestWithUser, RuleError, SendQuotas, Timestamp, User, UserId, check_answer,
-    check_cancel, check_quota, check_send_to, ordered_pair,
+    Answer, Id, InCommon, NEW_ACCOUNT_AGE_MS, NotificationId, NotificationKind, PageRequest, Paged, PartnerRequest,
+    RequestId, RequestMessage, RequestStatus, RequestWithUser, RuleError, SendQuotas, Timestamp, User, UserId,
+    check_answer, check_cancel, check_quota, check_send_to, ordered_pair,
 };
 
 /// What a send's transaction ended with.
@@ -185,12 +185,19 @@ impl Store {
         side: Side,
     ) -> StoreResult<Paged<RequestWithUser>> {
         let requests = pending_list(conn, user, page, side).await?;
-        let join = |request, other| RequestWithUser { request, other };
+        let join = |request, other| RequestWithUser { request, other, in_common: InCommon::default() };
         let other = move |r: &PartnerRequest| match side {
             Side::Received => r.sender_id,
             Side::Sent => r.recipient_id,
         };
-        self.users.attach(conn, requests, other, join).await
+        let mut rows = self.users.attach(conn, requests, other, join).await?;
+        // Whom to accept is the question partners in common help with; sent rows go without.
+        if side == Side::Received {
+            let senders: Vec<UserId> = rows.items.iter().map(|row| row.other.id).collect();
+            let found = self.in_common_in(conn, user, &senders).await?;
+            rows.items.iter_mut().zip(found).for_each(|(row, in_common)| row.in_common = in_common);
+        }
+        Ok(rows)
     }
 }
 

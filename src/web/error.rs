@@ -138,7 +138,9 @@ pub fn rule_status(rule: &RuleError) -> StatusCode {
     use RuleError::*;
     match rule {
         InvalidEmail(_) | InvalidName(_) | InvalidMessage | InvalidPagination(_) | PageTooDeep(_) | InvalidQuery
-        | InvalidId | InvalidAction | SelfRequest | SelfBlock => StatusCode::UNPROCESSABLE_ENTITY,
+        | InvalidId | InvalidAction | InvalidBulkAction | InvalidRequestIds(_) | SelfRequest | SelfBlock => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         EmailTaken | DuplicateRequest | ReverseRequestPending(_) | AlreadyPartners | Blocked | NotPending => {
             StatusCode::CONFLICT
         }
