@@ -12,5 +12,6 @@ mod authorization;
 mod dashboard;
 mod demo;
 mod limits;
+mod network;
 mod safety;
 mod signin;

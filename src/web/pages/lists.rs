@@ -7,6 +7,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use askama::Template;
 
 use super::layout::NotificationsLink;
+use super::network::InCommonView;
 use super::person::Person;
 use super::plain::{Plain, action_path, dom_id};
 use super::relative_time::When;
@@ -22,6 +23,10 @@ pub struct RequestRow {
     pub when: When,
     /// Prefix of the row's element ids (`incoming-7`, `sent-7`).
     pub dom: Plain,
+    /// Partners in common with the other person (incoming rows only).
+    pub in_common: InCommonView,
+    /// Why a bulk action left this row as it was.
+    pub error: Option<String>,
 }
 
 impl RequestRow {
@@ -32,6 +37,8 @@ impl RequestRow {
             user: (&item.other).into(),
             message: item.request.message.clone(),
             when: When::new(item.request.created_at, now),
+            in_common: InCommonView::new(item.other.id, &item.in_common),
+            error: None,
         }
     }
 
