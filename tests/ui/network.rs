@@ -181,3 +181,24 @@ async fn a_bulk_form_sent_from_another_site_is_refused() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(received(&app, alice).await.len(), 1, "nothing was answered");
 }
+
+#[tokio::test]
+async fn a_kept_dashboard_notices_partnerships_between_other_people() {
+    let app = roomy_app().await;
+    let (alice, bob, carol) = (app.user("Alice").await, app.user("Bob").await, app.user("Carol").await);
+    partner(&app, alice, carol).await;
+    let request = app.request(bob, alice).await;
+    let browser = Browser::signed_in(&app, alice).await;
+    let first = browser.get("/").await;
+    assert_eq!(first.count(&format!("#incoming-{request} details.in-common")), 0);
+    assert_eq!(first.count(&format!("#suggest-{bob}")), 0, "Bob asked her: never suggested");
+    assert_eq!(browser.get("/").await.body, browser.get("/").await.body, "kept while nothing changed");
+
+    // Neither change is Alice's own: only her partner's.
+    partner(&app, carol, bob).await;
+    let dan = app.user("Dan").await;
+    partner(&app, carol, dan).await;
+    let page = browser.get("/").await;
+    assert_eq!(page.text(&format!("#incoming-{request} details.in-common summary")), "1 partner in common");
+    assert_eq!(page.text(&format!("#suggest-{dan} .in-common-count")), "1 partner in common");
+}
