@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use super::candidates::standings;
 use super::db::{Conn, params};
 use super::partnerships::partnerships_page;
-use super::{Store, StoreResult};
+use super::{Backend, Store, StoreResult};
 use crate::domain::{Id, Standing, Suggestion, SuggestionCount, UserId};
 
 /// The user's partners whose partners are looked at.
@@ -38,14 +38,7 @@ impl Store {
         viewer: UserId,
         count: usize,
     ) -> StoreResult<Vec<Suggestion>> {
-        let mut shared: HashMap<UserId, i64> = HashMap::new();
-        for partner in newest_partners(conn, self, viewer, PARTNERS_WALKED).await? {
-            for theirs in newest_partners(conn, self, partner, PARTNERS_OF_PARTNER).await? {
-                if theirs != viewer {
-                    *shared.entry(theirs).or_default() += 1;
-                }
-            }
-        }
+        let shared = self.partners_of_partners(conn, viewer).await?;
         // Ids grow with creation, so the higher id is the newer user.
         let mut ranked: Vec<(UserId, i64)> = shared.into_iter().collect();
         ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
@@ -67,6 +60,67 @@ impl Store {
         Ok(users.into_iter().zip(chosen).map(|(user, (_, n))| Suggestion { user, partners_in_common: n }).collect())
     }
 }
+
+impl Store {
+    /// Each user found among the newest [`PARTNERS_OF_PARTNER`] partners of `viewer`'s newest
+    /// [`PARTNERS_WALKED`] partners (the viewer aside), with how many of those partners led to
+    /// them. On SQLite a statement per partner walked costs microseconds, in process; on
+    /// PostgreSQL each would be a round trip, so one statement walks both hops there.
+    async fn partners_of_partners(&self, conn: &mut Conn<'_>, viewer: UserId) -> StoreResult<HashMap<UserId, i64>> {
+        let mut shared: HashMap<UserId, i64> = HashMap::new();
+        if self.backend() == Backend::Postgres {
+            let params = params![viewer.get(), PARTNERS_WALKED, PARTNERS_OF_PARTNER];
+            let rows = conn
+                .fetch_all(TWO_HOPS_POSTGRES, params, &|row| Ok((Id::new(row.int("user_id")?), row.int("shared")?)))
+                .await?;
+            shared.extend(rows);
+            return Ok(shared);
+        }
+        for partner in newest_partners(conn, self, viewer, PARTNERS_WALKED).await? {
+            for theirs in newest_partners(conn, self, partner, PARTNERS_OF_PARTNER).await? {
+                if theirs != viewer {
+                    *shared.entry(theirs).or_default() += 1;
+                }
+            }
+        }
+        Ok(shared)
+    }
+}
+
+/// `$1`'s newest `$2` partners, and of each their newest `$3` partners, counted per user: the
+/// partnerships list's statement (each side cut first, as PostgreSQL sorts a union in full),
+/// the second hop run once per partner of the first by a lateral join.
+macro_rules! newest_partners_of {
+    ($user:literal, $limit:literal) => {
+        concat!(
+            "select partner_id from ( \
+               select * from (select user_b_id as partner_id, created_at, partnership_id from partnerships \
+                              where user_a_id = ",
+            $user,
+            " order by created_at desc, partnership_id desc limit ",
+            $limit,
+            ") side_a \
+               union all \
+               select * from (select user_a_id as partner_id, created_at, partnership_id from partnerships \
+                              where user_b_id = ",
+            $user,
+            " order by created_at desc, partnership_id desc limit ",
+            $limit,
+            ") side_b \
+               order by created_at desc, partnership_id desc limit ",
+            $limit,
+            ") newest"
+        )
+    };
+}
+
+const TWO_HOPS_POSTGRES: &str = concat!(
+    "select theirs.partner_id as user_id, count(*) as shared from (",
+    newest_partners_of!("$1", "$2"),
+    ") mine cross join lateral (",
+    newest_partners_of!("mine.partner_id", "$3"),
+    ") theirs where theirs.partner_id <> $1 group by theirs.partner_id"
+);
 
 /// The first `count` of `candidates`, in order, that `viewer` may be suggested.
 async fn allowed(
