@@ -16,6 +16,10 @@
 #                                 # and on both the worst-case requests of bench/worst.txt
 #   bench/run.sh --only received,search --no-build
 #   bench/run.sh --only worst     # the worst-case requests on the standard data set
+#   bench/run.sh --skewed         # also 1,000,000 users, 3,000,000 partnerships and 5 hubs with
+#                                 # 6,000 partners each (all the same users): suggestions,
+#                                 # partners in common and the dashboard, for everyone and for
+#                                 # the hubs alone (one connection: latency = server time)
 #
 # The `ceiling` workload serves two of the routes from memory with a bare axum server
 # (benches/ceiling.rs): the machine's ceiling for HTTP + JSON on one core, so the real figures
@@ -48,19 +52,21 @@ port=${BENCH_PORT:-18004}
 cold_port=$((port + 1))
 worst_runs=${BENCH_WORST_RUNS:-5}
 large=0
+skewed=0
 build=1
-only="ceiling,received,received10,partnerships,search,selective,dashboard,dashboard-cold,write,mixed,adversarial,worst"
+only="ceiling,received,received10,partnerships,search,selective,dashboard,dashboard-cold,suggestions,in-common,write,mixed,adversarial,worst"
 only_given=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --large) large=1 ;;
+    --skewed) skewed=1 ;;
     --no-build) build=0 ;;
     --only) only=$2; only_given=1; shift ;;
-    *) echo "usage: $0 [--large] [--no-build] [--only w1,w2]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--large] [--skewed] [--no-build] [--only w1,w2]" >&2; exit 2 ;;
   esac
   shift
 done
-known=",ceiling,received,received10,partnerships,search,selective,dashboard,dashboard-cold,write,mixed,adversarial,worst,"
+known=",ceiling,received,received10,partnerships,search,selective,dashboard,dashboard-cold,suggestions,in-common,write,mixed,adversarial,worst,"
 for w in ${only//,/ }; do
   [[ "$known" == *",$w,"* ]] || { echo "unknown workload '$w' (known: ${known:1:-1})" >&2; exit 2; }
 done
@@ -174,10 +180,11 @@ parse_wrk() {
 
 # Fresh database with the given shape, plus tokens, session cookies and search terms.
 prepare() {
-  local users=$1 requests=$2 partnerships=$3
+  local users=$1 requests=$2 partnerships=$3; shift 3
   rm -f "$work"/bench.db* "$work/server.log"
+  # Further arguments go to the seed (--hubs, --hub-partners).
   "$bin" seed --database-url "sqlite://$work/bench.db" --users "$users" --requests "$requests" \
-    --partnerships "$partnerships" >&2
+    --partnerships "$partnerships" "$@" >&2
   seeded_users=$users
   # Distances the seed used (requests, then partnerships): the write cycle starts past them.
   export BENCH_FREE_DISTANCE=$(( (requests + users - 1) / users + (partnerships + users - 1) / users + 1 ))
@@ -442,6 +449,15 @@ run_set() {
   # process of its own (the setting is read at start), on the next port; the main one waits.
   wanted dashboard-cold && run_alone "dashboard HTML, nothing kept$tag" dashboard.lua "$cold_port" \
     DEALNEST_DASHBOARD_CACHE_MB=0 -- "${server_cmd[@]}"
+  # Every user in turn; on the skewed data set, then the best-connected alone, one connection at
+  # a time, so a request's latency is its server time (hub 1 asks about hub 2: 6,000 partners
+  # each, all shared).
+  wanted suggestions && run "suggestions$tag" suggestions.lua
+  wanted in-common && run "partners in common$tag" in_common.lua
+  if [ "$skewed_set" = 1 ]; then
+    wanted suggestions && connections=1 BENCH_HUB_EVERY=1 run "suggestions, hub only, 1 conn$tag" suggestions.lua
+    wanted in-common && connections=1 BENCH_HUB_EVERY=1 run "partners in common, hubs only, 1 conn$tag" in_common.lua
+  fi
   wanted write && run "create+accept$tag" write.lua
   # Past every pair the write run used.
   wanted mixed && BENCH_WRITE_OFFSET=$(( seeded_users * 100 )) run "mixed 90/10$tag" mixed.lua
@@ -456,6 +472,7 @@ run_set() {
 keep() { tr , '\n' <<<"$only" | grep -xF -f <(printf '%s\n' "$@") | paste -sd, -; }
 
 header
+skewed_set=0
 prepare 2000 20000 6000
 # `worst` runs on the large data sets; on the standard one only when asked for by name.
 if [ "$only_given" = 1 ]; then run_set ""; else only=$(tr , '\n' <<<"$only" | grep -vx worst | paste -sd, -) run_set ""; fi
@@ -464,4 +481,9 @@ if [ "$large" = 1 ]; then
   only=$(keep received received10 partnerships dashboard dashboard-cold worst) run_set " (1M requests)"
   prepare 1000000 20000 6000
   only=$(keep search selective adversarial worst) run_set " (1M users)"
+fi
+if [ "$skewed" = 1 ]; then
+  prepare 1000000 20000 3000000 --hubs 5 --hub-partners 6000
+  skewed_set=1
+  only=$(keep suggestions in-common dashboard dashboard-cold) run_set " (1M users, 3M partnerships, hubs)"
 fi

@@ -74,18 +74,22 @@ async fn seed(args: dealnest::config::SeedArgs) -> anyhow::Result<()> {
         users: args.users,
         requests: args.requests,
         partnerships: args.partnerships.unwrap_or(args.users * 3),
+        hubs: args.hubs,
+        hub_partners: args.hub_partners,
     };
     let started = std::time::Instant::now();
     let seeded = store.seed(plan).await;
     store.close().await;
     let seeded = seeded?;
     println!(
-        "seeded {} users (ids {}..={}), {} pending requests, {} partnerships in {:.1} s",
+        "seeded {} users (ids {}..={}), {} pending requests, {} partnerships (and {} hubs with {} partners each) in {:.1} s",
         plan.users,
         seeded.first_user,
         seeded.last_user,
         plan.requests,
         plan.partnerships,
+        plan.hubs,
+        plan.hub_partners,
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -108,6 +108,16 @@
     }
   });
 
+  // "Select all shown" checks or clears every row checkbox of its list's bulk form.
+  document.addEventListener("change", function (event) {
+    var all = event.target;
+    if (!all.matches || !all.matches("input[data-select-all]")) return;
+    var form = all.getAttribute("data-select-all");
+    document.querySelectorAll('input.bulk-select[form="' + form + '"]').forEach(function (box) {
+      box.checked = all.checked;
+    });
+  });
+
   // htmx says nothing when the server cannot be reached; people should hear about it.
   document.addEventListener("htmx:sendError", function () {
     announce("DealNest could not be reached. Check your connection and try again.");

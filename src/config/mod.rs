@@ -70,6 +70,13 @@ pub struct SeedArgs {
     /// Partnerships; default three per user.
     #[arg(long)]
     pub partnerships: Option<usize>,
+    /// A skewed graph: this many best-connected users (the first ones), each with
+    /// --hub-partners more partners, all of them the same users.
+    #[arg(long, default_value_t = 0)]
+    pub hubs: usize,
+    /// Partners of each hub (with --hubs).
+    #[arg(long, default_value_t = 6_000)]
+    pub hub_partners: usize,
 }
 
 #[derive(Debug, Clone, Args)]

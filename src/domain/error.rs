@@ -22,6 +22,10 @@ pub enum RuleError {
     InvalidId,
     #[error("The action must be \"accept\" or \"reject\".")]
     InvalidAction,
+    #[error("The action must be \"accept\", \"reject\" or \"cancel\".")]
+    InvalidBulkAction,
+    #[error("{0}")]
+    InvalidRequestIds(&'static str),
     #[error("That e-mail address is already registered.")]
     EmailTaken,
     #[error("That user does not exist.")]
@@ -71,7 +75,8 @@ impl RuleError {
             Self::PageTooDeep(_) => "page_too_deep",
             Self::InvalidQuery => "invalid_query",
             Self::InvalidId => "invalid_id",
-            Self::InvalidAction => "invalid_action",
+            Self::InvalidAction | Self::InvalidBulkAction => "invalid_action",
+            Self::InvalidRequestIds(_) => "invalid_request_ids",
             Self::EmailTaken => "email_taken",
             Self::UserNotFound => "user_not_found",
             Self::RequestNotFound => "request_not_found",

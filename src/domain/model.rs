@@ -1,7 +1,8 @@
 //! The records the store hands out.
 
 use super::{
-    Email, NotificationId, NotificationKind, PartnershipId, RequestId, RequestStatus, Timestamp, UserId, UserName,
+    Email, InCommon, NotificationId, NotificationKind, PartnershipId, RequestId, RequestStatus, Timestamp, UserId,
+    UserName,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +45,8 @@ impl PartnerRequest {
 pub struct RequestWithUser {
     pub request: PartnerRequest,
     pub other: User,
+    /// Partners the viewer and `other` share (read for received requests only).
+    pub in_common: InCommon,
 }
 
 /// A partnership as one of its two members sees it.

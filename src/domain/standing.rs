@@ -4,8 +4,8 @@
 //! to offer.
 
 use super::{
-    AcceptsFrom, Lifecycle, PartnershipId, RequestId, RequestStatus, RuleError, Timestamp, User, check_accepts,
-    check_cooldown,
+    AcceptsFrom, InCommon, Lifecycle, PartnershipId, RequestId, RequestStatus, RuleError, Timestamp, User,
+    check_accepts, check_cooldown,
 };
 
 /// The facts of one pair, seen from the viewer.
@@ -154,6 +154,8 @@ impl Standing {
 pub struct Candidate {
     pub user: User,
     pub standing: Standing,
+    /// Partners the viewer and `user` share.
+    pub in_common: InCommon,
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ pub(super) struct SharedPartners {
 }
 
 /// "Find partners" offers the send when unsure; the send decides.
-const FOR_PAGES: SharedPartners = SharedPartners { looked_at: 1_000, unknown_shares: true };
+pub(super) const FOR_PAGES: SharedPartners = SharedPartners { looked_at: 1_000, unknown_shares: true };
 /// The send looks further and, still unsure, keeps to the recipient's choice and refuses.
 const FOR_SEND: SharedPartners = SharedPartners { looked_at: 10_000, unknown_shares: false };
 
@@ -42,9 +42,17 @@ impl Store {
     pub async fn candidate(&self, viewer: UserId, other: UserId) -> StoreResult<Option<Candidate>> {
         let Some(user) = self.user(other).await? else { return Ok(None) };
         let (lifecycle, now) = (self.lifecycle, self.now());
-        let standing =
-            self.db.read(async move |conn| standings(conn, viewer, &[other], lifecycle, now, FOR_PAGES).await).await?;
-        Ok(Some(Candidate { user, standing: standing[0] }))
+        let store = self.clone();
+        let (standing, mut in_common) = self
+            .db
+            .snapshot(async move |conn| {
+                Ok((
+                    standings(conn, viewer, &[other], lifecycle, now, FOR_PAGES).await?,
+                    store.in_common_in(conn, viewer, &[other]).await?,
+                ))
+            })
+            .await?;
+        Ok(Some(Candidate { user, standing: standing[0], in_common: in_common.remove(0) }))
     }
 
     /// Users other than `viewer` matching `query`, by name, one page, each with where they stand
@@ -61,7 +69,13 @@ impl Store {
         let users = self.users.in_order(conn, &ids).await?;
         let (lifecycle, now) = (self.lifecycle, self.now());
         let standings = standings(conn, viewer, &ids, lifecycle, now, FOR_PAGES).await?;
-        let items = users.into_iter().zip(standings).map(|(user, standing)| Candidate { user, standing }).collect();
+        let in_common = self.in_common_in(conn, viewer, &ids).await?;
+        let items = users
+            .into_iter()
+            .zip(standings)
+            .zip(in_common)
+            .map(|((user, standing), in_common)| Candidate { user, standing, in_common })
+            .collect();
         Ok(Slice { items, page, has_more, capped })
     }
 }
@@ -85,7 +99,7 @@ const STANDING_SLOTS: usize = 21;
 /// [`STANDING_SLOTS`] users, each fact found by one index lookup per user; then, for those who
 /// take requests only from partners of partners, whether they share one with the viewer (as far
 /// as `shared` looks).
-async fn standings(
+pub(super) async fn standings(
     conn: &mut Conn<'_>,
     viewer: UserId,
     others: &[UserId],

@@ -17,8 +17,11 @@ use super::request_lists::{Side, next_expiry};
 use super::{Store, StoreResult};
 use crate::cache::{Cache, Stamped, Weigh};
 use crate::domain::{
-    Candidate, PageRequest, Paged, Partnership, RequestWithUser, SearchQuery, Slice, Timestamp, UserId,
+    Candidate, PageRequest, Paged, Partnership, RequestWithUser, SearchQuery, Slice, Suggestion, Timestamp, UserId,
 };
+
+/// People the dashboard suggests ("People you may know").
+pub const DASHBOARD_SUGGESTIONS: usize = 5;
 
 /// A user's three lists and unread count, as of one moment.
 #[derive(Debug, Clone)]
@@ -37,6 +40,7 @@ pub struct Relations {
 pub struct Dashboard {
     pub relations: Relations,
     pub candidates: Slice<Candidate>,
+    pub suggestions: Vec<Suggestion>,
 }
 
 impl Dashboard {
@@ -52,22 +56,26 @@ impl Dashboard {
 pub(super) struct Stamp {
     user: i64,
     users: i64,
+    /// Partners of partners change partners in common and suggestions (migration 0014).
+    partnerships: i64,
     candidates: PageRequest,
 }
 
-const STAMP: &str = "select c.version as user_version, v.version as users_version \
-     from user_counts c, users_version v where c.user_id = $1 and v.only_row = 1";
+const STAMP: &str = "select c.version as user_version, v.version as users_version, \
+       pv.version as partnerships_version \
+     from user_counts c, users_version v, partnerships_version pv \
+     where c.user_id = $1 and v.only_row = 1 and pv.only_row = 1";
 
 impl Store {
     /// `viewer`'s dashboard with a first candidates page of `candidates`' size: the one kept
     /// when the database says nothing it shows has changed since, else read afresh (and kept).
     pub async fn dashboard(&self, viewer: UserId, candidates: PageRequest) -> StoreResult<Arc<Dashboard>> {
-        let (user, users) = self
+        let (user, users, partnerships) = self
             .db
             .read(async move |conn| Ok(conn.fetch_one(STAMP, params![viewer.get()], &stamp_columns).await?))
             .await?;
         let now = self.now();
-        let kept = self.dashboards.get_at(&viewer.get(), &Stamp { user, users, candidates });
+        let kept = self.dashboards.get_at(&viewer.get(), &Stamp { user, users, partnerships, candidates });
         if let Some(kept) = kept.filter(|kept| kept.valid_until().is_none_or(|until| now < until)) {
             return Ok(kept);
         }
@@ -76,10 +84,12 @@ impl Store {
             .db
             .snapshot(async move |conn| {
                 // Read again inside the snapshot: the lists below are exactly as of these numbers.
-                let (user, users) = conn.fetch_one(STAMP, params![viewer.get()], &stamp_columns).await?;
+                let (user, users, partnerships) = conn.fetch_one(STAMP, params![viewer.get()], &stamp_columns).await?;
                 let found = store.candidates_in(conn, viewer, &SearchQuery::default(), candidates).await?;
                 let relations = store.relations_in(conn, viewer, now).await?;
-                Ok((Stamp { user, users, candidates }, Arc::new(Dashboard { relations, candidates: found })))
+                let suggestions = store.suggestions_in(conn, viewer, DASHBOARD_SUGGESTIONS).await?;
+                let stamp = Stamp { user, users, partnerships, candidates };
+                Ok((stamp, Arc::new(Dashboard { relations, candidates: found, suggestions })))
             })
             .await?;
         self.dashboards.insert(viewer.get(), Stamped { stamp, value: dashboard.clone() });
@@ -105,7 +115,8 @@ impl Store {
             .search(async move |conn| {
                 let candidates = store.candidates_in(conn, viewer, &query, page).await?;
                 let relations = store.relations_in(conn, viewer, now).await?;
-                Ok(Dashboard { relations, candidates })
+                let suggestions = store.suggestions_in(conn, viewer, DASHBOARD_SUGGESTIONS).await?;
+                Ok(Dashboard { relations, candidates, suggestions })
             })
             .await
     }
@@ -122,8 +133,8 @@ impl Store {
     }
 }
 
-fn stamp_columns(row: &dyn Columns) -> DbResult<(i64, i64)> {
-    Ok((row.int("user_version")?, row.int("users_version")?))
+fn stamp_columns(row: &dyn Columns) -> DbResult<(i64, i64, i64)> {
+    Ok((row.int("user_version")?, row.int("users_version")?, row.int("partnerships_version")?))
 }
 
 /// Dashboards by user id, each with the [`Stamp`] it was read at.
@@ -144,6 +155,7 @@ impl Weigh for Dashboard {
             + requests
             + partners.items.len() * size_of::<Partnership>()
             + self.candidates.items.len() * size_of::<Candidate>()
+            + self.suggestions.len() * size_of::<Suggestion>()
     }
 }
 

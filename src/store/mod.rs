@@ -8,6 +8,7 @@
 //! serves the lists.
 
 mod blocks;
+mod bulk;
 mod candidates;
 mod connect;
 mod dashboard;
@@ -15,6 +16,7 @@ mod db;
 mod demo;
 mod event_relay;
 mod events;
+mod in_common;
 mod lifecycle;
 mod notifications;
 mod partnerships;
@@ -25,20 +27,24 @@ mod search;
 mod seed;
 mod sessions;
 mod settings;
+mod suggestions;
 mod users;
 
 use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+pub use bulk::BulkOutcome;
 pub use connect::{Backend, DEFAULT_STATEMENT_TIMEOUT, DatabaseUrl, StoreOptions};
-pub use dashboard::{Dashboard, Relations};
+pub use dashboard::{DASHBOARD_SUGGESTIONS, Dashboard, Relations};
 pub use db::{DatabaseError, Outages, Unavailable};
 pub use events::{EventBus, Received, Subscription, UserEvent, UserEventKind};
+pub use in_common::{EXAMINED_FOR_LIST, EXAMINED_FOR_ROW};
 pub use notifications::{DueDelivery, PendingDelivery};
 pub use search::LOOKED_AT_MOST;
 pub use seed::{SeedError, SeedPlan, Seeded};
 pub use sessions::{SessionStore, unavailable_cause};
+pub use suggestions::{PARTNERS_OF_PARTNER, PARTNERS_WALKED};
 
 pub use lifecycle::SweepOutcome;
 

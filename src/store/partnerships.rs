@@ -85,7 +85,7 @@ impl Store {
 /// ranges and sort all of the user's partnerships. Instead each side is its own range scan of
 /// `partnerships_by_user_a` / `_by_user_b`, already in the wanted order; how the two ordered
 /// sides are combined is where the planners differ (see the two texts).
-fn partnerships_page(backend: Backend) -> &'static str {
+pub(super) fn partnerships_page(backend: Backend) -> &'static str {
     match backend {
         // SQLite merges the sides of a `union all` ordered as a whole ("MERGE (UNION ALL)") and
         // stops after `$2 + $3` rows: no sort, no temporary table, a user read per row taken.

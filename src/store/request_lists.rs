@@ -4,7 +4,7 @@
 use super::db::{Conn, params};
 use super::records::{self, pending_request_columns};
 use super::{Store, StoreResult};
-use crate::domain::{PageRequest, Paged, PartnerRequest, RequestWithUser, Timestamp, UserId};
+use crate::domain::{InCommon, PageRequest, Paged, PartnerRequest, RequestWithUser, Timestamp, UserId};
 
 impl Store {
     /// Pending requests sent to `user`, newest first (the requests alone, as the API lists them).
@@ -30,12 +30,19 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<Paged<RequestWithUser>> {
         let requests = pending_list(conn, user, page, side, now).await?;
-        let join = |request, other| RequestWithUser { request, other };
+        let join = |request, other| RequestWithUser { request, other, in_common: InCommon::default() };
         let other = move |r: &PartnerRequest| match side {
             Side::Received => r.sender_id,
             Side::Sent => r.recipient_id,
         };
-        self.users.attach(conn, requests, other, join).await
+        let mut rows = self.users.attach(conn, requests, other, join).await?;
+        // Whom to accept is the question partners in common help with; sent rows go without.
+        if side == Side::Received {
+            let senders: Vec<UserId> = rows.items.iter().map(|row| row.other.id).collect();
+            let found = self.in_common_in(conn, user, &senders).await?;
+            rows.items.iter_mut().zip(found).for_each(|(row, in_common)| row.in_common = in_common);
+        }
+        Ok(rows)
     }
 }
 

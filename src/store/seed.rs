@@ -9,6 +9,11 @@
 //! name the same unordered pair twice, and requests and partnerships use disjoint distances.
 //! Seeding writes no notifications: they would only be delivery work the benchmark does not
 //! measure.
+//!
+//! A skewed graph (`hubs`) adds a few best-connected users, the first `hubs` users, each a
+//! partner of the same `hub_partners` users (at distances past every distance the layout uses,
+//! so no pair repeats): the worst case of partners in common (two hubs share every partner) and
+//! of suggestions (a user whose partners are hubs).
 
 use super::db::{DatabaseError, Value};
 use super::{Store, StoreError};
@@ -37,6 +42,9 @@ pub struct SeedPlan {
     pub users: usize,
     pub requests: usize,
     pub partnerships: usize,
+    /// Best-connected users (the first ones), each with `hub_partners` more partners.
+    pub hubs: usize,
+    pub hub_partners: usize,
 }
 
 /// Why a seed did not run.
@@ -76,7 +84,11 @@ impl SeedPlan {
         let request_rounds = self.requests.div_ceil(n);
         let partnership_rounds = self.partnerships.div_ceil(n);
         // Distance d and n - d name the same pairs, so only d < n/2 (or exactly n/2 once) is safe.
-        (request_rounds + partnership_rounds < n.div_ceil(2)).then_some((request_rounds, partnership_rounds))
+        let fits = request_rounds + partnership_rounds < n.div_ceil(2);
+        // Hub partners sit at indexes past every distance used, and short of wrapping around to it.
+        let used = request_rounds + partnership_rounds;
+        let hubs_fit = self.hubs == 0 || self.hubs + 2 * used + 1 + self.hub_partners < n;
+        (fits && hubs_fit).then_some((request_rounds, partnership_rounds))
     }
 }
 
@@ -124,6 +136,17 @@ impl Store {
         });
         self.insert_batches("insert into partnerships (user_a_id, user_b_id, created_at) values ", "", partnerships)
             .await?;
+        // Hub h (index h) and partner index j: j - h exceeds every distance used, and stays
+        // below n minus it, so neither way round is the pair one the layout made.
+        let first_partner = plan.hubs + request_rounds + plan.partnerships.div_ceil(n.max(1)) + 1;
+        let hub_pairs = (0..plan.hubs).flat_map(|h| (0..plan.hub_partners).map(move |k| (h, first_partner + k)));
+        let hub_partnerships = hub_pairs.map(|(h, j)| [Some(ids[h]), Some(ids[j]), Some(now - 1)]);
+        self.insert_batches(
+            "insert into partnerships (user_a_id, user_b_id, created_at) values ",
+            "",
+            hub_partnerships,
+        )
+        .await?;
         self.analyze().await?;
         Ok(Seeded { first_user: ids.first().copied().unwrap_or(0), last_user: ids.last().copied().unwrap_or(0) })
     }
@@ -240,10 +263,14 @@ mod tests {
 
     #[test]
     fn plans_that_would_repeat_a_pair_are_refused() {
-        let plan = |users, requests, partnerships| SeedPlan { users, requests, partnerships };
+        let plan = |users, requests, partnerships| SeedPlan { users, requests, partnerships, hubs: 0, hub_partners: 0 };
         assert!(plan(2_000, 20_000, 6_000).distances().is_some());
         assert!(plan(2_000, 1_000_000, 6_000).distances().is_some());
         assert!(plan(10, 40, 10).distances().is_none());
         assert!(plan(1, 1, 0).distances().is_none());
+        let skewed = SeedPlan { hubs: 5, hub_partners: 6_000, ..plan(1_000_000, 0, 3_000_000) };
+        assert!(skewed.distances().is_some());
+        assert!(SeedPlan { hub_partners: 2_000, ..skewed }.distances().is_some());
+        assert!(SeedPlan { users: 6_000, ..skewed }.distances().is_none(), "hub partners past the last user");
     }
 }

@@ -144,7 +144,8 @@ pub fn rule_status(rule: &RuleError) -> StatusCode {
     use RuleError::*;
     match rule {
         InvalidEmail(_) | InvalidName(_) | InvalidMessage | InvalidPagination(_) | PageTooDeep(_) | InvalidQuery
-        | InvalidId | InvalidAction | SelfRequest | SelfBlock | InvalidSettings(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        | InvalidId | InvalidAction | InvalidBulkAction | InvalidRequestIds(_) | SelfRequest | SelfBlock
+        | InvalidSettings(_) => StatusCode::UNPROCESSABLE_ENTITY,
         EmailTaken
         | DuplicateRequest
         | ReverseRequestPending(_)

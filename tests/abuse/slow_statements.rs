@@ -44,7 +44,7 @@ async fn runaway_searches_hold_up_neither_health_checks_nor_cheap_reads() {
 #[tokio::test]
 async fn a_request_past_the_statement_deadline_gets_503_and_the_next_one_is_served() {
     let mut app = TestApp::spawn().await;
-    let plan = dealnest::store::SeedPlan { users: 20_000, requests: 0, partnerships: 0 };
+    let plan = dealnest::store::SeedPlan { users: 20_000, requests: 0, partnerships: 0, hubs: 0, hub_partners: 0 };
     app.server.as_ref().unwrap().store().seed(plan).await.unwrap();
     app.restart_with(|s| s.database.statement_timeout = Some(Duration::from_millis(1))).await;
     // Testing 5,000 users' names and e-mails takes far longer than a millisecond.

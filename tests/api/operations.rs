@@ -53,6 +53,9 @@ async fn the_openapi_document_lists_every_v1_route() {
         ("/api/v1/users/{user_id}/notifications", "get"),
         ("/api/v1/users/{user_id}/settings", "get"),
         ("/api/v1/users/{user_id}/settings", "put"),
+        ("/api/v1/users/{user_id}/partners-in-common/{other_id}", "get"),
+        ("/api/v1/users/{user_id}/suggestions", "get"),
+        ("/api/v1/partner-requests/bulk", "post"),
     ];
     for (path, method) in expected {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} missing");

@@ -308,3 +308,51 @@ async fn lifecycle_and_settings_with_javascript() {
 async fn lifecycle_and_settings_without_javascript() {
     lifecycle_shows_on_the_dashboard(false).await;
 }
+
+/// Alice has requests from Bob, Carol and Dan; she checks the three and accepts them at once
+/// (with JavaScript, "Select all shown" checks them; without, each box is clicked), and sees
+/// three partners.
+async fn accept_three_selected(javascript: bool) {
+    let Some(binary) = chromedriver() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let alice_id = app.user("Alice").await;
+    for name in ["Bob", "Carol", "Dan"] {
+        let sender = app.user(name).await;
+        app.request(sender, alice_id).await;
+    }
+    let driver = Driver::start(&binary).await;
+    let (alice, _profile) = driver.browser(javascript).await;
+    sign_in(&alice, &app.base, "Alice").await;
+    assert_eq!(count(&alice, "#incoming input.bulk-select").await, 3);
+    if javascript {
+        alice.execute("window.__marker = 1", vec![]).await.unwrap();
+        alice.find(Locator::Css("input[data-select-all=incoming-bulk]")).await.unwrap().click().await.unwrap();
+        assert_eq!(count(&alice, "#incoming input.bulk-select:checked").await, 3, "select all shown");
+    } else {
+        for checkbox in alice.find_all(Locator::Css("#incoming input.bulk-select")).await.unwrap() {
+            checkbox.click().await.unwrap();
+        }
+    }
+    click_button(&alice, "//form[@id='incoming-bulk']", "Accept selected").await;
+    wait_for_text(&alice, "#status", "Accepted 3.").await;
+    for name in ["Bob", "Carol", "Dan"] {
+        wait_for_text(&alice, "#partners", name).await;
+    }
+    wait_for_text(&alice, "#incoming", "No one is waiting for your answer").await;
+    if javascript {
+        let marker = alice.execute("return window.__marker", vec![]).await.unwrap();
+        assert_eq!(marker, Value::from(1), "the lists changed in place, without a page load");
+    }
+    alice.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn accepting_three_selected_requests_with_javascript() {
+    accept_three_selected(true).await;
+}
+
+#[tokio::test]
+async fn accepting_three_selected_requests_without_javascript() {
+    accept_three_selected(false).await;
+}

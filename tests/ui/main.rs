@@ -13,5 +13,6 @@ mod dashboard;
 mod demo;
 mod lifecycle;
 mod limits;
+mod network;
 mod safety;
 mod signin;

@@ -3,6 +3,7 @@
 
 mod blocks;
 mod json;
+mod network;
 mod notifications;
 mod partnerships;
 mod requests;
@@ -28,7 +29,7 @@ use super::error::AppError;
     modifiers(&BearerAuth),
     tags(
         (name = "users"), (name = "partner requests"), (name = "partnerships"),
-        (name = "blocks"), (name = "notifications"),
+        (name = "blocks"), (name = "notifications"), (name = "network"),
     ),
 )]
 struct ApiDoc;
@@ -52,6 +53,9 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(users::get_user))
         .routes(routes!(settings::get_settings, settings::put_settings))
         .routes(routes!(requests::send_request))
+        .routes(routes!(network::bulk))
+        .routes(routes!(network::partners_in_common))
+        .routes(routes!(network::suggestions))
         .routes(routes!(requests::received))
         .routes(routes!(requests::sent))
         .routes(routes!(requests::get_request))

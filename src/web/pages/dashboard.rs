@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::find::{FindResults, FindSection};
 use super::layout::{Layout, SizedRender};
 use super::lists::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
+use super::network::SuggestionsSection;
 use super::replies::{ActionUpdate, RELATIONS_CHANGED};
 use super::signin;
 use crate::domain::{PageRequest, SearchQuery, User};
@@ -32,6 +33,7 @@ pub struct DashboardPage {
     pub sent: SentSection,
     pub partners: PartnersSection,
     pub find: FindSection,
+    pub suggestions: SuggestionsSection,
     pub live: LivePoller,
 }
 
@@ -91,12 +93,14 @@ async fn start_page(state: &AppState, session: &UserSession, params: SearchParam
         // The dashboard as it opens: kept by the store while nothing it shows has changed.
         let kept = state.store.dashboard(user.id, search.page).await?;
         let find = FindSection { results: FindResults::new("", &kept.candidates), q: String::new() };
-        return dashboard(session, user, find, Lists::new(&kept.relations, state.store.now())).await;
+        let suggestions = SuggestionsSection::new(&kept.suggestions);
+        return dashboard(session, user, find, suggestions, Lists::new(&kept.relations, state.store.now())).await;
     }
     // A search typed with JavaScript off: everything the page shows, as of one moment.
     let found = state.store.dashboard_search(user.id, &search.query, search.page).await?;
     let find = FindSection { results: FindResults::new(&search.text, &found.candidates), q: search.text };
-    dashboard(session, user, find, Lists::new(&found.relations, state.store.now())).await
+    let suggestions = SuggestionsSection::new(&found.suggestions);
+    dashboard(session, user, find, suggestions, Lists::new(&found.relations, state.store.now())).await
 }
 
 /// The first page of user search (sign-in list and "Find partners").
@@ -104,7 +108,13 @@ pub fn first_search_page() -> PageRequest {
     PageRequest::parse(None, Some(SEARCH_PAGE_SIZE)).expect("the search page size is within bounds")
 }
 
-async fn dashboard(session: &UserSession, user: User, find: FindSection, lists: Lists) -> AppResult<Response> {
+async fn dashboard(
+    session: &UserSession,
+    user: User,
+    find: FindSection,
+    suggestions: SuggestionsSection,
+    lists: Lists,
+) -> AppResult<Response> {
     let flash = session.take_flash().await?;
     let first_name = user.name.as_str().split_whitespace().next().unwrap_or_default().to_owned();
     let layout = Layout::new("Dashboard", Some(user), lists.nav.unread, flash);
@@ -115,6 +125,7 @@ async fn dashboard(session: &UserSession, user: User, find: FindSection, lists: 
         sent: lists.sent,
         partners: lists.partners,
         find,
+        suggestions,
         live: lists.live,
     };
     static RENDER: SizedRender = SizedRender::new();
@@ -135,7 +146,8 @@ pub async fn live(
     Query(params): Query<LiveParams>,
 ) -> AppResult<Response> {
     // Answered from the kept dashboard while nothing changed: one primary-key read.
-    let lists = Lists::new(&state.store.dashboard(me.id(), first_search_page()).await?.relations, state.store.now());
+    let kept = state.store.dashboard(me.id(), first_search_page()).await?;
+    let lists = Lists::new(&kept.relations, state.store.now());
     if lists.live.stamp == params.v {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
@@ -145,6 +157,7 @@ pub async fn live(
         incoming: Some(lists.incoming),
         sent: Some(lists.sent),
         partners: Some(lists.partners),
+        suggestions: Some(SuggestionsSection { oob: true, ..SuggestionsSection::new(&kept.suggestions) }),
         nav: lists.nav,
         status: None,
         live: lists.live,

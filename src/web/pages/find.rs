@@ -4,6 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
+use super::network::InCommonView;
 use super::person::Person;
 use super::plain::{Plain, action_path, dom_id};
 use super::relative_time::When;
@@ -57,6 +58,7 @@ pub struct FindRow {
     /// Prefix of the row's element ids: `find-<user id>`. The `find-` prefix is how an action
     /// knows it came from this list (htmx names the target, `find-<id>-err`, in `HX-Target`).
     pub dom: Plain,
+    pub in_common: InCommonView,
     pub oob: bool,
 }
 
@@ -66,6 +68,7 @@ impl FindRow {
             dom: dom_id("find", candidate.user.id),
             person: (&candidate.user).into(),
             standing: candidate.standing,
+            in_common: InCommonView::new(candidate.user.id, &candidate.in_common),
             oob,
         }
     }

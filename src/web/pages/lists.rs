@@ -7,6 +7,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use askama::Template;
 
 use super::layout::NotificationsLink;
+use super::network::InCommonView;
 use super::person::Person;
 use super::plain::{Plain, action_path, dom_id};
 use super::relative_time::When;
@@ -24,6 +25,10 @@ pub struct RequestRow {
     pub expires: Option<When>,
     /// Prefix of the row's element ids (`incoming-7`, `sent-7`).
     pub dom: Plain,
+    /// Partners in common with the other person (incoming rows only).
+    pub in_common: InCommonView,
+    /// Why a bulk action left this row as it was.
+    pub error: Option<String>,
 }
 
 impl RequestRow {
@@ -35,6 +40,8 @@ impl RequestRow {
             message: item.request.message.clone(),
             when: When::new(item.request.created_at, now),
             expires: item.request.expires_at.map(|at| When::ahead(at, now)),
+            in_common: InCommonView::new(item.other.id, &item.in_common),
+            error: None,
         }
     }
 

@@ -7,11 +7,13 @@
 //! API calls, and choose how to answer.
 
 mod blocks;
+mod bulk;
 mod dashboard;
 pub mod errors;
 mod find;
 mod layout;
 mod lists;
+mod network;
 mod notifications;
 mod partnerships;
 mod person;
@@ -38,6 +40,8 @@ pub fn router() -> Router<AppState> {
         .route("/users/search", get(dashboard::search))
         .route("/dashboard/live", get(dashboard::live))
         .route("/requests", post(requests::send))
+        .route("/requests/bulk", post(bulk::bulk))
+        .route("/people/{id}/in-common", get(network::names))
         .route("/requests/{id}/accept", post(requests::accept))
         .route("/requests/{id}/reject", post(requests::reject))
         .route("/requests/{id}/cancel", post(requests::cancel))

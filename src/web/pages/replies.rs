@@ -18,6 +18,7 @@ use super::errors::back_path;
 use super::find::FindRow;
 use super::layout::{NotificationsLink, StatusRegion};
 use super::lists::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
+use super::network::SuggestionsSection;
 use crate::domain::UserId;
 use crate::web::AppState;
 use crate::web::error::AppResult;
@@ -38,6 +39,15 @@ pub struct ActionContext {
 }
 
 impl ActionContext {
+    pub fn is_htmx(&self) -> bool {
+        self.htmx
+    }
+
+    /// The page a plain form goes back to.
+    pub fn back(&self) -> &str {
+        &self.back
+    }
+
     fn came_from_find_list(&self) -> bool {
         self.target.as_deref().is_some_and(|t| t.starts_with("find-"))
     }
@@ -75,6 +85,8 @@ pub struct ActionUpdate {
     pub incoming: Option<IncomingSection>,
     pub sent: Option<SentSection>,
     pub partners: Option<PartnersSection>,
+    /// Whom to suggest changes with every action (a send, an answer, a new partner).
+    pub suggestions: Option<SuggestionsSection>,
     pub nav: NotificationsLink,
     pub status: Option<StatusRegion>,
     pub live: LivePoller,
@@ -105,6 +117,7 @@ async fn update(state: &AppState, me: &SignedIn, ctx: &ActionContext, done: Done
         incoming: done.changed.incoming.then_some(lists.incoming),
         sent: done.changed.sent.then_some(lists.sent),
         partners: done.changed.partners.then_some(lists.partners),
+        suggestions: Some(SuggestionsSection::load(state, me.id()).await?),
         nav: lists.nav,
         status: Some(StatusRegion { flash: Some(Flash::success(done.message)), oob: true }),
         live: lists.live,

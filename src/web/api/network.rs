@@ -1,0 +1,149 @@
+//! The network around a user: partners in common with another user, people they may know, and
+//! answering or withdrawing many requests at once.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::json::{Pagination, UserJson, UserPage};
+use crate::domain::{BulkAction, BulkIds, RequestStatus, SuggestionCount, UserId};
+use crate::web::AppState;
+use crate::web::error::{AppError, AppResult, ErrorBody, ErrorDetail};
+use crate::web::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
+use crate::web::signed_in::SignedIn;
+
+/// Users who are partners of both, by id. Bounded: the partners of the less-connected of the two
+/// are examined, their newest 2,000 at most; when that one has more, `pagination.total_exact` is
+/// false and `total` counts the partners in common among those examined.
+#[utoipa::path(get, path = "/users/{user_id}/partners-in-common/{other_id}", tag = "network",
+    params(("user_id" = i64, Path, minimum = 1), ("other_id" = i64, Path, minimum = 1), PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of users who are partners of both", body = UserPage),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`user_not_found`: no user `other_id`", body = ErrorBody),
+        (status = 422, description = "`invalid_pagination`, `page_too_deep`, `invalid_id`", body = ErrorBody),
+    ))]
+pub async fn partners_in_common(
+    State(state): State<AppState>,
+    me: SignedIn,
+    ApiPath((user_id, other_id)): ApiPath<(i64, i64)>,
+    ApiQuery(paging): ApiQuery<PageQuery>,
+) -> AppResult<Json<UserPage>> {
+    let user = UserId::parse(user_id)?;
+    me.require(user)?;
+    let other = UserId::parse(other_id)?;
+    let found = state.store.partners_in_common(user, other, paging.parse()?).await?;
+    let pagination = Pagination::from(&found);
+    Ok(Json(UserPage { users: found.items.into_iter().map(Into::into).collect(), pagination }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestionsQuery {
+    /// How many, 1 to 50 (default 10).
+    #[param(minimum = 1, maximum = 50)]
+    pub size: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionJson {
+    pub user: UserJson,
+    /// Partners shared with the caller, counted within the bounded walk (see the operation).
+    pub partners_in_common: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionList {
+    pub suggestions: Vec<SuggestionJson>,
+}
+
+/// People the user may know: partners of their partners, ranked by partners in common, then
+/// newest user first; then, if too few, the newest users sharing no partner. Never the user,
+/// their partners, anyone with a pending request either way, anyone blocked either way.
+/// Bounded: the user's newest 100 partners are walked, and of each their newest 100 partners;
+/// `partners_in_common` counts what that walk found (exact unless someone on it has more).
+#[utoipa::path(get, path = "/users/{user_id}/suggestions", tag = "network",
+    params(("user_id" = i64, Path, minimum = 1), SuggestionsQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Suggestions, best first", body = SuggestionList),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 422, description = "`invalid_pagination` (size outside 1..50), `invalid_id`", body = ErrorBody),
+    ))]
+pub async fn suggestions(
+    State(state): State<AppState>,
+    me: SignedIn,
+    ApiPath(user_id): ApiPath<i64>,
+    ApiQuery(query): ApiQuery<SuggestionsQuery>,
+) -> AppResult<Json<SuggestionList>> {
+    let user = UserId::parse(user_id)?;
+    me.require(user)?;
+    let count = SuggestionCount::parse(query.size)?;
+    let found = state.store.suggestions(user, count).await?;
+    let suggestions = found
+        .into_iter()
+        .map(|s| SuggestionJson { user: s.user.into(), partners_in_common: s.partners_in_common })
+        .collect();
+    Ok(Json(SuggestionList { suggestions }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BulkBody {
+    /// `accept`, `reject` or `cancel`.
+    #[schema(example = "accept")]
+    pub action: String,
+    /// 1 to 100 request ids, none repeated.
+    #[schema(min_items = 1, max_items = 100)]
+    pub request_ids: Vec<i64>,
+}
+
+/// One id's outcome: its new `status`, or the `error` the single endpoint would have answered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResult {
+    pub request_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<RequestStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorDetail>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResults {
+    /// In the order the ids were given.
+    pub results: Vec<BulkResult>,
+}
+
+/// Accept, reject or withdraw many requests. Each id is handled exactly as its single endpoint
+/// would handle it (same authorization, same errors, its own transaction and notification), one
+/// after the other: one failing id never stops or undoes the others.
+#[utoipa::path(post, path = "/partner-requests/bulk", tag = "partner requests", request_body = BulkBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What happened to each id", body = BulkResults),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 422, description = "`invalid_action`; `invalid_request_ids` (none, over 100, or one repeated)", body = ErrorBody),
+    ))]
+pub async fn bulk(
+    State(state): State<AppState>,
+    me: SignedIn,
+    ApiJson(body): ApiJson<BulkBody>,
+) -> AppResult<Json<BulkResults>> {
+    let action = BulkAction::parse(&body.action)?;
+    let ids = BulkIds::parse(body.request_ids)?;
+    let outcomes = state.store.bulk(me.id(), action, &ids).await;
+    let results = outcomes
+        .into_iter()
+        .map(|outcome| match outcome.result {
+            Ok(request) => BulkResult { request_id: outcome.raw_id, status: Some(request.status), error: None },
+            Err(error) => {
+                let error = AppError::from(error);
+                let detail = ErrorDetail { code: error.code.to_owned(), message: error.message, retry_at: None };
+                BulkResult { request_id: outcome.raw_id, status: None, error: Some(detail) }
+            }
+        })
+        .collect();
+    Ok(Json(BulkResults { results }))
+}
