@@ -61,8 +61,9 @@ async fn bulk_reject_and_cancel_each_need_the_right_side() {
     let statuses: Vec<&str> =
         body["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["cancelled", "cancelled"]);
-    let again = app.request(alice, bob).await;
-    let (_, body) = bulk(&app, bob, "reject", &[again]).await;
+    // A withdrawn pair waits a day (the cooldown), so the recipient's side is tried on another.
+    let from_carol = app.request(carol, bob).await;
+    let (_, body) = bulk(&app, bob, "reject", &[from_carol]).await;
     assert_eq!(body["results"][0]["status"], "rejected");
 }
 
