@@ -2,6 +2,7 @@
 //! annotations so the two cannot drift apart.
 
 mod blocks;
+mod bulk;
 mod json;
 mod network;
 mod notifications;
@@ -53,7 +54,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(users::get_user))
         .routes(routes!(settings::get_settings, settings::put_settings))
         .routes(routes!(requests::send_request))
-        .routes(routes!(network::bulk))
+        .routes(routes!(bulk::bulk))
         .routes(routes!(network::partners_in_common))
         .routes(routes!(network::suggestions))
         .routes(routes!(requests::received))

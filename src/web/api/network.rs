@@ -1,5 +1,4 @@
-//! The network around a user: partners in common with another user, people they may know, and
-//! answering or withdrawing many requests at once.
+//! The network around a user: partners in common with another user, and people they may know.
 
 use axum::Json;
 use axum::extract::State;
@@ -7,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::json::{Pagination, UserJson, UserPage};
-use crate::domain::{BulkAction, BulkIds, RequestStatus, SuggestionCount, UserId};
+use crate::domain::{SuggestionCount, UserId};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult, ErrorBody, ErrorDetail};
-use crate::web::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
+use crate::web::error::{AppResult, ErrorBody};
+use crate::web::extract::{ApiPath, ApiQuery, PageQuery};
 use crate::web::signed_in::SignedIn;
 
 /// Users who are partners of both, by id. Bounded: the partners of the less-connected of the two
@@ -88,62 +87,4 @@ pub async fn suggestions(
         .map(|s| SuggestionJson { user: s.user.into(), partners_in_common: s.partners_in_common })
         .collect();
     Ok(Json(SuggestionList { suggestions }))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct BulkBody {
-    /// `accept`, `reject` or `cancel`.
-    #[schema(example = "accept")]
-    pub action: String,
-    /// 1 to 100 request ids, none repeated.
-    #[schema(min_items = 1, max_items = 100)]
-    pub request_ids: Vec<i64>,
-}
-
-/// One id's outcome: its new `status`, or the `error` the single endpoint would have answered.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BulkResult {
-    pub request_id: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<RequestStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<ErrorDetail>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BulkResults {
-    /// In the order the ids were given.
-    pub results: Vec<BulkResult>,
-}
-
-/// Accept, reject or withdraw many requests. Each id is handled exactly as its single endpoint
-/// would handle it (same authorization, same errors, its own transaction and notification), one
-/// after the other: one failing id never stops or undoes the others.
-#[utoipa::path(post, path = "/partner-requests/bulk", tag = "partner requests", request_body = BulkBody,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "What happened to each id", body = BulkResults),
-        (status = 401, description = "`unauthorized`", body = ErrorBody),
-        (status = 422, description = "`invalid_action`; `invalid_request_ids` (none, over 100, or one repeated)", body = ErrorBody),
-    ))]
-pub async fn bulk(
-    State(state): State<AppState>,
-    me: SignedIn,
-    ApiJson(body): ApiJson<BulkBody>,
-) -> AppResult<Json<BulkResults>> {
-    let action = BulkAction::parse(&body.action)?;
-    let ids = BulkIds::parse(body.request_ids)?;
-    let outcomes = state.store.bulk(me.id(), action, &ids).await;
-    let results = outcomes
-        .into_iter()
-        .map(|outcome| match outcome.result {
-            Ok(request) => BulkResult { request_id: outcome.raw_id, status: Some(request.status), error: None },
-            Err(error) => {
-                let error = AppError::from(error);
-                let detail = ErrorDetail { code: error.code.to_owned(), message: error.message, retry_at: None };
-                BulkResult { request_id: outcome.raw_id, status: None, error: Some(detail) }
-            }
-        })
-        .collect();
-    Ok(Json(BulkResults { results }))
 }
