@@ -1,4 +1,4 @@
--- Request lifecycle (issue 17): a request expires (`expires_at`, status `expired`), its recipient
+-- Request lifecycle: a request expires (`expires_at`, status `expired`), its recipient
 -- is reminded once before (`reminded_at`, the claim that makes it once), and a rejection or a
 -- withdrawal starts a cooldown (`starts_cooldown`; a block's silent rejection and expiry do not).
 -- Who may send a user requests, and which mails they want, live in `user_settings`.
