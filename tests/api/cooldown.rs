@@ -6,17 +6,7 @@ use dealnest::domain::{Clock, DAY_MS, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, assert_error};
-
-async fn app_with_clock(clock: &Clock) -> TestApp {
-    let clock = clock.clone();
-    TestApp::spawn_with(move |s| s.database.clock = clock).await
-}
-
-fn millis(rfc3339: &Value) -> i64 {
-    let at = time::OffsetDateTime::parse(rfc3339.as_str().unwrap(), &time::format_description::well_known::Rfc3339);
-    (at.unwrap().unix_timestamp_nanos() / 1_000_000) as i64
-}
+use crate::support::{TestApp, assert_error, millis};
 
 async fn ask(app: &TestApp, from: i64, to: i64) -> (StatusCode, Value) {
     app.post("/api/v1/partner-requests", Some(from), json!({"recipient_id": to})).await
@@ -25,7 +15,7 @@ async fn ask(app: &TestApp, from: i64, to: i64) -> (StatusCode, Value) {
 #[tokio::test]
 async fn after_a_rejection_the_sender_waits_the_cooldown_with_retry_at() {
     let clock = Clock::fixed(Timestamp::now());
-    let app = app_with_clock(&clock).await;
+    let app = TestApp::with_clock(&clock).await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     let id = app.request(alice, bob).await;
     let (_, rejected) = app.respond(bob, id, "reject").await;
@@ -50,7 +40,7 @@ async fn after_a_rejection_the_sender_waits_the_cooldown_with_retry_at() {
 #[tokio::test]
 async fn after_a_withdrawal_the_sender_waits_one_day() {
     let clock = Clock::fixed(Timestamp::now());
-    let app = app_with_clock(&clock).await;
+    let app = TestApp::with_clock(&clock).await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     let id = app.request(alice, bob).await;
     let (_, cancelled) = app.post(&format!("/api/v1/partner-requests/{id}/cancel"), Some(alice), json!({})).await;

@@ -6,17 +6,7 @@ use dealnest::domain::{Clock, DAY_MS, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, TestDb, assert_error};
-
-async fn app_with_clock(clock: &Clock) -> TestApp {
-    let clock = clock.clone();
-    TestApp::spawn_with(move |s| s.database.clock = clock).await
-}
-
-fn millis(rfc3339: &Value) -> i64 {
-    let at = time::OffsetDateTime::parse(rfc3339.as_str().unwrap(), &time::format_description::well_known::Rfc3339);
-    (at.unwrap().unix_timestamp_nanos() / 1_000_000) as i64
-}
+use crate::support::{TestApp, TestDb, assert_error, millis};
 
 async fn status_of(db: &TestDb, request: i64) -> String {
     let raw = db.raw().await;
@@ -38,7 +28,7 @@ async fn notification_kinds(app: &TestApp, user: i64) -> Vec<String> {
 #[tokio::test]
 async fn a_request_expires_at_creation_plus_its_lifetime_without_the_sweep() {
     let clock = Clock::fixed(Timestamp::now());
-    let app = app_with_clock(&clock).await;
+    let app = TestApp::with_clock(&clock).await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     let (_, sent) = app.post("/api/v1/partner-requests", Some(alice), json!({"recipient_id": bob})).await;
     let id = sent["request_id"].as_i64().unwrap();
@@ -78,7 +68,7 @@ async fn a_request_expires_at_creation_plus_its_lifetime_without_the_sweep() {
 #[tokio::test]
 async fn the_sweep_marks_expired_rows_and_keeps_the_counts() {
     let clock = Clock::fixed(Timestamp::now());
-    let app = app_with_clock(&clock).await;
+    let app = TestApp::with_clock(&clock).await;
     let (alice, bob, carol) = (app.user("Alice").await, app.user("Bob").await, app.user("Carol").await);
     let old = app.request(alice, bob).await;
     clock.advance_millis(10 * DAY_MS);
@@ -128,7 +118,7 @@ async fn a_lifetime_of_zero_never_expires() {
 #[tokio::test]
 async fn the_reminder_comes_once_when_its_days_remain_also_across_a_restart() {
     let clock = Clock::fixed(Timestamp::now());
-    let mut app = app_with_clock(&clock).await;
+    let mut app = TestApp::with_clock(&clock).await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     app.request(alice, bob).await;
     clock.advance_millis(27 * DAY_MS - 60_000);
@@ -158,7 +148,7 @@ async fn the_reminder_comes_once_when_its_days_remain_also_across_a_restart() {
 #[tokio::test]
 async fn two_instances_sweeping_at_once_remind_once_and_expire_once() {
     let clock = Clock::fixed(Timestamp::now());
-    let app = app_with_clock(&clock).await;
+    let app = TestApp::with_clock(&clock).await;
     let other = {
         let clock = clock.clone();
         app.another_instance_with(move |s| s.database.clock = clock).await
@@ -187,7 +177,7 @@ async fn two_instances_sweeping_at_once_remind_once_and_expire_once() {
 #[tokio::test]
 async fn no_reminder_for_a_request_closed_before_or_when_reminders_are_off() {
     let clock = Clock::fixed(Timestamp::now());
-    let app = app_with_clock(&clock).await;
+    let app = TestApp::with_clock(&clock).await;
     let (alice, bob, carol) = (app.user("Alice").await, app.user("Bob").await, app.user("Carol").await);
     let id = app.request(alice, bob).await;
     app.respond(bob, id, "reject").await;
@@ -216,7 +206,7 @@ async fn no_reminder_for_a_request_closed_before_or_when_reminders_are_off() {
 #[tokio::test]
 async fn simultaneous_sends_both_ways_on_an_expired_pair_leave_one_pending_request() {
     let clock = Clock::fixed(Timestamp::now());
-    let app = app_with_clock(&clock).await;
+    let app = TestApp::with_clock(&clock).await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     let old = app.request(alice, bob).await;
     clock.advance_millis(30 * DAY_MS);

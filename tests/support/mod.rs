@@ -10,7 +10,7 @@ use std::time::Duration;
 use dealnest::Server;
 use dealnest::auth::TokenKeys;
 use dealnest::config::Settings;
-use dealnest::domain::UserId;
+use dealnest::domain::{Clock, UserId};
 use dealnest::store::DatabaseUrl;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -122,6 +122,12 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// A server whose clock is `clock`: the test moves time with `Clock::advance_millis`.
+    pub async fn with_clock(clock: &Clock) -> Self {
+        let clock = clock.clone();
+        Self::spawn_with(move |s| s.database.clock = clock).await
+    }
+
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
     }
@@ -268,4 +274,10 @@ pub async fn snapshot(db: &TestDb) -> Vec<String> {
         rows.extend(found);
     }
     rows
+}
+
+/// Milliseconds since the epoch of an RFC 3339 value of a JSON body.
+pub fn millis(rfc3339: &Value) -> i64 {
+    let at = time::OffsetDateTime::parse(rfc3339.as_str().unwrap(), &time::format_description::well_known::Rfc3339);
+    (at.unwrap().unix_timestamp_nanos() / 1_000_000) as i64
 }

@@ -8,15 +8,10 @@ use serde_json::json;
 use crate::support::TestApp;
 use crate::web::{Browser, request_with};
 
-async fn app_with_clock(clock: &Clock) -> TestApp {
-    let clock = clock.clone();
-    TestApp::spawn_with(move |s| s.database.clock = clock).await
-}
-
 #[tokio::test]
 async fn requests_show_when_they_expire_and_leave_even_a_kept_dashboard_when_they_do() {
     let clock = Clock::fixed(Timestamp::now());
-    let app = app_with_clock(&clock).await;
+    let app = TestApp::with_clock(&clock).await;
     let (alice, bob, carol) = (app.user("Alice").await, app.user("Bob").await, app.user("Carol").await);
     let incoming = request_with(&app, bob, alice, "Hello").await;
     let sent = request_with(&app, alice, carol, "Hi").await;
@@ -53,7 +48,7 @@ async fn requests_show_when_they_expire_and_leave_even_a_kept_dashboard_when_the
 #[tokio::test]
 async fn a_refused_send_says_why_where_the_button_was() {
     let clock = Clock::fixed(Timestamp::now());
-    let app = app_with_clock(&clock).await;
+    let app = TestApp::with_clock(&clock).await;
     let (alice, bob, carol) = (app.user("Alice").await, app.user("Bob").await, app.user("Carol").await);
     let id = app.request(alice, bob).await;
     let (_, rejected) = app.respond(bob, id, "reject").await;
