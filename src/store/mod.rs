@@ -13,6 +13,7 @@ mod connect;
 mod dashboard;
 mod db;
 mod demo;
+mod digests;
 mod event_relay;
 mod events;
 mod lifecycle;
@@ -34,8 +35,9 @@ use tokio::sync::Notify;
 pub use connect::{Backend, DEFAULT_STATEMENT_TIMEOUT, DatabaseUrl, StoreOptions};
 pub use dashboard::{Dashboard, Relations};
 pub use db::{DatabaseError, Outages, Unavailable};
+pub use digests::{DigestDelivery, DigestItem, DueDigest};
 pub use events::{EventBus, Received, Subscription, UserEvent, UserEventKind};
-pub use notifications::{DueDelivery, PendingDelivery};
+pub use notifications::{Claim, DueDelivery, PendingDelivery};
 pub use search::LOOKED_AT_MOST;
 pub use seed::{SeedError, SeedPlan, Seeded};
 pub use sessions::{SessionStore, unavailable_cause};
@@ -209,7 +211,9 @@ impl Store {
         self.db.close().await;
     }
 
-    fn wake_outbox(&self) {
+    /// Wakes the delivery worker now (as a commit that wrote a notification does); tests call it
+    /// after moving the clock to a digest hour.
+    pub fn wake_outbox(&self) {
         self.outbox.notify_one();
     }
 }

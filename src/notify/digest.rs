@@ -1,0 +1,106 @@
+//! The daily digest: once a day, at `DEALNEST_DIGEST_HOUR` (UTC), one mail per user with what was
+//! held for it since their last one, grouped by kind. The store's claim makes it once per user
+//! per day across instances and restarts; this module decides when a day's digests are due and
+//! what the mail says.
+
+use askama::Template;
+use lettre::message::Mailbox;
+
+use super::mail::{Letter, Links, MailLinks, template_error};
+use super::sink::DeliveryError;
+use crate::domain::{DAY_MS, NotificationKind, Timestamp, Unsubscribe};
+use crate::store::DigestDelivery;
+
+/// The subject of every digest (fixed words: nothing a user typed).
+pub const DIGEST_SUBJECT: &str = "Your DealNest Partners Daily Digest";
+
+/// The digest day `now` falls in, and the instant it began: days start at `hour` UTC, so the
+/// digest of a day is due from its first instant, and holds what was held before it.
+pub fn digest_day(now: Timestamp, hour: u8) -> (i64, Timestamp) {
+    let hour_ms = i64::from(hour) * 60 * 60 * 1000;
+    let day = (now.millis() - hour_ms).div_euclid(DAY_MS);
+    (day, Timestamp::from_millis(day * DAY_MS + hour_ms))
+}
+
+/// One kind's items.
+pub struct Group {
+    pub heading: &'static str,
+    pub items: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/digest.txt")]
+struct TextBody<'a> {
+    recipient: &'a str,
+    groups: &'a [Group],
+    stop: &'a str,
+    links: &'a Links,
+}
+
+#[derive(Template)]
+#[template(path = "mail/digest.html")]
+struct HtmlBody<'a> {
+    subject: &'a str,
+    recipient: &'a str,
+    groups: &'a [Group],
+    stop: &'a str,
+    links: &'a Links,
+}
+
+fn heading(kind: NotificationKind) -> &'static str {
+    match kind {
+        NotificationKind::RequestReceived => "New partner requests",
+        NotificationKind::RequestAccepted => "Your requests that were accepted",
+        NotificationKind::RequestReminder => "Requests to you that expire soon",
+    }
+}
+
+/// `<digest-{user}-{day}@{domain of the sender}>`: the same for every attempt at one digest.
+fn message_id(digest: &DigestDelivery, from: &Mailbox) -> String {
+    format!("<digest-{}-{}@{}>", digest.user.get(), digest.day, from.email.domain())
+}
+
+/// The digest's mail.
+pub fn compose(digest: &DigestDelivery, from: &Mailbox, links: &MailLinks) -> Result<Letter, DeliveryError> {
+    let mut groups: Vec<Group> = Vec::new();
+    for item in &digest.items {
+        match groups.last_mut() {
+            Some(group) if group.heading == heading(item.kind) => group.items.push(item.text.clone()),
+            _ => groups.push(Group { heading: heading(item.kind), items: vec![item.text.clone()] }),
+        }
+    }
+    let scope = Unsubscribe::Digest;
+    let links = links.for_mail(digest.user, scope);
+    let (recipient, stop) = (digest.name.as_str(), scope.describe());
+    let text = TextBody { recipient, groups: &groups, stop, links: &links }.render().map_err(template_error)?;
+    let html = HtmlBody { subject: DIGEST_SUBJECT, recipient, groups: &groups, stop, links: &links }
+        .render()
+        .map_err(template_error)?;
+    Ok(Letter {
+        notification: None,
+        to_email: digest.email.clone(),
+        to_name: digest.name.clone(),
+        subject: DIGEST_SUBJECT,
+        message_id: message_id(digest, from),
+        unsubscribe: links.unsubscribe,
+        text,
+        html,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_digest_day_starts_at_the_hour() {
+        // 2026-12-06T07:59:59.999Z and 08:00 the same day.
+        let before = Timestamp::from_millis(1_796_543_999_999);
+        let at = Timestamp::from_millis(1_796_544_000_000);
+        let (day_before, _) = digest_day(before, 8);
+        let (day_at, start) = digest_day(at, 8);
+        assert_eq!(day_at, day_before + 1);
+        assert_eq!(start, at);
+        assert_eq!(digest_day(Timestamp::from_millis(0), 0), (0, Timestamp::from_millis(0)));
+    }
+}
