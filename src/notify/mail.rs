@@ -206,6 +206,16 @@ mod tests {
     }
 
     #[test]
+    fn both_bodies_carry_the_unsubscribe_address_whole() {
+        let d = delivery(NotificationKind::RequestAccepted, "Alice", "Bob accepted your partner request.");
+        let letter = compose(&d, &from(), &links()).unwrap();
+        assert!(letter.unsubscribe.starts_with("https://deals.example.org/unsubscribe/ey"), "{}", letter.unsubscribe);
+        assert!(letter.text.contains(&letter.unsubscribe), "{}", letter.text);
+        assert!(letter.html.contains(&format!("href=\"{}\"", letter.unsubscribe)), "{}", letter.html);
+        assert!(letter.text.contains("https://deals.example.org/settings"), "{}", letter.text);
+    }
+
+    #[test]
     fn an_acceptance_mail_has_its_own_subject() {
         let d = delivery(NotificationKind::RequestAccepted, "Alice", "Bob accepted your partner request.");
         let mail = mail(&d);

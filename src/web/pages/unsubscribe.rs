@@ -34,8 +34,9 @@ fn verify(state: &AppState, token: &str) -> AppResult<(UserId, Unsubscribe)> {
         AppError::new(
             StatusCode::BAD_REQUEST,
             "invalid_unsubscribe_link",
-            "This unsubscribe link is not valid: it may have been cut short or changed. Nothing was changed. \
-             Sign in and open Settings to choose which mails you get.",
+            "This unsubscribe link is not valid: it may have been cut short or changed, or it was signed with a \
+             key this server no longer uses. Nothing was changed. Sign in and open Settings to choose which \
+             mails you get.",
         )
     };
     if token.len() > MAX_TOKEN {
