@@ -15,7 +15,8 @@ alter table notifications add column digest_day integer;
 
 -- The cap: one recipient's mails of the last hour, counted from the index alone.
 create index notifications_mailed_by_user on notifications (user_id, mailed_at) where mailed_at is not null;
--- What waits for a digest: who has something, and one user's items; a digest's items, to resend it.
+-- What waits for a digest: the next user who has something (one seek), and that user's items
+-- oldest first; a digest's own items, to send it again.
 create index notifications_digest_waiting on notifications (user_id, notification_id)
     where mail = 'digest' and digest_day is null;
 create index notifications_in_digest on notifications (user_id, digest_day) where digest_day is not null;
@@ -31,6 +32,7 @@ create table mail_digests (
     attempts        integer not null default 0,
     next_attempt_at integer not null,
     last_error      text,
+    failed_at       integer,                -- set when sending gave up after the last attempt
     constraint mail_digests_pkey primary key (user_id, day)
 );
-create index mail_digests_unsent on mail_digests (next_attempt_at) where sent_at is null;
+create index mail_digests_unsent on mail_digests (next_attempt_at) where sent_at is null and failed_at is null;

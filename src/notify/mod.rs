@@ -260,29 +260,36 @@ impl Worker {
         let (day, cutoff) = digest_day(self.store.now(), self.policy.digest_hour);
         if self.digests_done.load(Ordering::Relaxed) < day {
             let mut after = 0;
+            // A claim that failed (the database away) leaves the day to the next round.
+            let mut complete = true;
             loop {
-                let users = match self.store.digest_candidates(day, cutoff, after, self.policy.batch).await {
-                    Ok(users) => users,
+                let (users, last) = match self.store.digest_candidates(day, cutoff, after, self.policy.batch).await {
+                    Ok(found) => found,
                     Err(error) => return log_store_error(&error, "could not look for digests to send"),
                 };
                 for &user in &users {
                     if shutdown.is_cancelled() {
                         return;
                     }
-                    after = user.get();
                     match self.store.claim_digest(user, day, cutoff, self.policy.lease).await {
                         Ok(Some(digest)) => self.send_digest(digest).await,
                         Ok(None) => {}
-                        Err(error) => log_store_error(&error, "could not claim a digest; it is tried again"),
+                        Err(error) => {
+                            complete = false;
+                            log_store_error(&error, "could not claim a digest; it is tried again");
+                        }
                     }
                 }
-                if (users.len() as i64) < self.policy.batch {
-                    break;
+                match last {
+                    Some(last) => after = last,
+                    None => break,
                 }
             }
-            self.digests_done.store(day, Ordering::Relaxed);
+            if complete {
+                self.digests_done.store(day, Ordering::Relaxed);
+            }
         }
-        let due = match self.store.due_digests(self.policy.max_attempts, self.policy.batch).await {
+        let due = match self.store.due_digests(self.policy.batch).await {
             Ok(due) => due,
             Err(error) => return log_store_error(&error, "could not look for digests to retry"),
         };

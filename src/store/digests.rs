@@ -45,27 +45,48 @@ pub struct DueDigest {
 }
 
 impl Store {
-    /// Up to `limit` users, by id after `after`, who have items held from before `cutoff` (the
-    /// digest hour of `day`) and no digest of `day` yet.
+    /// Looks at up to `limit` users holding items for a digest, by id after `after`, and returns
+    /// those whose oldest held item is from before `cutoff` (the digest hour of `day`) and who
+    /// have no digest of `day` yet, with the last id looked at (`None`: no user after it). Each
+    /// user costs a few index seeks, whatever they hold.
     pub async fn digest_candidates(
         &self,
         day: i64,
         cutoff: Timestamp,
         after: i64,
         limit: i64,
-    ) -> StoreResult<Vec<UserId>> {
+    ) -> StoreResult<(Vec<UserId>, Option<i64>)> {
         self.db
             .read(async move |conn| {
-                Ok(conn
-                    .fetch_all(
-                        "select distinct n.user_id from notifications n \
-                         where n.mail = 'digest' and n.digest_day is null and n.user_id > $1 and n.created_at < $2 \
-                           and not exists (select 1 from mail_digests g where g.user_id = n.user_id and g.day = $3) \
-                         order by n.user_id limit $4",
-                        params![after, cutoff.millis(), day, limit],
-                        &|row| Ok(Id::new(row.int("user_id")?)),
-                    )
-                    .await?)
+                let mut found = Vec::new();
+                let mut last = after;
+                for _ in 0..limit {
+                    let next = conn
+                        .fetch_one(
+                            "select min(user_id) as next from notifications \
+                             where mail = 'digest' and digest_day is null and user_id > $1",
+                            params![last],
+                            &|row| row.opt_int("next"),
+                        )
+                        .await?;
+                    let Some(user) = next else { return Ok((found, None)) };
+                    last = user;
+                    let due = conn
+                        .fetch_one(
+                            "select count(*) as due from (select n.created_at from notifications n \
+                               where n.user_id = $1 and n.mail = 'digest' and n.digest_day is null \
+                               order by n.notification_id limit 1) oldest \
+                             where oldest.created_at < $2 \
+                               and not exists (select 1 from mail_digests g where g.user_id = $1 and g.day = $3)",
+                            params![user, cutoff.millis(), day],
+                            &|row| row.int("due"),
+                        )
+                        .await?;
+                    if due > 0 {
+                        found.push(Id::new(user));
+                    }
+                }
+                Ok((found, Some(last)))
             })
             .await
     }
@@ -94,21 +115,26 @@ impl Store {
                     return Ok(None);
                 }
                 // Read at sending time, as for immediate mail: a kind turned off since is dropped.
+                // Each statement looks at the user's oldest held items only, so its cost is bounded.
                 let email = settings_in(conn, user).await?.email;
                 for kind in NotificationKind::ALL.into_iter().filter(|kind| email.get(*kind) == MailWhen::Off) {
                     conn.execute(
-                        "update notifications set mail = 'off' \
-                         where user_id = $1 and mail = 'digest' and digest_day is null and kind = $2",
-                        params![user.get(), kind.as_str()],
+                        "update notifications set mail = 'off' where notification_id in ( \
+                           select w.notification_id from (select notification_id, kind from notifications \
+                             where user_id = $1 and mail = 'digest' and digest_day is null \
+                             order by notification_id limit $3) w \
+                           where w.kind = $2)",
+                        params![user.get(), kind.as_str(), DIGEST_ITEMS_AT_MOST],
                     )
                     .await?;
                 }
                 let items = conn
                     .execute(
                         "update notifications set digest_day = $2 where notification_id in ( \
-                           select notification_id from notifications \
-                           where user_id = $1 and mail = 'digest' and digest_day is null and created_at < $3 \
-                           order by notification_id limit $4)",
+                           select w.notification_id from (select notification_id, created_at from notifications \
+                             where user_id = $1 and mail = 'digest' and digest_day is null \
+                             order by notification_id limit $4) w \
+                           where w.created_at < $3)",
                         params![user.get(), day, cutoff.millis(), DIGEST_ITEMS_AT_MOST],
                     )
                     .await?;
@@ -127,18 +153,17 @@ impl Store {
             .await
     }
 
-    /// Digests due for another attempt (failed, or their worker died), at most `limit`, among
-    /// those tried fewer than `max_attempts` times.
-    pub async fn due_digests(&self, max_attempts: u32, limit: i64) -> StoreResult<Vec<DueDigest>> {
+    /// Digests due for another attempt (failed, or their worker died), at most `limit`.
+    pub async fn due_digests(&self, limit: i64) -> StoreResult<Vec<DueDigest>> {
         let now = self.now();
         self.db
             .read(async move |conn| {
                 Ok(conn
                     .fetch_all(
                         "select user_id, day, next_attempt_at from mail_digests \
-                         where sent_at is null and next_attempt_at <= $1 and attempts < $2 \
-                         order by next_attempt_at limit $3",
-                        params![now.millis(), i64::from(max_attempts), limit],
+                         where sent_at is null and failed_at is null and next_attempt_at <= $1 \
+                         order by next_attempt_at limit $2",
+                        params![now.millis(), limit],
                         &|row| {
                             Ok(DueDigest {
                                 user: Id::new(row.int("user_id")?),
@@ -163,6 +188,7 @@ impl Store {
                     .fetch_optional(
                         "update mail_digests set next_attempt_at = $1, attempts = attempts + 1 \
                          where user_id = $2 and day = $3 and next_attempt_at = $4 and sent_at is null \
+                           and failed_at is null \
                          returning attempts",
                         params![lease_until, due.user.get(), due.day, due.seen_next_attempt],
                         &|row| row.int("attempts"),
@@ -200,12 +226,11 @@ impl Store {
                         )
                         .await?
                     }
-                    // Given up: the attempts pass any limit `due_digests` is asked with.
                     Err((error, None)) => {
                         conn.execute(
-                            "update mail_digests set last_error = $3, attempts = 2147483647 \
+                            "update mail_digests set last_error = $3, failed_at = $4 \
                              where user_id = $1 and day = $2 and sent_at is null",
-                            params![user.get(), day, error.as_str()],
+                            params![user.get(), day, error.as_str(), now.millis()],
                         )
                         .await?
                     }
