@@ -3,11 +3,15 @@
 //! per day across instances and restarts; this module decides when a day's digests are due and
 //! what the mail says.
 
+use std::sync::atomic::Ordering;
+
 use askama::Template;
 use lettre::message::Mailbox;
+use tokio_util::sync::CancellationToken;
 
 use super::mail::{Letter, Links, MailLinks, template_error};
 use super::sink::DeliveryError;
+use super::{ATTEMPT_FAILURES, DIGESTS, Worker, log_store_error};
 use crate::domain::{DAY_MS, NotificationKind, Timestamp, Unsubscribe};
 use crate::store::DigestDelivery;
 
@@ -86,6 +90,85 @@ pub fn compose(digest: &DigestDelivery, from: &Mailbox, links: &MailLinks) -> Re
         text,
         html,
     })
+}
+
+impl Worker {
+    /// Sends the digests of the current digest day not sent yet (once a day per worker; the
+    /// store's claim keeps it once per user across workers), then any digest due for a retry.
+    pub(super) async fn send_digests(&self, shutdown: &CancellationToken) {
+        let (day, cutoff) = digest_day(self.store.now(), self.policy.digest_hour);
+        if self.digests_done.load(Ordering::Relaxed) < day {
+            let mut after = 0;
+            // A claim that failed (the database away) leaves the day to the next round.
+            let mut complete = true;
+            loop {
+                let (users, last) = match self.store.digest_candidates(day, cutoff, after, self.policy.batch).await {
+                    Ok(found) => found,
+                    Err(error) => return log_store_error(&error, "could not look for digests to send"),
+                };
+                for &user in &users {
+                    if shutdown.is_cancelled() {
+                        return;
+                    }
+                    match self.store.claim_digest(user, day, cutoff, self.policy.lease).await {
+                        Ok(Some(digest)) => self.send_digest(digest).await,
+                        Ok(None) => {}
+                        Err(error) => {
+                            complete = false;
+                            log_store_error(&error, "could not claim a digest; it is tried again");
+                        }
+                    }
+                }
+                match last {
+                    Some(last) => after = last,
+                    None => break,
+                }
+            }
+            if complete {
+                self.digests_done.store(day, Ordering::Relaxed);
+            }
+        }
+        let due = match self.store.due_digests(self.policy.batch).await {
+            Ok(due) => due,
+            Err(error) => return log_store_error(&error, "could not look for digests to retry"),
+        };
+        for due in &due {
+            if shutdown.is_cancelled() {
+                return;
+            }
+            if let Ok(Some(digest)) = self.store.reclaim_digest(due, self.policy.lease).await {
+                self.send_digest(digest).await;
+            }
+        }
+    }
+
+    async fn send_digest(&self, digest: DigestDelivery) {
+        let (user, day, attempt) = (digest.user.get(), digest.day, digest.attempt);
+        let sent = match compose(&digest, self.sink.from(), &self.links) {
+            Ok(letter) => self.sink.send(&letter).await,
+            Err(error) => Err(error),
+        };
+        let outcome = match sent {
+            Ok(()) => {
+                metrics::counter!(DIGESTS).increment(1);
+                tracing::info!(user_id = user, day, items = digest.items.len(), "daily digest sent");
+                Ok(())
+            }
+            Err(error) => {
+                metrics::counter!(ATTEMPT_FAILURES).increment(1);
+                let retry = !error.permanent && attempt < self.policy.max_attempts;
+                let retry_at = retry.then(|| {
+                    let wait = self.policy.backoff(attempt);
+                    self.store.now().plus_millis(wait.as_millis() as i64)
+                });
+                tracing::warn!(user_id = user, day, attempt, will_retry = retry, %error, "daily digest failed");
+                Err((error.message, retry_at))
+            }
+        };
+        if let Err(error) = self.store.record_digest(digest.user, day, outcome).await {
+            tracing::warn!(user_id = user, day, %error, "could not record the digest's outcome; it will be retried");
+        }
+    }
 }
 
 #[cfg(test)]
