@@ -122,12 +122,15 @@ impl Unsubscribe {
         if raw == "daily_digest" { Some(Self::Digest) } else { NotificationKind::parse(raw).map(Self::Kind) }
     }
 
-    /// The preferences once this link was followed.
+    /// The preferences once this link was followed. A digest's link turns off the kinds set to
+    /// come in the digest; when none is (the digest held what the hourly cap kept back), every
+    /// kind, since that is what the digest was made of.
     pub fn apply(self, mut email: MailPreferences) -> MailPreferences {
+        let digested = NotificationKind::ALL.into_iter().any(|kind| email.get(kind) == MailWhen::DailyDigest);
         for kind in NotificationKind::ALL {
             let covered = match self {
                 Self::Kind(only) => kind == only,
-                Self::Digest => email.get(kind) == MailWhen::DailyDigest,
+                Self::Digest => !digested || email.get(kind) == MailWhen::DailyDigest,
             };
             if covered {
                 email.set(kind, MailWhen::Off);
@@ -184,6 +187,11 @@ mod tests {
         assert_eq!(
             (off.request_received, off.request_accepted, off.request_reminder),
             (MailWhen::Immediately, MailWhen::Off, MailWhen::Immediately)
+        );
+        let capped = Unsubscribe::Digest.apply(MailPreferences::default());
+        assert_eq!(
+            (capped.request_received, capped.request_accepted, capped.request_reminder),
+            (MailWhen::Off, MailWhen::Off, MailWhen::Off)
         );
         for scope in [Unsubscribe::Digest, Unsubscribe::Kind(NotificationKind::RequestReminder)] {
             assert_eq!(Unsubscribe::parse(scope.as_str()), Some(scope));

@@ -10,7 +10,7 @@ use dealnest::notify::{DIGEST_SUBJECT, digest_day};
 use reqwest::StatusCode;
 use sqlx::AnyPool;
 
-use crate::preferences::{assert_deliverable, set_mail};
+use crate::preferences::{assert_deliverable, mail_settings, set_mail, unsubscribe_path};
 use crate::smtp::{Received, SmtpReceiver};
 use crate::support::TestApp;
 use crate::{fast_retries, mailing, metric, wait_outbox};
@@ -110,6 +110,15 @@ async fn the_digest_comes_at_the_hour_once_across_a_restart_and_never_repeats_an
     app.store().wake_outbox();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(digests(&receiver).len(), 2, "nothing when there is nothing");
+
+    // The digest's own one-click address turns off what was coming in it, and nothing else.
+    let path = unsubscribe_path(&app, &second);
+    assert_eq!(app.client.post(app.url(&path)).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        mail_settings(&app, bob).await,
+        serde_json::json!({"request_received": "off", "request_accepted": "immediately",
+                           "request_reminder": "immediately"})
+    );
 }
 
 #[tokio::test]
