@@ -185,3 +185,32 @@ async fn twenty_requests_from_twenty_new_accounts_mail_ten_now_and_the_rest_in_t
     let (status, inbox) = app.get(&format!("/api/v1/users/{target}/notifications"), Some(target)).await;
     assert_eq!((status, inbox["pagination"]["total"].as_i64()), (StatusCode::OK, Some(20)));
 }
+
+#[tokio::test]
+async fn the_cap_holds_across_two_instances() {
+    let clock = Clock::fixed(seven_oclock().plus_millis(90 * 60 * 1000));
+    let receiver = SmtpReceiver::start().await;
+    let app = TestApp::spawn_with(configured(&receiver, &clock)).await;
+    let other = app.another_instance_with(configured(&receiver, &clock)).await;
+    let raw = app.db.raw().await;
+    let target = app.user("Target").await;
+    let mut senders = Vec::new();
+    for n in 0..20 {
+        senders.push(app.user(&format!("Fresh{n}")).await);
+    }
+    // Every other request through the second instance, so both workers are woken and race.
+    let bases = [app.base.clone(), format!("http://{}", other.addr())];
+    let requests = senders.iter().enumerate().map(|(n, &sender)| {
+        let url = format!("{}/api/v1/partner-requests", bases[n % 2]);
+        app.send(app.client.post(url).json(&serde_json::json!({"recipient_id": target})), Some(sender))
+    });
+    for (status, body) in futures::future::join_all(requests).await {
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    wait_outbox(&raw, SOON, "all settled", |rows| rows.len() == 20 && rows.iter().all(|r| r.delivered)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.messages().len(), 10, "ten mails, whichever instance sent them");
+    let held = mail_states(&raw, target).await.iter().filter(|s| s.0.as_deref() == Some("digest")).count();
+    assert_eq!(held, 10);
+    other.stop().await.unwrap();
+}
