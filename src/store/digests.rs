@@ -61,12 +61,14 @@ impl Store {
                 let mut found = Vec::new();
                 let mut last = after;
                 for _ in 0..limit {
+                    // `order by … limit 1` rather than `min()`, so both planners take one index seek.
                     let next = conn
-                        .fetch_one(
-                            "select min(user_id) as next from notifications \
-                             where mail = 'digest' and digest_day is null and user_id > $1",
+                        .fetch_optional(
+                            "select user_id from notifications \
+                             where mail = 'digest' and digest_day is null and user_id > $1 \
+                             order by user_id limit 1",
                             params![last],
-                            &|row| row.opt_int("next"),
+                            &|row| row.int("user_id"),
                         )
                         .await?;
                     let Some(user) = next else { return Ok((found, None)) };
