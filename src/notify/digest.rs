@@ -3,8 +3,6 @@
 //! per day across instances and restarts; this module decides when a day's digests are due and
 //! what the mail says.
 
-use std::sync::atomic::Ordering;
-
 use askama::Template;
 use lettre::message::Mailbox;
 use tokio_util::sync::CancellationToken;
@@ -92,54 +90,78 @@ pub fn compose(digest: &DigestDelivery, from: &Mailbox, links: &MailLinks) -> Re
     })
 }
 
+/// How far one worker has gone through a digest day's users.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct DigestProgress {
+    pub day: i64,
+    /// The user id to continue after; `None`: the day is done.
+    pub next: Option<i64>,
+}
+
+impl DigestProgress {
+    /// Before the first round: no day begun.
+    pub(super) const NOT_STARTED: Self = Self { day: i64::MIN, next: None };
+}
+
 impl Worker {
-    /// Sends the digests of the current digest day not sent yet (once a day per worker; the
-    /// store's claim keeps it once per user across workers), then any digest due for a retry.
-    pub(super) async fn send_digests(&self, shutdown: &CancellationToken) {
+    /// Sends some of the current digest day's digests not sent yet (those of the next `batch`
+    /// users holding items), then any digest due for a retry. Returns whether the day has more,
+    /// so the worker comes back at once: a day's digests are spread over rounds, between which
+    /// immediate mail keeps flowing. Each worker goes through the users once per day (and once
+    /// per start); the store's claim keeps each digest once across workers.
+    pub(super) async fn send_digests(&self, shutdown: &CancellationToken) -> bool {
         let (day, cutoff) = digest_day(self.store.now(), self.policy.digest_hour);
-        if self.digests_done.load(Ordering::Relaxed) < day {
-            let mut after = 0;
-            // A claim that failed (the database away) leaves the day to the next round.
-            let mut complete = true;
-            loop {
-                let (users, last) = match self.store.digest_candidates(day, cutoff, after, self.policy.batch).await {
-                    Ok(found) => found,
-                    Err(error) => return log_store_error(&error, "could not look for digests to send"),
-                };
-                for &user in &users {
-                    if shutdown.is_cancelled() {
-                        return;
-                    }
-                    match self.store.claim_digest(user, day, cutoff, self.policy.lease).await {
-                        Ok(Some(digest)) => self.send_digest(digest).await,
-                        Ok(None) => {}
-                        Err(error) => {
-                            complete = false;
-                            log_store_error(&error, "could not claim a digest; it is tried again");
+        let after = match *self.digest_progress.lock().unwrap_or_else(|e| e.into_inner()) {
+            DigestProgress { day: at, next: Some(after) } if at == day => Some(after),
+            DigestProgress { day: at, next: None } if at == day => None,
+            _ => Some(0),
+        };
+        let mut more = false;
+        if let Some(after) = after {
+            let next = match self.store.digest_candidates(day, cutoff, after, self.policy.batch).await {
+                Ok((users, last)) => {
+                    let mut next = last;
+                    for &user in &users {
+                        if shutdown.is_cancelled() {
+                            return false;
+                        }
+                        match self.store.claim_digest(user, day, cutoff, self.policy.lease).await {
+                            Ok(Some(digest)) => self.send_digest(digest).await,
+                            Ok(None) => {}
+                            Err(error) => {
+                                // This user and those after wait for the next round.
+                                log_store_error(&error, "could not claim a digest; it is tried again");
+                                next = Some(user.get() - 1);
+                                break;
+                            }
                         }
                     }
+                    more = next.is_some();
+                    next
                 }
-                match last {
-                    Some(last) => after = last,
-                    None => break,
+                Err(error) => {
+                    log_store_error(&error, "could not look for digests to send");
+                    Some(after)
                 }
-            }
-            if complete {
-                self.digests_done.store(day, Ordering::Relaxed);
-            }
+            };
+            *self.digest_progress.lock().unwrap_or_else(|e| e.into_inner()) = DigestProgress { day, next };
         }
         let due = match self.store.due_digests(self.policy.batch).await {
             Ok(due) => due,
-            Err(error) => return log_store_error(&error, "could not look for digests to retry"),
+            Err(error) => {
+                log_store_error(&error, "could not look for digests to retry");
+                return false;
+            }
         };
         for due in &due {
             if shutdown.is_cancelled() {
-                return;
+                return false;
             }
             if let Ok(Some(digest)) = self.store.reclaim_digest(due, self.policy.lease).await {
                 self.send_digest(digest).await;
             }
         }
+        more
     }
 
     async fn send_digest(&self, digest: DigestDelivery) {

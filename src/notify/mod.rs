@@ -17,7 +17,7 @@ mod digest;
 mod mail;
 mod sink;
 
-use std::sync::atomic::AtomicI64;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rand::Rng;
@@ -26,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::store::{Claim, DueDelivery, Store};
 
+use digest::DigestProgress;
 pub use digest::{DIGEST_SUBJECT, digest_day};
 pub use mail::{MailLinks, message_id};
 pub use sink::{DeliveryError, Sink, SmtpUrl};
@@ -115,7 +116,7 @@ pub fn spawn_worker(
         for counter in [DELIVERED, ATTEMPT_FAILURES, GIVEN_UP, TURNED_OFF, HELD, CAPPED, DIGESTS] {
             metrics::counter!(counter).increment(0);
         }
-        let worker = Worker { store, sink, links, policy, digests_done: AtomicI64::new(i64::MIN) };
+        let worker = Worker { store, sink, links, policy, digest_progress: Mutex::new(DigestProgress::NOT_STARTED) };
         worker.run(&shutdown).await;
         worker.sink.shutdown().await;
         tracing::info!("delivery worker stopped");
@@ -127,8 +128,8 @@ struct Worker {
     sink: Sink,
     links: MailLinks,
     policy: DeliveryPolicy,
-    /// The last digest day whose digests this worker has all claimed.
-    digests_done: AtomicI64,
+    /// How far this worker has gone through the current digest day.
+    digest_progress: Mutex<DigestProgress>,
 }
 
 impl Worker {
@@ -160,9 +161,9 @@ impl Worker {
                 }
                 self.claim_and_deliver(item).await;
             }
-            self.send_digests(shutdown).await;
+            let more_digests = self.send_digests(shutdown).await;
             self.refresh_backlog().await;
-            if due.len() as i64 == self.policy.batch {
+            if due.len() as i64 == self.policy.batch || more_digests {
                 continue;
             }
             let wait = self.until_next_due().await;

@@ -125,7 +125,15 @@ async fn the_digest_comes_at_the_hour_once_across_a_restart_and_never_repeats_an
 async fn two_instances_send_one_digest_per_user() {
     let clock = Clock::fixed(seven_oclock());
     let receiver = SmtpReceiver::start().await;
-    let app = TestApp::spawn_with(configured(&receiver, &clock)).await;
+    // Two users per round, so each worker goes through the day in several rounds.
+    let in_small_rounds = |receiver: &SmtpReceiver, clock: &Clock| {
+        let configure = configured(receiver, clock);
+        move |s: &mut Settings| {
+            configure(s);
+            s.delivery.batch = 2;
+        }
+    };
+    let app = TestApp::spawn_with(in_small_rounds(&receiver, &clock)).await;
     let raw = app.db.raw().await;
     let mut users = Vec::new();
     for n in 0..6 {
@@ -138,7 +146,7 @@ async fn two_instances_send_one_digest_per_user() {
         app.request(sender, user).await;
     }
     wait_outbox(&raw, SOON, "held", |rows| rows.len() == 6 && rows.iter().all(|r| r.delivered)).await;
-    let other = app.another_instance_with(configured(&receiver, &clock)).await;
+    let other = app.another_instance_with(in_small_rounds(&receiver, &clock)).await;
 
     clock.advance_millis(HOUR_MS);
     app.store().wake_outbox();
