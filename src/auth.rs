@@ -1,4 +1,7 @@
-//! Bearer tokens: HS256 JWTs whose `sub` is a user id and whose `exp` is required.
+//! Bearer tokens: HS256 JWTs whose `sub` is a user id and whose `exp` is required. The same
+//! secret signs the unsubscribe links of mails: tokens with their own audience and no expiry (a
+//! link in an old mail keeps working), which a bearer check never accepts (no `exp`) and which
+//! accept no bearer token (no audience).
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,7 +11,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{Cache, Weigh};
-use crate::domain::UserId;
+use crate::domain::{Unsubscribe, UserId};
 
 /// The signing secret and the keys made from it.
 #[derive(Clone)]
@@ -16,6 +19,7 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    unsubscribe: Validation,
     /// Tokens that verified, with their user and expiry: a client sends the same token on
     /// every call, and checking the signature again (HMAC, base64, JSON) costs more than the
     /// rest of a cheap request. A token string verifies the same way until it expires, so an
@@ -62,6 +66,17 @@ enum Subject {
     Text(String),
 }
 
+/// The audience of unsubscribe tokens.
+const UNSUBSCRIBE: &str = "unsubscribe";
+
+/// What an unsubscribe link says: whose mail, and which.
+#[derive(Debug, Serialize, Deserialize)]
+struct UnsubscribeClaims {
+    sub: String,
+    aud: String,
+    kind: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     #[error("the token is not valid: {0}")]
@@ -76,10 +91,15 @@ impl TokenKeys {
         validation.leeway = 0;
         // `sub` is required by `Claims` itself; listing it here would refuse numeric subjects.
         validation.set_required_spec_claims(&["exp"]);
+        let mut unsubscribe = Validation::new(Algorithm::HS256);
+        unsubscribe.validate_exp = false;
+        unsubscribe.set_required_spec_claims(&["aud", "sub"]);
+        unsubscribe.set_audience(&[UNSUBSCRIBE]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            unsubscribe,
             verified: Arc::new(Cache::new("tokens", VERIFIED_BYTES, 200)),
         }
     }
@@ -110,6 +130,20 @@ impl TokenKeys {
         Ok(user)
     }
 
+    /// Signs the unsubscribe token of `user`'s mails of `scope`.
+    pub fn issue_unsubscribe(&self, user: UserId, scope: Unsubscribe) -> String {
+        let claims = UnsubscribeClaims { sub: user.to_string(), aud: UNSUBSCRIBE.into(), kind: scope.as_str().into() };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
+    }
+
+    /// Checks an unsubscribe token's signature and audience; returns the user and what to turn off.
+    pub fn verify_unsubscribe(&self, token: &str) -> Result<(UserId, Unsubscribe), TokenError> {
+        let data = jsonwebtoken::decode::<UnsubscribeClaims>(token, &self.decoding, &self.unsubscribe)?;
+        let user = data.claims.sub.parse().ok().and_then(|id| UserId::parse(id).ok()).ok_or(TokenError::BadSubject)?;
+        let scope = Unsubscribe::parse(&data.claims.kind).ok_or(TokenError::BadSubject)?;
+        Ok((user, scope))
+    }
+
     /// What the cache of verified tokens holds, for the metrics.
     pub fn cache_usage(&self) -> crate::cache::Usage {
         self.verified.usage()
@@ -127,6 +161,28 @@ mod tests {
         assert_eq!(keys.verify(&keys.issue(user, Duration::from_secs(60))).unwrap(), user);
         assert!(TokenKeys::new(b"other").verify(&keys.issue(user, Duration::from_secs(60))).is_err());
         assert!(keys.verify("not.a.token").is_err());
+    }
+
+    #[test]
+    fn unsubscribe_tokens_name_user_and_kind_and_are_no_bearer_tokens() {
+        use crate::domain::NotificationKind;
+        let keys = TokenKeys::new(b"secret");
+        let user = UserId::parse(7).unwrap();
+        let scope = Unsubscribe::Kind(NotificationKind::RequestAccepted);
+        let token = keys.issue_unsubscribe(user, scope);
+        assert_eq!(keys.verify_unsubscribe(&token).unwrap(), (user, scope));
+        assert!(keys.verify(&token).is_err(), "not a bearer token");
+        assert!(
+            keys.verify_unsubscribe(&keys.issue(user, Duration::from_secs(60))).is_err(),
+            "not an unsubscribe token"
+        );
+        assert!(TokenKeys::new(b"other").verify_unsubscribe(&token).is_err());
+        // Another user's claims under the first signature.
+        let other = keys.issue_unsubscribe(UserId::parse(8).unwrap(), scope);
+        let (head, rest) = token.split_once('.').unwrap();
+        let signature = rest.rsplit_once('.').unwrap().1;
+        let payload = other.split('.').nth(1).unwrap();
+        assert!(keys.verify_unsubscribe(&format!("{head}.{payload}.{signature}")).is_err());
     }
 
     #[test]

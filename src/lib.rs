@@ -113,9 +113,15 @@ impl Server {
                 rand::random::<[u8; 32]>().to_vec()
             }
         };
+        let tokens = Arc::new(TokenKeys::new(&secret));
+        let public_url = match &settings.mail.public_url {
+            Some(url) => url.clone(),
+            None => format!("http://{}", listener.local_addr()?),
+        };
+        let links = notify::MailLinks::new(&public_url, tokens.clone());
         let state = AppState::new(web::Resources {
             store: store.clone(),
-            tokens: Arc::new(TokenKeys::new(&secret)),
+            tokens,
             metrics: telemetry::metrics_handle(),
             limits: web::limits::ClientLimits::new(
                 settings.rate_limit,
@@ -127,12 +133,19 @@ impl Server {
             https: settings.secure_cookies,
         });
         let sink = notify::Sink::from_settings(&settings.mail).map_err(anyhow::Error::msg)?;
-        tracing::info!(sink = %sink.describe(), max_attempts = settings.delivery.max_attempts, "delivering notifications");
+        tracing::info!(
+            sink = %sink.describe(),
+            max_attempts = settings.delivery.max_attempts,
+            %public_url,
+            digest_hour = settings.delivery.digest_hour,
+            per_recipient_hour = settings.delivery.per_recipient_hour,
+            "delivering notifications"
+        );
         let shutdown = CancellationToken::new();
         let session_cleanup = spawn_session_cleanup(sessions, shutdown.clone());
         let lifecycle_sweep = spawn_lifecycle_sweep(store.clone(), shutdown.clone());
         let metrics_upkeep = telemetry::spawn_metrics_upkeep(state.metrics.clone(), shutdown.clone());
-        let worker = notify::spawn_worker(store.clone(), sink, settings.delivery.clone(), shutdown.clone());
+        let worker = notify::spawn_worker(store.clone(), sink, links, settings.delivery.clone(), shutdown.clone());
         let relay = {
             let (store, shutdown) = (store.clone(), shutdown.clone());
             tokio::spawn(async move { store.relay_events(shutdown).await })

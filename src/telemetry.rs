@@ -72,6 +72,16 @@ fn describe_metrics() {
         "Delivery attempts that failed (each is retried until the last attempt)."
     );
     describe_counter!("dealnest_notifications_failed_total", "Notifications given up on after the last attempt.");
+    describe_counter!(
+        "dealnest_mail_turned_off_total",
+        "Notifications not mailed: their recipient turned that kind off."
+    );
+    describe_counter!("dealnest_mail_held_for_digest_total", "Notifications held for the daily digest by choice.");
+    describe_counter!(
+        "dealnest_mail_capped_total",
+        "Notifications held for the daily digest: their recipient had their hourly share of mail."
+    );
+    describe_counter!("dealnest_digests_sent_total", "Daily digest mails sent.");
     describe_histogram!("dealnest_notification_delivery_seconds", Unit::Seconds, "Time to deliver one notification.");
     describe_gauge!("dealnest_sse_connections", "Live event streams open now.");
     describe_counter!("dealnest_sse_refused_total", "Live event streams refused, by reason (per_user, per_process).");

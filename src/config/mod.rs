@@ -185,6 +185,17 @@ pub struct MailArgs {
     /// Seconds before the first retry of a failed delivery; doubled for each further retry, up to 30 minutes.
     #[arg(long, env = "DEALNEST_DELIVERY_BACKOFF", default_value = "30", value_parser = seconds(1))]
     pub delivery_backoff: Duration,
+    /// Where links in mail point (unsubscribe, settings, dashboard), as http(s)://host[:port][/path];
+    /// default http:// and the listen address.
+    #[arg(long, env = "DEALNEST_PUBLIC_URL", value_parser = public_url)]
+    pub public_url: Option<String>,
+    /// The hour (UTC, 0-23) at which daily digests are sent.
+    #[arg(long, env = "DEALNEST_DIGEST_HOUR", default_value = "8", value_parser = digest_hour)]
+    pub digest_hour: u8,
+    /// Immediate mails to one address per hour at most; beyond it notifications wait for the next
+    /// daily digest. 0 turns the cap off.
+    #[arg(long, env = "DEALNEST_MAIL_PER_RECIPIENT_HOUR", default_value = "10", value_parser = at_least(0u32))]
+    pub mail_per_recipient_hour: u32,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -286,6 +297,25 @@ fn seconds(min: u64) -> impl Fn(&str) -> Result<Duration, String> + Clone + Send
 
 fn listen_address(raw: &str) -> Result<SocketAddr, String> {
     raw.trim().parse().map_err(|_| format!("{raw:?} is not a listen address (host:port, e.g. 127.0.0.1:8004)"))
+}
+
+fn digest_hour(raw: &str) -> Result<u8, String> {
+    match raw.trim().parse::<u8>() {
+        Ok(hour) if hour < 24 => Ok(hour),
+        _ => Err(format!("{raw:?} is not an hour of the day (0 to 23, UTC)")),
+    }
+}
+
+/// An absolute http(s) address without query or fragment; kept without a trailing `/`.
+fn public_url(raw: &str) -> Result<String, String> {
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let host = rest.map(|rest| rest.split('/').next().unwrap_or(""));
+    let plain = |c: char| c.is_ascii_graphic() && !matches!(c, '?' | '#' | '<' | '>' | '"' | '\\');
+    match host {
+        Some(host) if !host.is_empty() && url.chars().all(plain) => Ok(url.to_owned()),
+        _ => Err(format!("{raw:?} is not an http:// or https:// address (e.g. https://deals.example.org)")),
+    }
 }
 
 fn mailbox(raw: &str) -> Result<Mailbox, String> {

@@ -37,6 +37,8 @@ pub struct MailSettings {
     pub from: Mailbox,
     /// Bound on each SMTP step.
     pub smtp_timeout: Duration,
+    /// Where links in mail point; `None`: `http://` and the address the server listens on.
+    pub public_url: Option<String>,
 }
 
 impl MailSettings {
@@ -52,6 +54,7 @@ impl Default for MailSettings {
             smtp_url: None,
             from: DEFAULT_MAIL_FROM.parse().expect("the default sender is a valid mailbox"),
             smtp_timeout: Duration::from_secs(20),
+            public_url: None,
         }
     }
 }
@@ -170,10 +173,13 @@ impl MailArgs {
             smtp_url: self.smtp_url.clone().and_then(|setting| setting.0),
             from: self.mail_from.clone(),
             smtp_timeout: self.smtp_timeout,
+            public_url: self.public_url.clone(),
         };
         let delivery = DeliveryPolicy {
             max_attempts: self.delivery_max_attempts,
             base_backoff: self.delivery_backoff,
+            per_recipient_hour: self.mail_per_recipient_hour,
+            digest_hour: self.digest_hour,
             ..DeliveryPolicy::for_send_bound(mail.send_bound())
         };
         (mail, delivery)

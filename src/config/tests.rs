@@ -182,6 +182,9 @@ fn mail_defaults_to_the_log_with_the_default_sender() {
     assert_eq!(settings.mail.smtp_timeout, Duration::from_secs(20));
     assert_eq!(settings.delivery.max_attempts, 8);
     assert_eq!(settings.delivery.base_backoff, Duration::from_secs(30));
+    assert_eq!(settings.mail.public_url, None, "made from the listen address at start");
+    assert_eq!(settings.delivery.digest_hour, 8);
+    assert_eq!(settings.delivery.per_recipient_hour, 10);
     // A blank variable is the same as an unset one.
     assert!(serve(&["--smtp-url", " "]).mail.smtp_url.is_none());
     assert!(serve(&["--smtp-url", ""]).mail.smtp_url.is_none());
@@ -206,6 +209,39 @@ fn mail_settings_parse() {
     assert_eq!(settings.mail.smtp_timeout, Duration::from_secs(7));
     assert_eq!(settings.delivery.max_attempts, 3);
     assert_eq!(settings.delivery.base_backoff, Duration::from_secs(5));
+}
+
+#[test]
+fn the_public_url_digest_hour_and_cap_parse() {
+    let settings = serve(&[
+        "--public-url",
+        " https://deals.example.org/app/ ",
+        "--digest-hour",
+        "23",
+        "--mail-per-recipient-hour",
+        "0",
+    ]);
+    assert_eq!(settings.mail.public_url.as_deref(), Some("https://deals.example.org/app"));
+    assert_eq!((settings.delivery.digest_hour, settings.delivery.per_recipient_hour), (23, 0));
+    assert_eq!(
+        serve(&["--public-url", "http://127.0.0.1:8004"]).mail.public_url.as_deref(),
+        Some("http://127.0.0.1:8004")
+    );
+}
+
+#[test]
+fn bad_public_urls_hours_and_caps_name_their_variable() {
+    for url in
+        ["deals.example.org", "ftp://deals.example.org", "https://", "https://a b", "https://x/?q=1", "https://x/#f"]
+    {
+        assert_eq!(variable(&["--public-url", url]), "DEALNEST_PUBLIC_URL", "{url}");
+    }
+    for hour in ["24", "8am", ""] {
+        assert_eq!(variable(&["--digest-hour", hour]), "DEALNEST_DIGEST_HOUR", "{hour}");
+    }
+    assert_eq!(variable(&["--digest-hour=-1"]), "DEALNEST_DIGEST_HOUR");
+    assert_eq!(variable(&["--mail-per-recipient-hour=-1"]), "DEALNEST_MAIL_PER_RECIPIENT_HOUR");
+    assert_eq!(variable(&["--mail-per-recipient-hour", "ten"]), "DEALNEST_MAIL_PER_RECIPIENT_HOUR");
 }
 
 #[test]

@@ -21,7 +21,7 @@ pub use rules::{
     Lifecycle, NEW_ACCOUNT_AGE_MS, SendQuotas, check_accepts, check_answer, check_block, check_cancel, check_cooldown,
     check_end, check_quota, check_send_to, ordered_pair,
 };
-pub use settings::{AcceptsFrom, MailPreferences, MailWhen, UserSettings};
+pub use settings::{AcceptsFrom, MailPreferences, MailWhen, Unsubscribe, UserSettings};
 pub use standing::{Candidate, PairFacts, Standing};
 pub use text::{Email, RequestMessage, SearchQuery, UserName};
 pub use time::{Clock, DAY_MS, Timestamp};
@@ -99,6 +99,8 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
+    pub const ALL: [Self; 3] = [Self::RequestReceived, Self::RequestAccepted, Self::RequestReminder];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::RequestReceived => "request_received",

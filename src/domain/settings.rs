@@ -1,7 +1,7 @@
 //! One user's own settings: who may send them partner requests, and which mails they want. Never
 //! shown to anyone else. Each value parses from the contract's word and nothing else.
 
-use super::RuleError;
+use super::{NotificationKind, RuleError};
 
 /// Who may send a user partner requests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -83,6 +83,73 @@ pub struct MailPreferences {
     pub request_reminder: MailWhen,
 }
 
+impl MailPreferences {
+    /// The choice for mails of `kind`.
+    pub fn get(&self, kind: NotificationKind) -> MailWhen {
+        match kind {
+            NotificationKind::RequestReceived => self.request_received,
+            NotificationKind::RequestAccepted => self.request_accepted,
+            NotificationKind::RequestReminder => self.request_reminder,
+        }
+    }
+
+    pub fn set(&mut self, kind: NotificationKind, when: MailWhen) {
+        match kind {
+            NotificationKind::RequestReceived => self.request_received = when,
+            NotificationKind::RequestAccepted => self.request_accepted = when,
+            NotificationKind::RequestReminder => self.request_reminder = when,
+        }
+    }
+}
+
+/// What one unsubscribe link turns off: one kind of mail (the link in that kind's mails), or the
+/// daily digest (every kind that was set to come in it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsubscribe {
+    Kind(NotificationKind),
+    Digest,
+}
+
+impl Unsubscribe {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Kind(kind) => kind.as_str(),
+            Self::Digest => "daily_digest",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        if raw == "daily_digest" { Some(Self::Digest) } else { NotificationKind::parse(raw).map(Self::Kind) }
+    }
+
+    /// The preferences once this link was followed. A digest's link turns off the kinds set to
+    /// come in the digest; when none is (the digest held what the hourly cap kept back), every
+    /// kind, since that is what the digest was made of.
+    pub fn apply(self, mut email: MailPreferences) -> MailPreferences {
+        let digested = NotificationKind::ALL.into_iter().any(|kind| email.get(kind) == MailWhen::DailyDigest);
+        for kind in NotificationKind::ALL {
+            let covered = match self {
+                Self::Kind(only) => kind == only,
+                Self::Digest => !digested || email.get(kind) == MailWhen::DailyDigest,
+            };
+            if covered {
+                email.set(kind, MailWhen::Off);
+            }
+        }
+        email
+    }
+
+    /// What the unsubscribe page says will stop.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Kind(NotificationKind::RequestReceived) => "e-mails when someone sends you a partner request",
+            Self::Kind(NotificationKind::RequestAccepted) => "e-mails when someone accepts your partner request",
+            Self::Kind(NotificationKind::RequestReminder) => "e-mails when a partner request to you is about to expire",
+            Self::Digest => "the daily digest e-mail",
+        }
+    }
+}
+
 /// A user's settings; a user who never saved any has the defaults.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UserSettings {
@@ -106,6 +173,30 @@ mod tests {
             assert!(matches!(AcceptsFrom::parse(bad), Err(RuleError::InvalidSettings(_))), "{bad:?}");
         }
         assert!(MailWhen::parse("weekly").is_err());
+    }
+
+    #[test]
+    fn an_unsubscribe_turns_off_exactly_what_it_names() {
+        let email = MailPreferences { request_accepted: MailWhen::DailyDigest, ..MailPreferences::default() };
+        let off = Unsubscribe::Kind(NotificationKind::RequestReceived).apply(email);
+        assert_eq!(
+            (off.request_received, off.request_accepted, off.request_reminder),
+            (MailWhen::Off, MailWhen::DailyDigest, MailWhen::Immediately)
+        );
+        let off = Unsubscribe::Digest.apply(email);
+        assert_eq!(
+            (off.request_received, off.request_accepted, off.request_reminder),
+            (MailWhen::Immediately, MailWhen::Off, MailWhen::Immediately)
+        );
+        let capped = Unsubscribe::Digest.apply(MailPreferences::default());
+        assert_eq!(
+            (capped.request_received, capped.request_accepted, capped.request_reminder),
+            (MailWhen::Off, MailWhen::Off, MailWhen::Off)
+        );
+        for scope in [Unsubscribe::Digest, Unsubscribe::Kind(NotificationKind::RequestReminder)] {
+            assert_eq!(Unsubscribe::parse(scope.as_str()), Some(scope));
+        }
+        assert_eq!(Unsubscribe::parse("everything"), None);
     }
 
     #[test]

@@ -7,20 +7,28 @@
 //! Delivery is at least once: a crash between sending and recording sends again, with the same
 //! `Message-ID`.
 //!
+//! Before each mail the recipient's settings decide (see [`Claim`]): mail now, hold it for the
+//! daily digest (`digest`), or send nothing; and a recipient who had their hourly share of
+//! immediate mail gets the rest in the next digest.
+//!
 //! `sink` says where notifications go (the log or SMTP), `mail` what a mail looks like.
 
+mod digest;
 mod mail;
 mod sink;
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rand::Rng;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::store::{DueDelivery, Store};
+use crate::store::{Claim, DueDelivery, Store};
 
-pub use mail::message_id;
+use digest::DigestProgress;
+pub use digest::{DIGEST_SUBJECT, digest_day};
+pub use mail::{MailLinks, message_id};
 pub use sink::{DeliveryError, Sink, SmtpUrl};
 
 /// The longest the worker sleeps without looking at the outbox, in case a wake-up was missed
@@ -35,6 +43,14 @@ const ATTEMPT_FAILURES: &str = "dealnest_notification_delivery_failures_total";
 const GIVEN_UP: &str = "dealnest_notifications_failed_total";
 /// Notifications waiting for delivery, counted in the database after each round.
 const BACKLOG: &str = "dealnest_notification_backlog";
+/// Notifications not mailed because their recipient turned that kind of mail off.
+const TURNED_OFF: &str = "dealnest_mail_turned_off_total";
+/// Notifications held for the daily digest by their recipient's choice.
+const HELD: &str = "dealnest_mail_held_for_digest_total";
+/// Notifications held for the daily digest because their recipient had their hourly share.
+const CAPPED: &str = "dealnest_mail_capped_total";
+/// Daily digests sent.
+const DIGESTS: &str = "dealnest_digests_sent_total";
 
 /// How the worker retries.
 #[derive(Debug, Clone)]
@@ -48,6 +64,10 @@ pub struct DeliveryPolicy {
     pub lease: Duration,
     /// Rows read from the outbox at a time.
     pub batch: i64,
+    /// Immediate mails to one recipient per hour at most (0: no cap); the rest wait for the digest.
+    pub per_recipient_hour: u32,
+    /// The hour (UTC) of the daily digest.
+    pub digest_hour: u8,
 }
 
 impl Default for DeliveryPolicy {
@@ -67,6 +87,8 @@ impl DeliveryPolicy {
             max_backoff: Duration::from_secs(30 * 60),
             lease: send_bound.saturating_mul(2).max(Duration::from_secs(30)),
             batch: 50,
+            per_recipient_hour: 10,
+            digest_hour: 8,
         }
     }
 
@@ -82,13 +104,19 @@ impl DeliveryPolicy {
 
 /// Starts the delivery worker. When `shutdown` is cancelled it finishes the delivery in hand,
 /// closes the sink and ends; rows it had not reached stay due for the next start.
-pub fn spawn_worker(store: Store, sink: Sink, policy: DeliveryPolicy, shutdown: CancellationToken) -> JoinHandle<()> {
+pub fn spawn_worker(
+    store: Store,
+    sink: Sink,
+    links: MailLinks,
+    policy: DeliveryPolicy,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         // Every series exists from the start, so `rate()` and `increase()` see the first event.
-        for counter in [DELIVERED, ATTEMPT_FAILURES, GIVEN_UP] {
+        for counter in [DELIVERED, ATTEMPT_FAILURES, GIVEN_UP, TURNED_OFF, HELD, CAPPED, DIGESTS] {
             metrics::counter!(counter).increment(0);
         }
-        let worker = Worker { store, sink, policy };
+        let worker = Worker { store, sink, links, policy, digest_progress: Mutex::new(DigestProgress::NOT_STARTED) };
         worker.run(&shutdown).await;
         worker.sink.shutdown().await;
         tracing::info!("delivery worker stopped");
@@ -98,7 +126,10 @@ pub fn spawn_worker(store: Store, sink: Sink, policy: DeliveryPolicy, shutdown: 
 struct Worker {
     store: Store,
     sink: Sink,
+    links: MailLinks,
     policy: DeliveryPolicy,
+    /// How far this worker has gone through the current digest day.
+    digest_progress: Mutex<DigestProgress>,
 }
 
 impl Worker {
@@ -130,8 +161,9 @@ impl Worker {
                 }
                 self.claim_and_deliver(item).await;
             }
+            let more_digests = self.send_digests(shutdown).await;
             self.refresh_backlog().await;
-            if due.len() as i64 == self.policy.batch {
+            if due.len() as i64 == self.policy.batch || more_digests {
                 continue;
             }
             let wait = self.until_next_due().await;
@@ -144,8 +176,27 @@ impl Worker {
     }
 
     async fn claim_and_deliver(&self, due: &DueDelivery) {
-        let delivery = match self.store.claim_delivery(due, self.policy.lease).await {
-            Ok(Some(delivery)) => delivery,
+        let claim = self.store.claim_delivery(due, self.policy.lease, self.policy.per_recipient_hour).await;
+        let delivery = match claim {
+            Ok(Some(Claim::Mail(delivery))) => delivery,
+            Ok(Some(Claim::Off)) => {
+                metrics::counter!(TURNED_OFF).increment(1);
+                tracing::debug!(notification_id = due.id().get(), "not mailed: the recipient turned it off");
+                return;
+            }
+            Ok(Some(Claim::Held { capped: false })) => {
+                metrics::counter!(HELD).increment(1);
+                return;
+            }
+            Ok(Some(Claim::Held { capped: true })) => {
+                metrics::counter!(CAPPED).increment(1);
+                tracing::info!(
+                    notification_id = due.id().get(),
+                    per_hour = self.policy.per_recipient_hour,
+                    "the recipient had their hourly share of mail; held for the next daily digest"
+                );
+                return;
+            }
             // Another worker claimed it first.
             Ok(None) => return,
             Err(error) => {
@@ -156,7 +207,11 @@ impl Worker {
         let id = delivery.notification.id.get();
         let attempt = delivery.attempt;
         let started = Instant::now();
-        let outcome = match self.sink.deliver(&delivery).await {
+        let sent = match mail::compose(&delivery, self.sink.from(), &self.links) {
+            Ok(letter) => self.sink.send(&letter).await,
+            Err(error) => Err(error),
+        };
+        let outcome = match sent {
             Ok(()) => {
                 metrics::counter!(DELIVERED).increment(1);
                 metrics::histogram!("dealnest_notification_delivery_seconds").record(started.elapsed().as_secs_f64());
@@ -209,13 +264,16 @@ impl Worker {
 
     /// How long until the next undelivered row falls due (a retry, or a lease running out).
     async fn until_next_due(&self) -> Duration {
-        match self.store.next_delivery_due().await {
-            Ok(Some(due)) => {
-                let millis = due.millis().saturating_sub(self.store.now().millis()).max(0);
-                Duration::from_millis(millis as u64).min(IDLE_RECHECK)
-            }
-            _ => IDLE_RECHECK,
-        }
+        let now = self.store.now();
+        // The next digest day starts one day after the current one did.
+        let (_, day_start) = digest_day(now, self.policy.digest_hour);
+        let next_digests = day_start.plus_millis(crate::domain::DAY_MS);
+        let next = match self.store.next_delivery_due().await {
+            Ok(Some(due)) => due.min(next_digests),
+            _ => next_digests,
+        };
+        let millis = next.millis().saturating_sub(now.millis()).max(0);
+        Duration::from_millis(millis as u64).min(IDLE_RECHECK)
     }
 }
 

@@ -7,9 +7,8 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use super::mail;
+use super::mail::Letter;
 use crate::config::MailSettings;
-use crate::store::PendingDelivery;
 
 /// A validated `DEALNEST_SMTP_URL`. It may carry a password, so it is shown only without its
 /// credentials.
@@ -107,23 +106,32 @@ impl Sink {
         }
     }
 
-    pub async fn deliver(&self, delivery: &PendingDelivery) -> Result<(), DeliveryError> {
+    /// The sender of every mail.
+    pub fn from(&self) -> &Mailbox {
         match self {
-            Self::Log { from } => {
-                let n = &delivery.notification;
+            Self::Log { from } => from,
+            Self::Smtp(smtp) => &smtp.from,
+        }
+    }
+
+    pub async fn send(&self, letter: &Letter) -> Result<(), DeliveryError> {
+        match self {
+            Self::Log { .. } => {
+                // A digest has no notification id of its own; -1 says so in one typed field.
                 tracing::info!(
                     target: "dealnest::mail",
-                    notification_id = n.id.get(),
-                    message_id = %mail::message_id(n.id, from),
-                    to = %delivery.email,
-                    to_name = %delivery.name,
-                    subject = n.kind.subject(),
-                    body = %n.text,
+                    notification_id = letter.notification.map_or(-1, |id| id.get()),
+                    message_id = %letter.message_id,
+                    to = %letter.to_email,
+                    to_name = %letter.to_name,
+                    subject = letter.subject,
+                    list_unsubscribe = %letter.unsubscribe,
+                    body = %letter.text,
                     "📧 EMAIL NOTIFICATION: Sent (mocked)"
                 );
                 Ok(())
             }
-            Self::Smtp(smtp) => smtp.send(delivery).await,
+            Self::Smtp(smtp) => smtp.send(letter).await,
         }
     }
 
@@ -136,8 +144,8 @@ impl Sink {
 }
 
 impl SmtpSink {
-    async fn send(&self, delivery: &PendingDelivery) -> Result<(), DeliveryError> {
-        let message = mail::compose(delivery, &self.from)?;
+    async fn send(&self, letter: &Letter) -> Result<(), DeliveryError> {
+        let message = letter.message(&self.from)?;
         match tokio::time::timeout(self.send_bound, self.transport.send(message)).await {
             Ok(Ok(_response)) => Ok(()),
             // 5xx: the server will refuse this mail whenever it is offered again.

@@ -14,6 +14,7 @@ mod connect;
 mod dashboard;
 mod db;
 mod demo;
+mod digests;
 mod event_relay;
 mod events;
 mod in_common;
@@ -38,9 +39,10 @@ pub use bulk::BulkOutcome;
 pub use connect::{Backend, DEFAULT_STATEMENT_TIMEOUT, DatabaseUrl, StoreOptions};
 pub use dashboard::{DASHBOARD_SUGGESTIONS, Dashboard, Relations};
 pub use db::{DatabaseError, Outages, Unavailable};
+pub use digests::{DigestDelivery, DigestItem, DueDigest};
 pub use events::{EventBus, Received, Subscription, UserEvent, UserEventKind};
 pub use in_common::{EXAMINED_FOR_LIST, EXAMINED_FOR_ROW};
-pub use notifications::{DueDelivery, PendingDelivery};
+pub use notifications::{Claim, DueDelivery, PendingDelivery};
 pub use search::LOOKED_AT_MOST;
 pub use seed::{SeedError, SeedPlan, Seeded};
 pub use sessions::{SessionStore, unavailable_cause};
@@ -215,7 +217,9 @@ impl Store {
         self.db.close().await;
     }
 
-    fn wake_outbox(&self) {
+    /// Wakes the delivery worker now (as a commit that wrote a notification does); tests call it
+    /// after moving the clock to a digest hour.
+    pub fn wake_outbox(&self) {
         self.outbox.notify_one();
     }
 }

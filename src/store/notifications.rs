@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use super::db::{Conn, params};
 use super::records;
+use super::settings::settings_in;
 use super::{Store, StoreResult};
-use crate::domain::{Email, Id, Notification, NotificationId, PageRequest, Paged, Timestamp, UserId, UserName};
+use crate::domain::{
+    Email, Id, MailWhen, Notification, NotificationId, PageRequest, Paged, Timestamp, UserId, UserName,
+};
 
 /// A notification that was due when the worker looked; [`Store::claim_delivery`] takes it.
 #[derive(Debug, Clone)]
@@ -34,6 +37,21 @@ pub struct PendingDelivery {
     /// Attempts including this one.
     pub attempt: u32,
 }
+
+/// What delivery does with a notification it claimed, by the recipient's settings at that moment.
+#[derive(Debug, Clone)]
+pub enum Claim {
+    /// Mail it now.
+    Mail(PendingDelivery),
+    /// The recipient turned this kind of mail off: nothing is sent (the inbox keeps it).
+    Off,
+    /// Held for the recipient's next daily digest: their choice, or (`capped`) they have had
+    /// their share of immediate mails this hour.
+    Held { capped: bool },
+}
+
+/// An hour, the cap's window.
+const HOUR_MS: i64 = 60 * 60 * 1000;
 
 impl Store {
     /// The notifications of `user`, newest first, each read when marked so one by one (before
@@ -106,7 +124,13 @@ impl Store {
     /// Claims `due` for delivery for `lease`: a compare-and-set on `next_attempt_at`, so of two
     /// workers (in one process or several instances) exactly one wins; the loser gets `None`.
     /// A worker that dies mid-delivery leaves the row to be retried when the lease runs out.
-    pub async fn claim_delivery(&self, due: &DueDelivery, lease: Duration) -> StoreResult<Option<PendingDelivery>> {
+    ///
+    /// The recipient's mail settings are read here, at delivery time, so a change reaches mails
+    /// already queued. An immediate mail is let through only while the recipient has had fewer
+    /// than `cap` (0: no cap) in the last hour; the count and the mark that joins it happen in
+    /// this one transaction, with the recipient's row locked on PostgreSQL (SQLite has one
+    /// writer), so two instances cannot both let the last one through.
+    pub async fn claim_delivery(&self, due: &DueDelivery, lease: Duration, cap: u32) -> StoreResult<Option<Claim>> {
         let now = self.now();
         let due = due.clone();
         self.db
@@ -123,23 +147,48 @@ impl Store {
                     )
                     .await?;
                 let Some(attempt) = won else { return Ok(None) };
-                let delivery = conn
+                let (delivery, mailed) = conn
                     .fetch_one(
                         "select n.notification_id, n.user_id, n.kind, n.text, n.request_id, n.created_at, n.read_at, \
-                                u.email, u.name \
+                                n.mailed_at, u.email, u.name \
                          from notifications n join users u on u.user_id = n.user_id where n.notification_id = $1",
                         params![due.id.get()],
                         &|row| {
-                            Ok(PendingDelivery {
+                            let delivery = PendingDelivery {
                                 notification: records::notification(row)?,
                                 email: Email::from_trusted(row.text("email")?),
                                 name: UserName::from_trusted(row.text("name")?),
                                 attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
-                            })
+                            };
+                            Ok((delivery, row.opt_int("mailed_at")?.is_some()))
                         },
                     )
                     .await?;
-                Ok(Some(delivery))
+                let user = delivery.notification.user_id;
+                match settings_in(conn, user).await?.email.get(delivery.notification.kind) {
+                    MailWhen::Off => {
+                        settle(conn, due.id, "off", now).await?;
+                        return Ok(Some(Claim::Off));
+                    }
+                    MailWhen::DailyDigest => {
+                        settle(conn, due.id, "digest", now).await?;
+                        return Ok(Some(Claim::Held { capped: false }));
+                    }
+                    MailWhen::Immediately => {}
+                }
+                // A retry was counted when it was first let through.
+                if !mailed {
+                    if cap > 0 && mailed_last_hour(conn, user, now, cap).await? >= i64::from(cap) {
+                        settle(conn, due.id, "digest", now).await?;
+                        return Ok(Some(Claim::Held { capped: true }));
+                    }
+                    conn.execute(
+                        "update notifications set mailed_at = $1 where notification_id = $2",
+                        params![now.millis(), due.id.get()],
+                    )
+                    .await?;
+                }
+                Ok(Some(Claim::Mail(delivery)))
             })
             .await
     }
@@ -149,7 +198,7 @@ impl Store {
         self.db
             .write(async move |conn| {
                 conn.execute(
-                    "update notifications set delivered_at = $1, last_error = null \
+                    "update notifications set delivered_at = $1, last_error = null, mail = 'sent' \
                      where notification_id = $2 and delivered_at is null",
                     params![now.millis(), id.get()],
                 )
@@ -234,6 +283,33 @@ impl Store {
         }
         Ok(done)
     }
+}
+
+/// Closes `id`'s delivery without a mail of its own: `mail` says why ('off', or 'digest' for a
+/// row the next digest takes).
+async fn settle(conn: &mut Conn<'_>, id: NotificationId, mail: &str, now: Timestamp) -> StoreResult<()> {
+    conn.execute(
+        "update notifications set mail = $1, delivered_at = $2, last_error = null where notification_id = $3",
+        params![mail, now.millis(), id.get()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// How many immediate mails `user` was sent in the hour before `now`, counted up to `cap` (from
+/// the index alone). On PostgreSQL the user's row is locked first, so that concurrent claims for
+/// one recipient count one after the other.
+async fn mailed_last_hour(conn: &mut Conn<'_>, user: UserId, now: Timestamp, cap: u32) -> StoreResult<i64> {
+    if conn.is_postgres() {
+        conn.fetch_one("select user_id from users where user_id = $1 for update", params![user.get()], &|row| {
+            row.int("user_id")
+        })
+        .await?;
+    }
+    let sql = "select count(*) as sent from (select 1 as one from notifications \
+               where user_id = $1 and mailed_at > $2 limit $3) recent";
+    let since = now.minus_millis(HOUR_MS).millis();
+    Ok(conn.fetch_one(sql, params![user.get(), since, i64::from(cap)], &|row| row.int("sent")).await?)
 }
 
 pub(super) async fn unread_count(conn: &mut Conn<'_>, user: UserId) -> StoreResult<i64> {

@@ -4,7 +4,7 @@
 use super::db::{Columns, Conn, DbResult, params};
 use super::requests::user_in;
 use super::{Store, StoreResult};
-use crate::domain::{AcceptsFrom, MailPreferences, MailWhen, RuleError, UserId, UserSettings};
+use crate::domain::{AcceptsFrom, MailPreferences, MailWhen, RuleError, Timestamp, Unsubscribe, UserId, UserSettings};
 
 impl Store {
     /// `user`'s settings (the defaults when they never saved any).
@@ -25,26 +25,20 @@ impl Store {
         self.db
             .write(async move |conn| {
                 user_in(conn, user).await?.ok_or(RuleError::UserNotFound)?;
-                let UserSettings { accepts_requests_from, email } = settings;
-                conn.execute(
-                    "insert into user_settings (user_id, accepts_requests_from, email_request_received, \
-                       email_request_accepted, email_request_reminder, created_at, updated_at) \
-                     values ($1, $2, $3, $4, $5, $6, $6) \
-                     on conflict (user_id) do update set accepts_requests_from = excluded.accepts_requests_from, \
-                       email_request_received = excluded.email_request_received, \
-                       email_request_accepted = excluded.email_request_accepted, \
-                       email_request_reminder = excluded.email_request_reminder, updated_at = excluded.updated_at",
-                    params![
-                        user.get(),
-                        accepts_requests_from.as_str(),
-                        email.request_received.as_str(),
-                        email.request_accepted.as_str(),
-                        email.request_reminder.as_str(),
-                        now.millis()
-                    ],
-                )
-                .await?;
-                conn.execute("update users_version set version = version + 1 where only_row = 1", &[]).await?;
+                save_in(conn, user, settings, now).await?;
+                Ok(settings)
+            })
+            .await
+    }
+
+    /// Turns off what an unsubscribe link names for `user`, keeping every other choice.
+    pub async fn unsubscribe(&self, user: UserId, scope: Unsubscribe) -> StoreResult<UserSettings> {
+        let now = self.now();
+        self.db
+            .write(async move |conn| {
+                let mut settings = settings_in(conn, user).await?;
+                settings.email = scope.apply(settings.email);
+                save_in(conn, user, settings, now).await?;
                 Ok(settings)
             })
             .await
@@ -55,6 +49,32 @@ pub(super) async fn settings_in(conn: &mut Conn<'_>, user: UserId) -> DbResult<U
     let sql = "select accepts_requests_from, email_request_received, email_request_accepted, email_request_reminder \
                from user_settings where user_id = $1";
     Ok(conn.fetch_optional(sql, params![user.get()], &settings_row).await?.unwrap_or_default())
+}
+
+/// Writes `user`'s settings whole. Since what "Find partners" shows everyone about `user` may
+/// change, kept dashboards are renewed (the users version is what they are kept against).
+async fn save_in(conn: &mut Conn<'_>, user: UserId, settings: UserSettings, now: Timestamp) -> DbResult<()> {
+    let UserSettings { accepts_requests_from, email } = settings;
+    conn.execute(
+        "insert into user_settings (user_id, accepts_requests_from, email_request_received, \
+           email_request_accepted, email_request_reminder, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $6) \
+         on conflict (user_id) do update set accepts_requests_from = excluded.accepts_requests_from, \
+           email_request_received = excluded.email_request_received, \
+           email_request_accepted = excluded.email_request_accepted, \
+           email_request_reminder = excluded.email_request_reminder, updated_at = excluded.updated_at",
+        params![
+            user.get(),
+            accepts_requests_from.as_str(),
+            email.request_received.as_str(),
+            email.request_accepted.as_str(),
+            email.request_reminder.as_str(),
+            now.millis()
+        ],
+    )
+    .await?;
+    conn.execute("update users_version set version = version + 1 where only_row = 1", &[]).await?;
+    Ok(())
 }
 
 fn settings_row(row: &dyn Columns) -> DbResult<UserSettings> {

@@ -7,6 +7,11 @@
 //! so another site cannot forge one the way it can ride on a cookie. Any other `Authorization`
 //! header (or one on a page) earns no exemption. Clients that send neither header (curl, API
 //! clients) are not browsers and carry no ambient cookie.
+//!
+//! One page address is exempt: `POST /unsubscribe/{token}`, which a mail provider or a webmail
+//! page sends from its own site (RFC 8058 one-click). It reads no session: the signed token in
+//! the path is its only authority, so another site can do nothing with it that the token's
+//! holder could not.
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -22,7 +27,7 @@ const REFUSED: &str = "This form was sent from another site, so it was refused. 
 pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
     let unsafe_method = !is_safe(request.method());
     let bearer = is_api(request.uri()) && bearer_token(request.headers()).is_some();
-    if unsafe_method && !bearer && is_cross_site(request.headers(), request.uri()) {
+    if unsafe_method && !bearer && !is_unsubscribe(request.uri()) && is_cross_site(request.headers(), request.uri()) {
         tracing::warn!(
             origin = ?request.headers().get(header::ORIGIN),
             sec_fetch_site = ?request.headers().get("sec-fetch-site"),
@@ -31,6 +36,11 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
         return AppError::new(StatusCode::FORBIDDEN, "cross_site_request", REFUSED).into_response();
     }
     next.run(request).await
+}
+
+/// `/unsubscribe/{token}`: one segment after the prefix, nothing more.
+fn is_unsubscribe(uri: &Uri) -> bool {
+    uri.path().strip_prefix("/unsubscribe/").is_some_and(|token| !token.is_empty() && !token.contains('/'))
 }
 
 /// True when the browser told us the request came from another site (or an opaque origin).
@@ -68,6 +78,14 @@ mod tests {
             map.insert(*name, HeaderValue::from_static(value));
         }
         map
+    }
+
+    #[test]
+    fn only_the_unsubscribe_address_is_exempt() {
+        assert!(is_unsubscribe(&Uri::from_static("/unsubscribe/abc.def.ghi")));
+        for path in ["/unsubscribe/", "/unsubscribe", "/unsubscribe/a/b", "/settings", "/api/v1/unsubscribe/a"] {
+            assert!(!is_unsubscribe(&Uri::from_static(path)), "{path}");
+        }
     }
 
     #[test]

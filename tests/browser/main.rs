@@ -356,3 +356,58 @@ async fn accepting_three_selected_requests_with_javascript() {
 async fn accepting_three_selected_requests_without_javascript() {
     accept_three_selected(false).await;
 }
+
+/// The e-mail part of the settings form, and the unsubscribe page a mail links to (no sign-in),
+/// with JavaScript on and off.
+async fn mail_choices_and_unsubscribe(javascript: bool) {
+    use dealnest::domain::{NotificationKind, Unsubscribe, UserId};
+    let Some(binary) = chromedriver() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = TestApp::spawn().await;
+    let alice = app.user("Alice").await;
+    let driver = Driver::start(&binary).await;
+    let (page, _profile) = driver.browser(javascript).await;
+    sign_in(&page, &app.base, "Alice").await;
+    page.goto(&app.url("/settings")).await.unwrap();
+    page.find(Locator::Css("label[for=email_request_accepted-daily_digest]")).await.unwrap().click().await.unwrap();
+    page.find(Locator::Css("label[for=email_request_reminder-off]")).await.unwrap().click().await.unwrap();
+    click_button(&page, "//form[@id='settings-form']", "Save settings").await;
+    wait_for_text(&page, "#status", "Your settings are saved.").await;
+    let email = |saved: Value| saved["email"].clone();
+    let (_, saved) = app.get(&format!("/api/v1/users/{alice}/settings"), Some(alice)).await;
+    assert_eq!(
+        email(saved),
+        json!({"request_received": "immediately", "request_accepted": "daily_digest", "request_reminder": "off"})
+    );
+
+    // A mail's link, opened in a browser that is not signed in.
+    let keys = dealnest::auth::TokenKeys::new(support::JWT_SECRET.as_bytes());
+    let scope = Unsubscribe::Kind(NotificationKind::RequestReceived);
+    let token = keys.issue_unsubscribe(UserId::parse(alice).unwrap(), scope);
+    let (stranger, _other) = driver.browser(javascript).await;
+    stranger.goto(&app.url(&format!("/unsubscribe/{token}"))).await.unwrap();
+    wait_for_text(&stranger, "#main h1", "Unsubscribe").await;
+    wait_for_text(&stranger, "#main", "when someone sends you a partner request").await;
+    let (_, unchanged) = app.get(&format!("/api/v1/users/{alice}/settings"), Some(alice)).await;
+    assert_eq!(email(unchanged)["request_received"], "immediately", "opening the page changes nothing");
+    screenshot(&stranger, if javascript { "unsubscribe-js" } else { "unsubscribe-nojs" }, 1280).await;
+    click_button(&stranger, "//main", "Stop these e-mails").await;
+    wait_for_text(&stranger, "#main h1", "You are unsubscribed").await;
+    let (_, after) = app.get(&format!("/api/v1/users/{alice}/settings"), Some(alice)).await;
+    assert_eq!(
+        email(after),
+        json!({"request_received": "off", "request_accepted": "daily_digest", "request_reminder": "off"})
+    );
+    page.close().await.unwrap();
+    stranger.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn mail_choices_and_unsubscribe_with_javascript() {
+    mail_choices_and_unsubscribe(true).await;
+}
+
+#[tokio::test]
+async fn mail_choices_and_unsubscribe_without_javascript() {
+    mail_choices_and_unsubscribe(false).await;
+}

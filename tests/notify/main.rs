@@ -6,8 +6,10 @@
 mod support;
 
 mod delivery;
+mod digest;
 mod events;
 mod kill;
+mod preferences;
 mod smtp;
 
 use std::time::Duration;
@@ -25,11 +27,12 @@ pub fn fast_retries(max_attempts: u32) -> DeliveryPolicy {
         max_backoff: Duration::from_millis(250),
         lease: Duration::from_secs(10),
         batch: 50,
+        ..DeliveryPolicy::default()
     }
 }
 
 /// Settings that mail through `url` under `policy`.
-pub fn mailing(url: &str, policy: DeliveryPolicy) -> impl FnOnce(&mut Settings) {
+pub fn mailing(url: &str, policy: DeliveryPolicy) -> impl FnOnce(&mut Settings) + use<> {
     let url = SmtpUrl::parse(url).expect("a valid test SMTP URL");
     move |settings| {
         settings.mail.smtp_url = Some(url);

@@ -23,6 +23,7 @@ mod replies;
 mod requests;
 mod settings;
 mod signin;
+mod unsubscribe;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/blocks/{user_id}/remove", post(blocks::unblock))
         .route("/notifications", get(notifications::page))
         .route("/settings", get(settings::page).post(settings::save))
+        .route("/unsubscribe/{token}", get(unsubscribe::show).post(unsubscribe::confirm))
         // A panic in a page handler still answers with a page (see `errors`), not a bare 500.
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a page handler panicked");
