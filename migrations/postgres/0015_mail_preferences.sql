@@ -1,4 +1,4 @@
--- E-mail that respects people (issue 19): what became of each notification's mail, the daily
+-- E-mail that respects people: what became of each notification's mail, the daily
 -- digests, and the hourly cap per recipient.
 --
 -- `mail` says what delivery decided: 'sent' (mailed on its own), 'off' (the user turned that kind
