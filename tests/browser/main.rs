@@ -373,6 +373,7 @@ async fn mail_choices_and_unsubscribe(javascript: bool) {
     page.find(Locator::Css("label[for=email_request_reminder-off]")).await.unwrap().click().await.unwrap();
     click_button(&page, "//form[@id='settings-form']", "Save settings").await;
     wait_for_text(&page, "#status", "Your settings are saved.").await;
+    screenshot(&page, if javascript { "settings-js" } else { "settings-nojs" }, 1280).await;
     let email = |saved: Value| saved["email"].clone();
     let (_, saved) = app.get(&format!("/api/v1/users/{alice}/settings"), Some(alice)).await;
     assert_eq!(
