@@ -12,7 +12,7 @@ use clap::builder::BoolishValueParser;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use lettre::message::Mailbox;
 
-use crate::notify::SmtpUrl;
+use crate::notify::{DEFAULT_MAIL_FROM, SmtpUrl};
 use crate::store::DatabaseUrl;
 use crate::web::client::TrustedProxies;
 
@@ -22,13 +22,10 @@ mod settings;
 mod tests;
 
 pub use error::ConfigError;
-pub use settings::{DatabaseSettings, MailSettings, Settings};
+pub use settings::{DatabaseSettings, Settings};
 
 /// The longest life `dealnest token` gives a token: a leaked one stops working within a month.
 pub const MAX_TOKEN_HOURS: u64 = 720;
-
-/// The sender of notification mails when `DEALNEST_MAIL_FROM` is not set.
-pub const DEFAULT_MAIL_FROM: &str = "DealNest <no-reply@dealnest.localhost>";
 
 #[derive(Debug, Parser)]
 #[command(name = "dealnest", version, about = "DealNest Partners: partner requests between users")]

@@ -3,11 +3,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use lettre::message::Mailbox;
-
-use super::{ConfigError, DEFAULT_MAIL_FROM, DatabaseArgs, LogFormat, MailArgs, ServeArgs};
+use super::{ConfigError, DatabaseArgs, LogFormat, MailArgs, ServeArgs};
 use crate::domain::{Clock, Lifecycle, SendQuotas};
-use crate::notify::{DeliveryPolicy, SmtpUrl};
+use crate::notify::{DeliveryPolicy, MailSettings};
 use crate::store::DatabaseUrl;
 use crate::web::client::TrustedProxies;
 use crate::web::events::StreamLimits;
@@ -27,36 +25,6 @@ pub struct DatabaseSettings {
     pub clock: Clock,
     /// Dashboards the store keeps between views; 0 keeps none.
     pub dashboard_cache_mb: u64,
-}
-
-/// Mail settings, parsed.
-#[derive(Debug, Clone)]
-pub struct MailSettings {
-    /// `None`: notifications go to the log instead.
-    pub smtp_url: Option<SmtpUrl>,
-    pub from: Mailbox,
-    /// Bound on each SMTP step.
-    pub smtp_timeout: Duration,
-    /// Where links in mail point; `None`: `http://` and the address the server listens on.
-    pub public_url: Option<String>,
-}
-
-impl MailSettings {
-    /// The longest one mail may take from connecting to the server's final answer.
-    pub fn send_bound(&self) -> Duration {
-        self.smtp_timeout.saturating_mul(3)
-    }
-}
-
-impl Default for MailSettings {
-    fn default() -> Self {
-        Self {
-            smtp_url: None,
-            from: DEFAULT_MAIL_FROM.parse().expect("the default sender is a valid mailbox"),
-            smtp_timeout: Duration::from_secs(20),
-            public_url: None,
-        }
-    }
 }
 
 /// Everything `serve` needs, parsed and checked.

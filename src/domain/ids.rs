@@ -14,6 +14,11 @@ pub struct Id<T> {
 
 impl<T> Id<T> {
     /// Accepts only positive ids: the database never hands out zero or negative ones.
+    /// An id typed into a URL or a form: a positive whole number, else `invalid_id`.
+    pub fn parse_text(raw: &str) -> Result<Self, RuleError> {
+        raw.trim().parse::<i64>().map_err(|_| RuleError::InvalidId).and_then(Self::parse)
+    }
+
     pub fn parse(value: i64) -> Result<Self, RuleError> {
         if value > 0 { Ok(Self::new(value)) } else { Err(RuleError::InvalidId) }
     }

@@ -7,8 +7,8 @@ use askama::Template;
 use lettre::message::Mailbox;
 use tokio_util::sync::CancellationToken;
 
+use super::error::DeliveryError;
 use super::mail::{Letter, Links, MailLinks, template_error};
-use super::sink::DeliveryError;
 use super::{ATTEMPT_FAILURES, DIGESTS, Worker, log_store_error};
 use crate::domain::{DAY_MS, NotificationKind, Timestamp, Unsubscribe};
 use crate::store::DigestDelivery;

@@ -13,7 +13,7 @@ use lettre::Message;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 
-use super::sink::DeliveryError;
+use super::error::DeliveryError;
 use crate::auth::TokenKeys;
 use crate::domain::{Email, NotificationId, NotificationKind, Unsubscribe, UserId, UserName};
 use crate::store::PendingDelivery;

@@ -14,7 +14,9 @@
 //! `sink` says where notifications go (the log or SMTP), `mail` what a mail looks like.
 
 mod digest;
+mod error;
 mod mail;
+mod settings;
 mod sink;
 
 use std::sync::Mutex;
@@ -28,8 +30,10 @@ use crate::store::{Claim, DueDelivery, Store};
 
 use digest::DigestProgress;
 pub use digest::{DIGEST_SUBJECT, digest_day};
+pub use error::DeliveryError;
 pub use mail::{MailLinks, message_id};
-pub use sink::{DeliveryError, Sink, SmtpUrl};
+pub use settings::{DEFAULT_MAIL_FROM, MailSettings, SmtpUrl};
+pub use sink::Sink;
 
 /// The longest the worker sleeps without looking at the outbox, in case a wake-up was missed
 /// (another instance wrote the row) and to keep the backlog gauge fresh.
@@ -72,7 +76,7 @@ pub struct DeliveryPolicy {
 
 impl Default for DeliveryPolicy {
     fn default() -> Self {
-        Self::for_send_bound(crate::config::MailSettings::default().send_bound())
+        Self::for_send_bound(MailSettings::default().send_bound())
     }
 }
 

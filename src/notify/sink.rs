@@ -1,74 +1,14 @@
 //! Where notifications go: the log (the seed's mock, as one structured event per notification)
 //! or an SMTP server through lettre.
 
-use std::fmt;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
+use super::error::DeliveryError;
 use super::mail::Letter;
-use crate::config::MailSettings;
-
-/// A validated `DEALNEST_SMTP_URL`. It may carry a password, so it is shown only without its
-/// credentials.
-#[derive(Clone)]
-pub struct SmtpUrl(String);
-
-impl SmtpUrl {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        const FORMS: &str =
-            "smtp://host:port (plain), smtps://user:pass@host (TLS) or smtp://host:port?tls=required (STARTTLS)";
-        if !(raw.starts_with("smtp://") || raw.starts_with("smtps://")) {
-            return Err(format!("expected {FORMS}"));
-        }
-        // lettre's own errors do not repeat the URL, so the password stays out of the message.
-        AsyncSmtpTransport::<Tokio1Executor>::from_url(raw)
-            .map_err(|e| format!("not a usable SMTP URL ({e}); expected {FORMS}"))?;
-        Ok(Self(raw.to_owned()))
-    }
-
-    /// The URL with any user and password replaced, fit for logs.
-    pub fn redacted(&self) -> String {
-        let Some(scheme_end) = self.0.find("://").map(|i| i + 3) else { return "[redacted]".into() };
-        let rest = &self.0[scheme_end..];
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        match rest[..authority_end].rfind('@') {
-            Some(at) => format!("{}[redacted]{}", &self.0[..scheme_end], &rest[at..]),
-            None => self.0.clone(),
-        }
-    }
-}
-
-impl fmt::Debug for SmtpUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.redacted())
-    }
-}
-
-/// Why one delivery attempt failed. A permanent failure (the server refused the recipient, the
-/// message cannot be built) is not retried; anything else is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryError {
-    pub message: String,
-    pub permanent: bool,
-}
-
-impl DeliveryError {
-    pub fn transient(message: impl Into<String>) -> Self {
-        Self { message: message.into(), permanent: false }
-    }
-
-    pub fn permanent(message: impl Into<String>) -> Self {
-        Self { message: message.into(), permanent: true }
-    }
-}
-
-impl fmt::Display for DeliveryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
+use super::settings::{MailSettings, SmtpUrl};
 
 /// Where notifications go.
 pub enum Sink {
@@ -91,7 +31,7 @@ impl Sink {
     /// starts a task that closes idle connections.
     pub fn from_settings(mail: &MailSettings) -> Result<Self, String> {
         let Some(url) = &mail.smtp_url else { return Ok(Self::Log { from: mail.from.clone() }) };
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url.0)
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.secret())
             .map_err(|e| format!("DEALNEST_SMTP_URL: {e}"))?
             .timeout(Some(mail.smtp_timeout))
             .build();

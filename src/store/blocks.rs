@@ -1,7 +1,7 @@
 //! Blocks: one user refusing partner requests with another, in both directions.
 
 use super::db::params;
-use super::requests::user_in;
+use super::users::user_in;
 use super::{Store, StoreResult};
 use crate::domain::{Block, RuleError, Timestamp, UserId, check_block, ordered_pair};
 

@@ -9,7 +9,8 @@
 //! reminder is written once across restarts and instances (in the same transaction as its claim).
 
 use super::db::{Conn, params};
-use super::requests::{insert_notification, user_in};
+use super::requests::insert_notification;
+use super::users::user_in;
 use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{Id, NotificationKind, RequestId, RequestStatus, Timestamp, UserId};
 

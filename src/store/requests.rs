@@ -3,6 +3,7 @@
 use super::candidates::standing_in;
 use super::db::{Conn, DbResult, params};
 use super::records::{self, request_columns};
+use super::users::user_in;
 use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{
     Answer, Id, NEW_ACCOUNT_AGE_MS, NotificationId, NotificationKind, PartnerRequest, RequestId, RequestMessage,
@@ -237,12 +238,6 @@ const CLOSE: &str = concat!(
 
 async fn find_request(conn: &mut Conn<'_>, request_id: RequestId) -> DbResult<Option<PartnerRequest>> {
     conn.fetch_optional(SELECT_REQUEST, params![request_id.get()], &records::request).await
-}
-
-pub(super) const SELECT_USER: &str = "select user_id, email, name, created_at from users where user_id = $1";
-
-pub(super) async fn user_in(conn: &mut Conn<'_>, id: UserId) -> DbResult<Option<User>> {
-    conn.fetch_optional(SELECT_USER, params![id.get()], &records::user).await
 }
 
 pub(super) async fn insert_notification(

@@ -2,7 +2,7 @@
 //! and the one fact about two users that `partners_of_partners` asks: do they share a partner.
 
 use super::db::{Columns, Conn, DbResult, params};
-use super::requests::user_in;
+use super::users::user_in;
 use super::{Store, StoreResult};
 use crate::domain::{AcceptsFrom, MailPreferences, MailWhen, RuleError, Timestamp, Unsubscribe, UserId, UserSettings};
 

@@ -1,8 +1,7 @@
 //! Users: creation, lookup and search.
 
-use super::db::{Conn, Value, params};
+use super::db::{Conn, DbResult, Value, params};
 use super::records;
-use super::requests::SELECT_USER;
 use super::search::{UserSearch, slice};
 use super::{Store, StoreResult};
 use crate::cache::{Cache, Stamped, Usage, Weigh};
@@ -214,4 +213,11 @@ impl UserCache {
     fn insert(&self, user: &User) {
         self.0.insert(user.id.get(), user.clone());
     }
+}
+
+pub(super) const SELECT_USER: &str = "select user_id, email, name, created_at from users where user_id = $1";
+
+/// One user, read inside a store call's transaction.
+pub(super) async fn user_in(conn: &mut Conn<'_>, id: UserId) -> DbResult<Option<User>> {
+    conn.fetch_optional(SELECT_USER, params![id.get()], &records::user).await
 }

@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row};
 
 use super::error::{DatabaseError, DbResult};
-use super::sqlite::StatementDeadline;
+use super::sqlite_conn::{SqliteConn, StatementDeadline, lock};
 
 /// A query parameter. Nulls carry their type, which PostgreSQL needs to plan the statement.
 #[derive(Debug, Clone, Copy)]
@@ -107,17 +107,6 @@ pub(in crate::store) type Mapper<'m, T> = &'m (dyn Fn(&dyn Columns) -> DbResult<
 pub(in crate::store) enum Conn<'c> {
     Sqlite(&'c SqliteConn),
     Postgres(&'c mut AnyConnection),
-}
-
-/// A SQLite connection as its thread keeps it. Only that thread ever locks it; the lock makes a
-/// store call's future `Send` (the same future runs on PostgreSQL, inside async handlers), and is
-/// taken for one statement at a time, never across an `.await`.
-pub(in crate::store) type SqliteConn = std::sync::Mutex<rusqlite::Connection>;
-
-/// The connection of `conn`; a job that panicked while holding it left nothing half-done that the
-/// next statement could see, so a poisoned lock is taken as it is.
-pub(super) fn lock(conn: &SqliteConn) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
-    conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Conn<'_> {

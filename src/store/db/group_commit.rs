@@ -12,9 +12,8 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::conn::SqliteConn;
 use super::error::{DatabaseError, Unavailable};
-use super::sqlite::{is_autocommit, run as execute};
+use super::sqlite_conn::{SqliteConn, is_autocommit, run as execute};
 
 /// Transactions in one group at most, so a steady stream of writes still commits regularly.
 const MAX_GROUP: usize = 512;

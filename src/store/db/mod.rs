@@ -19,18 +19,20 @@ mod group_commit;
 mod outage;
 mod postgres;
 mod sqlite;
+mod sqlite_conn;
 
 use std::sync::Arc;
 
 use tokio::sync::{OwnedSemaphorePermit, oneshot};
 
-pub(in crate::store) use conn::{Columns, Conn, SqliteConn, Value, params};
+pub(in crate::store) use conn::{Columns, Conn, Value, params};
 pub(in crate::store) use error::DbResult;
 pub use error::{DatabaseError, Unavailable};
 pub(in crate::store) use group_commit::Job;
 pub use outage::Outages;
 pub(in crate::store) use postgres::{Postgres, PostgresOptions};
 pub(in crate::store) use sqlite::{ReadLane, Sqlite, SqliteOptions};
+pub(in crate::store) use sqlite_conn::SqliteConn;
 
 use super::{StoreError, StoreResult};
 
@@ -154,10 +156,10 @@ where
                 if !snapshot {
                     return work(&mut Conn::Sqlite(conn)).await;
                 }
-                sqlite::run(conn, "BEGIN")?;
+                sqlite_conn::run(conn, "BEGIN")?;
                 let result = work(&mut Conn::Sqlite(conn)).await;
                 // A read transaction changed nothing: ending it either way is the same.
-                sqlite::run(conn, "COMMIT")?;
+                sqlite_conn::run(conn, "COMMIT")?;
                 result
             });
             let _ = reply.send(result);

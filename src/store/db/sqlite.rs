@@ -18,19 +18,18 @@
 //! statement once the deadline has passed. The interrupted statement fails with
 //! `SQLITE_INTERRUPT` and leaves the connection clean for the next job.
 
-use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::OpenFlags;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::conn::{SqliteConn, lock};
 use super::error::{DatabaseError, DbResult};
 use super::group_commit::{self, GroupStats, Job};
+use super::sqlite_conn::{SqliteConn, deadline_passed, lock, set_statement_timeout};
 
 /// Durability choice: WAL with synchronous=NORMAL survives a crash of the process (a SIGKILL
 /// included), because committed pages are in the OS's cache; only a power loss can drop the
@@ -68,31 +67,6 @@ pub(in crate::store) enum ReadLane {
     Quick,
     /// May look at thousands of rows (a user search).
     Search,
-}
-
-thread_local! {
-    /// How long one statement may run on this thread (set when the thread starts).
-    static STATEMENT_TIMEOUT: Cell<Option<Duration>> = const { Cell::new(None) };
-    /// When the statement running on this thread must stop.
-    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
-}
-
-/// The deadline of the statement about to run on this thread, cleared when dropped (so a later
-/// statement without one, such as a group's `COMMIT`, is never interrupted).
-pub(super) struct StatementDeadline;
-
-impl StatementDeadline {
-    pub fn arm() -> Self {
-        let deadline = STATEMENT_TIMEOUT.get().map(|timeout| Instant::now() + timeout);
-        DEADLINE.set(deadline);
-        Self
-    }
-}
-
-impl Drop for StatementDeadline {
-    fn drop(&mut self) {
-        DEADLINE.set(None);
-    }
 }
 
 /// A read job: given a reader connection, on a reader thread.
@@ -286,7 +260,7 @@ fn spawn(
     std::thread::Builder::new()
         .name(name.to_owned())
         .spawn(move || {
-            STATEMENT_TIMEOUT.set(statement_timeout);
+            set_statement_timeout(statement_timeout);
             work();
         })
         .map_err(DatabaseError::Thread)
@@ -305,17 +279,6 @@ fn setup(conn: &rusqlite::Connection) -> DbResult<()> {
     conn.execute_batch(PRAGMAS)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    conn.progress_handler(STEPS_BETWEEN_CHECKS, Some(|| DEADLINE.get().is_some_and(|at| Instant::now() >= at)));
+    conn.progress_handler(STEPS_BETWEEN_CHECKS, Some(deadline_passed));
     Ok(())
-}
-
-/// Runs a statement without parameters (from the statement cache).
-pub(super) fn run(conn: &SqliteConn, sql: &str) -> DbResult<()> {
-    lock(conn).prepare_cached(sql)?.raw_execute()?;
-    Ok(())
-}
-
-/// Whether `conn` is outside any transaction.
-pub(super) fn is_autocommit(conn: &SqliteConn) -> bool {
-    lock(conn).is_autocommit()
 }

@@ -6,7 +6,6 @@ use axum_extra::extract::Form;
 use serde::Deserialize;
 
 use super::replies::{ActionContext, Changed, Done, finish};
-use super::requests::parse_id;
 use crate::domain::UserId;
 use crate::web::AppState;
 use crate::web::error::AppResult;
@@ -24,7 +23,7 @@ pub async fn block(
     ctx: ActionContext,
     Form(form): Form<BlockForm>,
 ) -> AppResult<Response> {
-    let other: UserId = parse_id(&form.user_id)?;
+    let other = UserId::parse_text(&form.user_id)?;
     state.store.block(me.id(), other).await?;
     let user = state.store.existing_user(other).await?;
     let done = Done {
@@ -42,7 +41,7 @@ pub async fn unblock(
     ctx: ActionContext,
     Path(user_id): Path<String>,
 ) -> AppResult<Response> {
-    let other: UserId = parse_id(&user_id)?;
+    let other = UserId::parse_text(&user_id)?;
     state.store.unblock(me.id(), other).await?;
     let user = state.store.existing_user(other).await?;
     let done = Done { message: format!("You unblocked {}.", user.name), changed: Changed::default(), other };

@@ -8,21 +8,18 @@ use axum::response::{IntoResponse, Response};
 use axum_htmx::{HxResponseTrigger, VaryHxRequest};
 use serde::Deserialize;
 
-use super::find::{FindResults, FindSection};
+use super::find::{FindResults, FindSection, SEARCH_PAGE_SIZE, Search, SearchParams};
 use super::layout::{Layout, SizedRender};
 use super::lists::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
 use super::network::SuggestionsSection;
 use super::replies::{ActionUpdate, RELATIONS_CHANGED};
 use super::signin;
-use crate::domain::{PageRequest, SearchQuery, User};
+use crate::domain::{PageRequest, User};
 use crate::web::AppState;
 use crate::web::error::AppResult;
 use crate::web::request::Htmx;
 use crate::web::session::UserSession;
 use crate::web::signed_in::{SignedIn, session_user};
-
-/// Results per page of user search (sign-in list and "Find partners").
-pub const SEARCH_PAGE_SIZE: i64 = 20;
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -35,34 +32,6 @@ pub struct DashboardPage {
     pub find: FindSection,
     pub suggestions: SuggestionsSection,
     pub live: LivePoller,
-}
-
-/// `?q=&page=` of user search, as typed; a page that is not a number is the first.
-#[derive(Debug, Default, Deserialize)]
-pub struct SearchParams {
-    #[serde(default)]
-    pub q: Option<String>,
-    #[serde(default)]
-    pub page: Option<String>,
-}
-
-/// A search as asked: the text to show back, the parsed query and the page.
-pub struct Search {
-    pub text: String,
-    pub query: SearchQuery,
-    pub page: PageRequest,
-}
-
-impl Search {
-    pub fn parse(params: &SearchParams) -> AppResult<Self> {
-        let text = params.q.as_deref().unwrap_or_default().trim().to_owned();
-        let query = SearchQuery::parse(Some(&text))?;
-        // A page typed past the deepest one served shows that one, whose pager says why.
-        let deepest = PageRequest::MAX_DEPTH / SEARCH_PAGE_SIZE;
-        let page = params.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok());
-        let page = PageRequest::parse(page.filter(|p| *p >= 1).map(|p| p.min(deepest)), Some(SEARCH_PAGE_SIZE))?;
-        Ok(Self { text, query, page })
-    }
 }
 
 pub async fn home(State(state): State<AppState>, session: UserSession) -> AppResult<Response> {

@@ -3,12 +3,45 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use serde::Deserialize;
 
 use super::network::InCommonView;
 use super::person::Person;
 use super::plain::{Plain, action_path, dom_id};
 use super::relative_time::When;
-use crate::domain::{Candidate, PageRequest, PartnershipId, RequestId, Slice, Standing};
+use crate::domain::{Candidate, PageRequest, PartnershipId, RequestId, SearchQuery, Slice, Standing};
+use crate::web::error::AppResult;
+
+/// Results per page of user search (sign-in list and "Find partners").
+pub const SEARCH_PAGE_SIZE: i64 = 20;
+
+/// `?q=&page=` of user search, as typed; a page that is not a number is the first.
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub page: Option<String>,
+}
+
+/// A search as asked: the text to show back, the parsed query and the page.
+pub struct Search {
+    pub text: String,
+    pub query: SearchQuery,
+    pub page: PageRequest,
+}
+
+impl Search {
+    pub fn parse(params: &SearchParams) -> AppResult<Self> {
+        let text = params.q.as_deref().unwrap_or_default().trim().to_owned();
+        let query = SearchQuery::parse(Some(&text))?;
+        // A page typed past the deepest one served shows that one, whose pager says why.
+        let deepest = PageRequest::MAX_DEPTH / SEARCH_PAGE_SIZE;
+        let page = params.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok());
+        let page = PageRequest::parse(page.filter(|p| *p >= 1).map(|p| p.min(deepest)), Some(SEARCH_PAGE_SIZE))?;
+        Ok(Self { text, query, page })
+    }
+}
 
 /// The whole section: heading, search box, results.
 #[derive(Template)]

@@ -12,7 +12,6 @@ use axum_htmx::VaryHxRequest;
 
 use super::person::Person;
 use super::plain::{Plain, dom_id};
-use super::requests::parse_id;
 use crate::domain::{InCommon, PageRequest, Suggestion, User, UserId};
 use crate::web::AppState;
 use crate::web::error::AppResult;
@@ -76,7 +75,7 @@ impl InCommonNames {
 /// `GET /people/{id}/in-common`: the names of the partners the signed-in user shares with
 /// `id`, as read now (the fragment a row's "partners in common" loads when opened).
 pub async fn names(State(state): State<AppState>, me: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
-    let other: UserId = parse_id(&id)?;
+    let other = UserId::parse_text(&id)?;
     let page = PageRequest::parse(None, Some(InCommon::NAMES_SHOWN as i64))?;
     let found = state.store.partners_in_common(me.id(), other, page).await?;
     let names = InCommonNames::new(&found.items, found.total - found.items.len() as i64);

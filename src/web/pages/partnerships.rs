@@ -4,7 +4,6 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 
 use super::replies::{ActionContext, Changed, Done, finish};
-use super::requests::parse_id;
 use crate::domain::PartnershipId;
 use crate::web::AppState;
 use crate::web::error::AppResult;
@@ -16,7 +15,7 @@ pub async fn end_partnership(
     ctx: ActionContext,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let id: PartnershipId = parse_id(&id)?;
+    let id = PartnershipId::parse_text(&id)?;
     // Read first: once ended, the partnership no longer says who the partner was.
     let partner = state.store.partner_in(me.id(), id).await?;
     state.store.end_partnership(me.id(), id).await?;

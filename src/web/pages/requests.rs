@@ -7,7 +7,7 @@ use axum_extra::extract::Form;
 use serde::Deserialize;
 
 use super::replies::{ActionContext, Changed, Done, finish};
-use crate::domain::{Answer, Id, RequestId, RequestMessage, RuleError, UserId};
+use crate::domain::{Answer, RequestId, RequestMessage, UserId};
 use crate::web::AppState;
 use crate::web::error::AppResult;
 use crate::web::signed_in::SignedIn;
@@ -20,18 +20,13 @@ pub struct SendForm {
     pub message: Option<String>,
 }
 
-/// An id typed into a URL or a form: a positive whole number, else the API's `invalid_id` message.
-pub fn parse_id<T>(raw: &str) -> Result<Id<T>, RuleError> {
-    raw.trim().parse::<i64>().map_err(|_| RuleError::InvalidId).and_then(Id::parse)
-}
-
 pub async fn send(
     State(state): State<AppState>,
     me: SignedIn,
     ctx: ActionContext,
     Form(form): Form<SendForm>,
 ) -> AppResult<Response> {
-    let recipient: UserId = parse_id(&form.recipient_id)?;
+    let recipient = UserId::parse_text(&form.recipient_id)?;
     let message = RequestMessage::parse(form.message.as_deref())?;
     state.store.send_request(me.id(), recipient, message.as_ref()).await?;
     let other = state.store.existing_user(recipient).await?;
@@ -58,7 +53,7 @@ async fn respond(
     Path(id): Path<String>,
     answer: Answer,
 ) -> AppResult<Response> {
-    let id: RequestId = parse_id(&id)?;
+    let id = RequestId::parse_text(&id)?;
     let request = state.store.respond(me.id(), id, answer).await?;
     let other = state.store.existing_user(request.sender_id).await?;
     let (message, partners) = match answer {
@@ -75,7 +70,7 @@ pub async fn cancel(
     ctx: ActionContext,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let id: RequestId = parse_id(&id)?;
+    let id = RequestId::parse_text(&id)?;
     let request = state.store.cancel_request(me.id(), id).await?;
     let other = state.store.existing_user(request.recipient_id).await?;
     let done = Done {

@@ -11,11 +11,10 @@ use axum_extra::extract::Form;
 use axum_htmx::{HxRedirect, VaryHxRequest};
 use serde::Deserialize;
 
-use super::dashboard::Search;
+use super::find::Search;
 use super::find::{Pager, REFINE, search_url};
 use super::layout::Layout;
 use super::person::Person;
-use super::requests::parse_id;
 use crate::domain::{Email, UserId, UserName};
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, Kind};
@@ -77,7 +76,7 @@ pub async fn sign_in(
     session: UserSession,
     Form(form): Form<SignInForm>,
 ) -> AppResult<Response> {
-    let id: UserId = parse_id(&form.user_id)?;
+    let id = UserId::parse_text(&form.user_id)?;
     let user = state.store.existing_user(id).await?;
     session.sign_in(user.id).await?;
     go_home(&session, format!("Signed in as {}.", user.name)).await
