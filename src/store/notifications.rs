@@ -298,10 +298,12 @@ async fn settle(conn: &mut Conn<'_>, id: NotificationId, mail: &str, now: Timest
 
 /// How many immediate mails `user` was sent in the hour before `now`, counted up to `cap` (from
 /// the index alone). On PostgreSQL the user's row is locked first, so that concurrent claims for
-/// one recipient count one after the other.
+/// one recipient count one after the other; `no key update`, which foreign-key checks do not
+/// wait for, so that a transaction writing rows that refer to the user (a reminder's counts) is
+/// never stuck behind the claim while the claim waits for it.
 async fn mailed_last_hour(conn: &mut Conn<'_>, user: UserId, now: Timestamp, cap: u32) -> StoreResult<i64> {
     if conn.is_postgres() {
-        conn.fetch_one("select user_id from users where user_id = $1 for update", params![user.get()], &|row| {
+        conn.fetch_one("select user_id from users where user_id = $1 for no key update", params![user.get()], &|row| {
             row.int("user_id")
         })
         .await?;
