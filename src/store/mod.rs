@@ -32,6 +32,7 @@ mod suggestions;
 mod users;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
@@ -51,6 +52,11 @@ pub use suggestions::{PARTNERS_OF_PARTNER, PARTNERS_WALKED};
 pub use lifecycle::SweepOutcome;
 
 use crate::domain::{Clock, Lifecycle, RuleError, SendQuotas, Timestamp, UserId};
+
+/// How long a readiness check waits for the database: less than a probe's timeout (Kubernetes'
+/// is 2 s in `deploy/kubernetes`), since a server that is down is retried until the acquire
+/// timeout.
+const PING_WITHIN: Duration = Duration::from_millis(1500);
 
 /// What a store call can fail with: a broken rule (the caller's fault) or the database.
 #[derive(Debug, thiserror::Error)]
@@ -208,8 +214,11 @@ impl Store {
 
     /// Answers when the database answers a trivial query.
     pub async fn ping(&self) -> StoreResult<()> {
-        self.db.read(async |conn| Ok(conn.fetch_one("select 1 as one", &[], &|row| row.int("one")).await?)).await?;
-        Ok(())
+        let ping = self.db.read(async |conn| Ok(conn.fetch_one("select 1 as one", &[], &|row| row.int("one")).await?));
+        match tokio::time::timeout(PING_WITHIN, ping).await {
+            Ok(answer) => answer.map(drop),
+            Err(_) => Err(DatabaseError::NoAnswer(PING_WITHIN).into()),
+        }
     }
 
     /// Refuses further calls, lets those in progress finish, and closes the connections.

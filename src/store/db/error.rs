@@ -20,6 +20,10 @@ pub enum DatabaseError {
     /// No connection could be had from the pool: the server refused or did not answer.
     #[error("cannot connect to the database: {0}")]
     Connect(#[source] sqlx::Error),
+    /// A readiness check had no answer in time: the server is down or out of reach (a connection
+    /// it refuses is retried until the acquire timeout, longer than a probe waits).
+    #[error("the database did not answer within {0:?}")]
+    NoAnswer(std::time::Duration),
     #[error("the store is closed")]
     Closed,
     #[error("cannot start a database thread: {0}")]
@@ -110,7 +114,7 @@ impl DatabaseError {
         match self {
             Self::Busy(_) => Some(Unavailable::Busy),
             Self::Connect(sqlx::Error::PoolTimedOut) => Some(Unavailable::Busy),
-            Self::Connect(_) => Some(Unavailable::Down),
+            Self::Connect(_) | Self::NoAnswer(_) => Some(Unavailable::Down),
             // Closed for shutdown: the next instance (or this one, restarted) will answer.
             Self::Closed => Some(Unavailable::Down),
             Self::CommitUnknown(_) => Some(Unavailable::OutcomeUnknown),
