@@ -178,12 +178,12 @@ impl Worker {
             }
             Err(error) => {
                 metrics::counter!(ATTEMPT_FAILURES).increment(1);
-                let retry = !error.permanent && attempt < self.policy.max_attempts;
-                let retry_at = retry.then(|| {
-                    let wait = self.policy.backoff(attempt);
-                    self.store.now().plus_millis(wait.as_millis() as i64)
-                });
-                tracing::warn!(user_id = user, day, attempt, will_retry = retry, %error, "daily digest failed");
+                let retry_at = self
+                    .policy
+                    .retry_after(&error, attempt)
+                    .map(|wait| self.store.now().plus_millis(wait.as_millis() as i64));
+                let will_retry = retry_at.is_some();
+                tracing::warn!(user_id = user, day, attempt, will_retry, %error, "daily digest failed");
                 Err((error.message, retry_at))
             }
         };

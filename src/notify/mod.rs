@@ -96,6 +96,12 @@ impl DeliveryPolicy {
         }
     }
 
+    /// After failed `attempt`: the wait before the next one, or `None` when the failure is
+    /// permanent or the attempts are spent (the row or digest is given up on).
+    pub fn retry_after(&self, error: &DeliveryError, attempt: u32) -> Option<Duration> {
+        (!error.permanent && attempt < self.max_attempts).then(|| self.backoff(attempt))
+    }
+
     /// The wait before attempt `attempt + 1`: base·2^(attempt-1), capped, with ±25 % jitter so
     /// that many failures do not retry in lockstep.
     pub fn backoff(&self, attempt: u32) -> Duration {
@@ -228,8 +234,7 @@ impl Worker {
             }
             Err(error) => {
                 metrics::counter!(ATTEMPT_FAILURES).increment(1);
-                let retry_at = (!error.permanent && attempt < self.policy.max_attempts).then(|| {
-                    let wait = self.policy.backoff(attempt);
+                let retry_at = self.policy.retry_after(&error, attempt).map(|wait| {
                     tracing::warn!(
                         notification_id = id,
                         attempt,
@@ -307,6 +312,14 @@ mod tests {
         let third = policy.backoff(3);
         assert!(third >= Duration::from_secs(6) && third <= Duration::from_secs(10));
         assert!(policy.backoff(30) <= policy.max_backoff.mul_f64(1.25));
+    }
+
+    #[test]
+    fn a_failure_is_retried_unless_permanent_or_the_last_attempt() {
+        let policy = DeliveryPolicy::default();
+        assert!(policy.retry_after(&DeliveryError::transient("down"), 1).is_some());
+        assert!(policy.retry_after(&DeliveryError::permanent("no such user"), 1).is_none());
+        assert!(policy.retry_after(&DeliveryError::transient("down"), policy.max_attempts).is_none());
     }
 
     #[test]
