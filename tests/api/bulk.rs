@@ -12,10 +12,6 @@ async fn bulk(app: &TestApp, user: i64, action: &str, ids: &[i64]) -> (StatusCod
     app.post("/api/v1/partner-requests/bulk", Some(user), json!({"action": action, "request_ids": ids})).await
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.db.raw().await).await.unwrap()
-}
-
 #[tokio::test]
 async fn bulk_accept_answers_each_id_in_order_as_the_single_endpoint_would() {
     let app = roomy_app().await;
@@ -43,7 +39,7 @@ async fn bulk_accept_answers_each_id_in_order_as_the_single_endpoint_would() {
     assert_eq!(partners["pagination"]["total"], 2);
     let (_, untouched) = app.get(&format!("/api/v1/partner-requests/{foreign}"), Some(bob)).await;
     assert_eq!(untouched["status"], "pending", "someone else's request is left alone");
-    let told = count(&app, "select count(*) from notifications where kind = 'request_accepted'").await;
+    let told = app.db.count("select count(*) from notifications where kind = 'request_accepted'").await;
     assert_eq!(told, 2, "each accepted sender is told, once");
 }
 
@@ -129,9 +125,9 @@ async fn a_bulk_accept_racing_the_senders_cancels_gives_each_request_one_outcome
         }
     }
     let won = accepted.1["results"].as_array().unwrap().iter().filter(|r| r["status"] == "accepted").count() as i64;
-    assert_eq!(count(&app, "select count(*) from partnerships").await, won, "one partnership per accepted pair");
-    assert_eq!(count(&app, "select count(*) from partner_requests where status = 'pending'").await, 0);
-    let told = count(&app, "select count(*) from notifications where kind = 'request_accepted'").await;
+    assert_eq!(app.db.count("select count(*) from partnerships").await, won, "one partnership per accepted pair");
+    assert_eq!(app.db.count("select count(*) from partner_requests where status = 'pending'").await, 0);
+    let told = app.db.count("select count(*) from notifications where kind = 'request_accepted'").await;
     assert_eq!(told, won);
 }
 
@@ -157,6 +153,6 @@ async fn two_bulk_accepts_of_overlapping_ids_accept_each_once() {
     }
     assert_eq!(won.len(), 30, "every request was accepted by one of the two");
     assert!(won.values().all(|n| *n == 1), "and by one only: {won:?}");
-    assert_eq!(count(&app, "select count(*) from partnerships").await, 30);
-    assert_eq!(count(&app, "select count(*) from notifications where kind = 'request_accepted'").await, 30);
+    assert_eq!(app.db.count("select count(*) from partnerships").await, 30);
+    assert_eq!(app.db.count("select count(*) from notifications where kind = 'request_accepted'").await, 30);
 }

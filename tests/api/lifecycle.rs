@@ -137,12 +137,7 @@ async fn the_reminder_comes_once_when_its_days_remain_also_across_a_restart() {
     app.store().sweep_lifecycle().await.unwrap();
     assert_eq!(notification_kinds(&app, bob).await, ["request_received", "request_reminder"]);
     // It went through the outbox like every notification.
-    let raw = app.db.raw().await;
-    let outbox: i64 = sqlx::query_scalar("select count(*) from notifications where kind = 'request_reminder'")
-        .fetch_one(&raw)
-        .await
-        .unwrap();
-    assert_eq!(outbox, 1);
+    assert_eq!(app.db.count("select count(*) from notifications where kind = 'request_reminder'").await, 1);
 }
 
 #[tokio::test]
@@ -225,10 +220,5 @@ async fn simultaneous_sends_both_ways_on_an_expired_pair_leave_one_pending_reque
         assert!(code == "duplicate_request" || code == "reverse_request_pending", "{body}");
     }
     assert_eq!(status_of(&app.db, old).await, "expired");
-    let raw = app.db.raw().await;
-    let pending: i64 = sqlx::query_scalar("select count(*) from partner_requests where status = 'pending'")
-        .fetch_one(&raw)
-        .await
-        .unwrap();
-    assert_eq!(pending, 1);
+    assert_eq!(app.db.count("select count(*) from partner_requests where status = 'pending'").await, 1);
 }

@@ -135,10 +135,6 @@ async fn postgres_db() -> Option<TestDb> {
     }
 }
 
-async fn count(db: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&db.raw().await).await.unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_accepts_across_two_instances_make_one_partnership() {
     let Some(db) = postgres_db().await else { return };
@@ -156,7 +152,7 @@ async fn fifty_accepts_across_two_instances_make_one_partnership() {
     .await;
     assert_eq!(answers.iter().filter(|(s, _)| *s == StatusCode::OK).count(), 1);
     assert_eq!(answers.iter().filter(|(s, _)| *s == StatusCode::CONFLICT).count(), 49);
-    assert_eq!(count(&db, "select count(*) from partnerships").await, 1);
+    assert_eq!(db.count("select count(*) from partnerships").await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -172,7 +168,7 @@ async fn opposite_sends_on_two_instances_leave_one_pending_request() {
     .await;
     assert_eq!(sends.iter().filter(|(s, _)| *s == StatusCode::CREATED).count(), 1);
     assert!(sends.iter().all(|(s, _)| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT));
-    assert_eq!(count(&db, "select count(*) from partner_requests where status = 'pending'").await, 1);
+    assert_eq!(db.count("select count(*) from partner_requests where status = 'pending'").await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -195,7 +191,7 @@ async fn each_notification_is_delivered_once_by_two_workers() {
     assert!(sends.iter().all(|(s, _)| *s == StatusCode::CREATED));
 
     let deadline = Instant::now() + Duration::from_secs(30);
-    while count(&db, "select count(*) from notifications where delivered_at is null").await > 0 {
+    while db.count("select count(*) from notifications where delivered_at is null").await > 0 {
         assert!(Instant::now() < deadline, "deliveries did not finish");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -205,16 +201,16 @@ async fn each_notification_is_delivered_once_by_two_workers() {
     }
     // Some users receive up to 20 requests: past the hourly cap of 10 mails per recipient (held
     // by the two instances together), the rest wait for the daily digest.
-    let held = count(&db, "select count(*) from notifications where mail = 'digest'").await;
+    let held = db.count("select count(*) from notifications where mail = 'digest'").await;
     assert_eq!(seen.len() as i64 + held, 200, "every notification mailed or held for the digest");
     assert!(seen.values().all(|&n| n == 1), "none delivered twice: {seen:?}");
     assert!(!one.delivered().is_empty() && !two.delivered().is_empty(), "both workers took part");
-    let most = count(
-        &db,
-        "select coalesce(max(mailed), 0) from (select count(*) as mailed from notifications \
+    let most = db
+        .count(
+            "select coalesce(max(mailed), 0) from (select count(*) as mailed from notifications \
          where mail = 'sent' group by user_id) per_recipient",
-    )
-    .await;
+        )
+        .await;
     assert!(most <= 10, "at most 10 mails to one recipient, across both instances: {most}");
     assert!(held > 0, "the cap held some back");
 }
@@ -266,12 +262,12 @@ async fn killing_one_instance_mid_load_loses_no_acknowledged_write() {
             .unwrap();
         assert_eq!(found, 1, "acknowledged request {id} is missing");
     }
-    let pending_pairs: i64 = count(
-        &db,
-        "select count(*) from (select user_low, user_high from partner_requests where status = 'pending' \
+    let pending_pairs: i64 = db
+        .count(
+            "select count(*) from (select user_low, user_high from partner_requests where status = 'pending' \
          group by user_low, user_high having count(*) > 1) d",
-    )
-    .await;
+        )
+        .await;
     assert_eq!(pending_pairs, 0);
 }
 

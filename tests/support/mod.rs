@@ -68,6 +68,11 @@ impl TestDb {
         self.postgres.as_ref().map(|(base, name)| (base.as_str(), name.as_str()))
     }
 
+    /// The number a `select count(*) …` of the test's own finds.
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.raw().await).await.unwrap()
+    }
+
     /// A raw connection for assertions on rows (the application itself never runs SQL outside
     /// its store).
     pub async fn raw(&self) -> sqlx::AnyPool {
