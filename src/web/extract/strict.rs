@@ -120,8 +120,10 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Guard<V> {
         self.inner.visit_newtype_struct(Objects(deserializer))
     }
 
-    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         if self.object {
+            // Read to its end first: a syntax error inside stays a syntax error (400, not 422).
+            while seq.next_element::<de::IgnoredAny>()?.is_some() {}
             return Err(de::Error::invalid_type(Unexpected::Seq, &self));
         }
         self.inner.visit_seq(Seq(seq))
@@ -252,6 +254,14 @@ mod tests {
             let error = read(text).unwrap_err();
             assert!(error.is_data(), "{text}: {error}");
             assert!(error.to_string().contains("invalid type: sequence, expected struct"), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn broken_json_in_an_array_is_a_syntax_error_still() {
+        for text in ["[1, {\"a\"", "[1,2", r#"{"n": 1, "inner": ["x""#] {
+            let error = read(text).unwrap_err();
+            assert!(error.is_syntax() || error.is_eof(), "{text}: {error}");
         }
     }
 
