@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::cache::{Cache, Weigh};
 use crate::domain::{Unsubscribe, UserId};
 
-mod hs256;
+mod hmac;
 
 /// The signing secret and the keys made from it.
 #[derive(Clone)]
@@ -89,7 +89,7 @@ pub enum TokenError {
 
 impl TokenKeys {
     pub fn new(secret: &[u8]) -> Self {
-        hs256::install();
+        hmac::install();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         // `sub` is required by `Claims` itself; listing it here would refuse numeric subjects.

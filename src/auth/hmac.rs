@@ -1,7 +1,9 @@
-//! HS256 for jsonwebtoken, computed by `ring` (already built for rustls). jsonwebtoken 10 asks for
+//! HMAC for jsonwebtoken, computed by `ring` (already built for rustls). jsonwebtoken 10 asks for
 //! a crypto backend; its `rust_crypto` one also brings RSA, ECDSA and Ed25519 (about thirty crates
 //! of build) for algorithms these tokens never use. Parsing, claims and validation stay
-//! jsonwebtoken's; only the MAC comes from here, and any other algorithm is refused.
+//! jsonwebtoken's; only the MAC comes from here. Tokens are HS256 (`TokenKeys` validates nothing
+//! else); HS384 and HS512 are here too so that a test can sign the tokens the server must refuse.
+//! Any other algorithm is refused.
 
 use jsonwebtoken::crypto::{CryptoProvider, JwkUtils, JwtSigner, JwtVerifier};
 use jsonwebtoken::errors::{ErrorKind, Result};
@@ -17,47 +19,53 @@ pub fn install() {
     let _already_installed = PROVIDER.install_default();
 }
 
-struct Hs256(hmac::Key);
+struct Hmac {
+    algorithm: Algorithm,
+    key: hmac::Key,
+}
 
-impl Hs256 {
+impl Hmac {
     fn new(algorithm: &Algorithm, secret: &[u8]) -> Result<Self> {
-        match algorithm {
-            Algorithm::HS256 => Ok(Self(hmac::Key::new(hmac::HMAC_SHA256, secret))),
-            _ => Err(ErrorKind::InvalidAlgorithm.into()),
-        }
+        let ring = match algorithm {
+            Algorithm::HS256 => hmac::HMAC_SHA256,
+            Algorithm::HS384 => hmac::HMAC_SHA384,
+            Algorithm::HS512 => hmac::HMAC_SHA512,
+            _ => return Err(ErrorKind::InvalidAlgorithm.into()),
+        };
+        Ok(Self { algorithm: *algorithm, key: hmac::Key::new(ring, secret) })
     }
 }
 
 fn signer(algorithm: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>> {
-    Ok(Box::new(Hs256::new(algorithm, key.try_get_hmac_secret()?)?))
+    Ok(Box::new(Hmac::new(algorithm, key.try_get_hmac_secret()?)?))
 }
 
 fn verifier(algorithm: &Algorithm, key: &DecodingKey) -> Result<Box<dyn JwtVerifier>> {
-    Ok(Box::new(Hs256::new(algorithm, key.try_get_hmac_secret()?)?))
+    Ok(Box::new(Hmac::new(algorithm, key.try_get_hmac_secret()?)?))
 }
 
-impl Signer<Vec<u8>> for Hs256 {
+impl Signer<Vec<u8>> for Hmac {
     fn try_sign(&self, message: &[u8]) -> std::result::Result<Vec<u8>, signature::Error> {
-        Ok(hmac::sign(&self.0, message).as_ref().to_vec())
+        Ok(hmac::sign(&self.key, message).as_ref().to_vec())
     }
 }
 
-impl Verifier<Vec<u8>> for Hs256 {
+impl Verifier<Vec<u8>> for Hmac {
     /// In constant time (`ring::hmac::verify`).
     fn verify(&self, message: &[u8], tag: &Vec<u8>) -> std::result::Result<(), signature::Error> {
-        hmac::verify(&self.0, message, tag).map_err(|_| signature::Error::new())
+        hmac::verify(&self.key, message, tag).map_err(|_| signature::Error::new())
     }
 }
 
-impl JwtSigner for Hs256 {
+impl JwtSigner for Hmac {
     fn algorithm(&self) -> Algorithm {
-        Algorithm::HS256
+        self.algorithm
     }
 }
 
-impl JwtVerifier for Hs256 {
+impl JwtVerifier for Hmac {
     fn algorithm(&self) -> Algorithm {
-        Algorithm::HS256
+        self.algorithm
     }
 }
 
@@ -83,6 +91,10 @@ mod tests {
         assert!(jsonwebtoken::crypto::verify(signature, message.as_bytes(), &decoding, Algorithm::HS256).unwrap());
         let tampered = "eBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
         assert!(!jsonwebtoken::crypto::verify(tampered, message.as_bytes(), &decoding, Algorithm::HS256).unwrap());
-        assert!(jsonwebtoken::crypto::sign(message.as_bytes(), &encoding, Algorithm::HS384).is_err());
+        assert!(jsonwebtoken::crypto::sign(message.as_bytes(), &encoding, Algorithm::RS256).is_err());
+        assert!(
+            jsonwebtoken::crypto::verify(signature, message.as_bytes(), &decoding, Algorithm::HS384)
+                .is_ok_and(|ok| !ok)
+        );
     }
 }
