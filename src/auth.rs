@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::cache::{Cache, Weigh};
 use crate::domain::{Unsubscribe, UserId};
 
+mod hmac;
+
 /// The signing secret and the keys made from it.
 #[derive(Clone)]
 pub struct TokenKeys {
@@ -87,6 +89,7 @@ pub enum TokenError {
 
 impl TokenKeys {
     pub fn new(secret: &[u8]) -> Self {
+        hmac::install();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         // `sub` is required by `Claims` itself; listing it here would refuse numeric subjects.

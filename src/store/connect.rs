@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use sqlx::migrate::Migrator;
+use futures::future::BoxFuture;
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 use tokio::sync::Notify;
@@ -15,13 +17,46 @@ use super::{EventBus, Store};
 /// This backend's embedded migrations. A database that a newer version already migrated further
 /// is accepted: migrations are only ever added, and each leaves the schema usable by the code
 /// before it, so an older instance keeps serving during a rolling update (or after a rollback).
-fn migrations(backend: Backend) -> Migrator {
-    let mut migrator = match backend {
-        Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
-        Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+async fn migrations(backend: Backend) -> Result<Migrator, DatabaseError> {
+    let files = match backend {
+        Backend::Sqlite => embedded::SQLITE,
+        Backend::Postgres => embedded::POSTGRES,
     };
+    let mut migrator = Migrator::new(Embedded(files)).await?;
     migrator.set_ignore_missing(true);
-    migrator
+    Ok(migrator)
+}
+
+/// The SQL files of `migrations/<backend>/` as (file name, text), embedded by `build.rs`.
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+}
+
+/// Embedded migration files, read by sqlx's rules for a migrations directory (the rules of
+/// `sqlx::migrate!`, which earlier releases used): `<version>_<description>.sql`, underscores of
+/// the description read as spaces, `-- no-transaction` at the top to run outside a transaction.
+/// Each database records every applied migration's checksum (SHA-384 of its text) and refuses
+/// to start when one differs, so these must come out exactly as sqlx makes them (a test checks).
+#[derive(Debug)]
+struct Embedded(&'static [(&'static str, &'static str)]);
+
+impl MigrationSource<'static> for Embedded {
+    fn resolve(self) -> BoxFuture<'static, Result<Vec<Migration>, BoxDynError>> {
+        Box::pin(async move {
+            let mut migrations =
+                self.0.iter().map(|&(name, sql)| migration(name, sql)).collect::<Result<Vec<_>, _>>()?;
+            migrations.sort_by_key(|m| m.version);
+            Ok(migrations)
+        })
+    }
+}
+
+fn migration(name: &str, sql: &'static str) -> Result<Migration, BoxDynError> {
+    let (version, rest) = name.split_once('_').ok_or_else(|| format!("migration {name}: no `_` after the version"))?;
+    let version = version.parse().map_err(|_| format!("migration {name}: the version is not a number"))?;
+    let kind = MigrationType::from_filename(rest);
+    let description = rest.trim_end_matches(kind.suffix()).replace('_', " ");
+    Ok(Migration::new(version, description.into(), kind, sql.into(), sql.starts_with("-- no-transaction")))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,15 +217,43 @@ impl Store {
                     .busy_timeout(Duration::from_secs(5))
                     .connect()
                     .await?;
-                migrations(Backend::Sqlite).run(&mut conn).await?;
+                migrations(Backend::Sqlite).await?.run(&mut conn).await?;
                 conn.close().await?;
             }
             Runtime::Postgres(postgres) => {
                 let mut conn = sqlx::AnyConnection::connect(postgres.url()).await?;
-                migrations(Backend::Postgres).run(&mut conn).await?;
+                migrations(Backend::Postgres).await?.run(&mut conn).await?;
                 conn.close().await?;
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// Every embedded migration equals what sqlx reads from the directory (the code path of
+    /// `sqlx::migrate!`), checksum included: databases migrated by earlier releases open.
+    #[tokio::test]
+    async fn embedded_migrations_are_the_ones_sqlx_reads_from_the_directory() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend.name());
+            let expected = Migrator::new(dir.as_path()).await.unwrap();
+            let embedded = migrations(backend).await.unwrap();
+            assert_eq!(embedded.iter().count(), expected.iter().count(), "{}", backend.name());
+            assert!(embedded.iter().count() >= 13);
+            for (ours, theirs) in embedded.iter().zip(expected.iter()) {
+                assert_eq!(ours.version, theirs.version);
+                assert_eq!(ours.description, theirs.description);
+                assert_eq!(ours.migration_type, theirs.migration_type);
+                assert_eq!(ours.sql, theirs.sql);
+                assert_eq!(ours.checksum, theirs.checksum, "{} {}", backend.name(), ours.version);
+                assert_eq!(ours.no_tx, theirs.no_tx);
+            }
+        }
     }
 }

@@ -11,8 +11,12 @@ use utoipa::IntoParams;
 use super::error::AppError;
 use crate::domain::{PageRequest, RuleError};
 
-/// A JSON body; malformed JSON (text that is not UTF-8 included), wrong types, a missing content
-/// type or an oversized body become the contract's 400/422/415/413.
+mod strict;
+pub use strict::Strict;
+
+/// A JSON body; malformed JSON (text that is not UTF-8 included), wrong types (an array where an
+/// object belongs included, see [`Strict`]), a missing content type or an oversized body become
+/// the contract's 400/422/415/413.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
@@ -38,7 +42,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if std::str::from_utf8(&bytes).is_err() {
             return Err(AppError::new(StatusCode::BAD_REQUEST, "invalid_json", "The request body is not valid UTF-8."));
         }
-        let Json(value) = Json::<T>::from_bytes(&bytes)?;
+        let Json(Strict(value)) = Json::<Strict<T>>::from_bytes(&bytes)?;
         Ok(Self(value))
     }
 }

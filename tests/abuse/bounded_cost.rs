@@ -4,8 +4,8 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use crate::support::web::Browser;
 use crate::support::{TestApp, assert_error};
-use crate::web::Browser;
 
 #[tokio::test]
 async fn no_list_pages_deeper_than_ten_thousand_items() {

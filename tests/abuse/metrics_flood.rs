@@ -6,62 +6,29 @@
 //! The server runs as its own process here, so its memory is not mixed with the test's
 //! (`DEALNEST_BIN` names another build to measure).
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures::StreamExt;
 use rand::Rng;
 use reqwest::{Method, StatusCode};
 
-use crate::support::{JWT_SECRET, TestApp, TestDb};
+use crate::support::process::{ServerProcess, Spawn};
+use crate::support::{TestApp, TestDb};
 
 const FLOOD: usize = 10_000;
 const WARM_UP: usize = 2_000;
 const IN_FLIGHT: usize = 32;
 
-/// The server binary on `db`, killed when dropped.
-struct ServerProcess {
-    child: Child,
-    base: String,
+/// The server binary on `db` (`DEALNEST_BIN` names another build), limits off.
+async fn start(db: &TestDb) -> ServerProcess {
+    Spawn::new(&db.connection_url()).env("DEALNEST_RATE_LIMIT", "0").env("DEALNEST_READ_RATE_LIMIT", "0").start().await
 }
 
-impl ServerProcess {
-    async fn start(db: &TestDb) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let binary = std::env::var_os("DEALNEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_dealnest").into());
-        let child = Command::new(binary)
-            .env("DATABASE_URL", db.connection_url())
-            .env("DEALNEST_BIND", format!("127.0.0.1:{port}"))
-            .env("DEALNEST_JWT_SECRET", JWT_SECRET)
-            .env("DEALNEST_RATE_LIMIT", "0")
-            .env("DEALNEST_READ_RATE_LIMIT", "0")
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        while !reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
-            assert!(tokio::time::Instant::now() < deadline, "the server did not come up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Self { child, base }
-    }
-
-    /// Resident memory, in kB.
-    fn rss_kb(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-        line.split_whitespace().nth(1).unwrap().parse().unwrap()
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Resident memory of `server`, in kB.
+fn rss_kb(server: &ServerProcess) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
 fn word(rng: &mut impl Rng, letters: &[u8], len: std::ops::RangeInclusive<usize>) -> String {
@@ -115,17 +82,17 @@ async fn metrics_text(client: &reqwest::Client, base: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_made_up_methods_and_paths_leaves_metrics_and_memory_bounded() {
     let db = TestDb::new().await;
-    let server = ServerProcess::start(&db).await;
+    let server = start(&db).await;
     let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
 
     // Warm up, so buffers and allocator arenas reach their working size before the baseline.
     flood(&client, &server.base, WARM_UP).await;
-    let rss_before = server.rss_kb();
+    let rss_before = rss_kb(&server);
     let metrics_before = metrics_text(&client, &server.base).await.len();
 
     flood(&client, &server.base, FLOOD).await;
     let text = metrics_text(&client, &server.base).await;
-    let rss_after = server.rss_kb();
+    let rss_after = rss_kb(&server);
     eprintln!(
         "flood of {FLOOD}: /metrics {metrics_before} -> {} bytes, RSS {rss_before} -> {rss_after} kB",
         text.len()

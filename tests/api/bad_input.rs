@@ -126,3 +126,41 @@ async fn a_large_body_is_413_on_every_route_even_one_that_reads_no_body() {
     let page = app.client.post(app.url("/requests")).body(big).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+/// Every body of the API is an object: the array form of one (the field values in order, which
+/// serde would read into a struct) is refused with the route's 422 code and changes nothing,
+/// at the top level and nested.
+#[tokio::test]
+async fn the_array_form_of_an_object_is_refused_on_every_body_route() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
+    let request = app.request(alice, bob).await;
+    let users = app.db.count("select count(*) from users").await;
+    let before = crate::support::snapshot(&app.db).await;
+    let settings = format!("/api/v1/users/{bob}/settings");
+    let (_, saved) = app.get(&settings, Some(bob)).await;
+
+    let routes = [
+        ("/api/v1/users".to_owned(), None, json!(["carol@example.com", "Carol"])),
+        ("/api/v1/partner-requests".to_owned(), Some(bob), json!([alice, null, null])),
+        (format!("/api/v1/partner-requests/{request}/respond"), Some(bob), json!(["accept"])),
+        ("/api/v1/partner-requests/bulk".to_owned(), Some(bob), json!(["accept", [request]])),
+        (format!("/api/v1/users/{bob}/blocks"), Some(bob), json!([alice])),
+    ];
+    for (path, user, body) in routes {
+        let response = app.post(&path, user, body.clone()).await;
+        assert_error(&response, StatusCode::UNPROCESSABLE_ENTITY, "validation_error");
+        assert!(response.1["error"]["message"].as_str().unwrap().contains("sequence"), "{path} {body}: {}", response.1);
+    }
+    for body in [
+        json!({"accepts_requests_from": "nobody", "email": ["off", "off", "off"]}),
+        json!(["nobody", {"request_received": "off", "request_accepted": "off", "request_reminder": "off"}]),
+    ] {
+        let response = app.send(app.client.put(app.url(&settings)).json(&body), Some(bob)).await;
+        assert_error(&response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_settings");
+    }
+
+    assert_eq!(app.db.count("select count(*) from users").await, users);
+    assert_eq!(crate::support::snapshot(&app.db).await, before);
+    assert_eq!(app.get(&settings, Some(bob)).await.1, saved);
+}

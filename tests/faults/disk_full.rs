@@ -1,22 +1,19 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::metric;
-use crate::support::{TestApp, assert_error};
-use crate::web::Browser;
+use super::metric;
+use crate::support::web::Browser;
+use crate::support::{TestApp, TestDb, assert_error};
 
 const FULL: &str = "The service has run out of storage space; nothing was changed. Please try again later.";
 
 /// A full disk (the file may not grow: SQLite's `max_page_count`): writes are 503
 /// `storage_full`, in the API and in the pages with and without htmx, reads go on, and once
 /// there is room again writes succeed, nothing acknowledged is lost and the file is sound.
-#[tokio::test]
-async fn a_full_disk_refuses_writes_keeps_reads_and_loses_nothing() {
-    let app = TestApp::spawn().await;
-    if app.db.is_postgres() {
-        eprintln!("skipped: SQLite's full disk (PostgreSQL's faults are in postgres.rs)");
-        return;
-    }
+///
+/// On SQLite in both passes: the PostgreSQL pass (`TEST_DATABASE_URL` set) changes nothing here.
+pub async fn a_full_disk_refuses_writes_keeps_reads_and_loses_nothing() {
+    let app = TestApp::spawn_on(TestDb::sqlite(), |_| {}).await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     let request = app.request(alice, bob).await;
     let store = app.server.as_ref().unwrap().store();

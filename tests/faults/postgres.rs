@@ -7,22 +7,27 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Connection;
 
-use crate::metric;
+use super::metric;
 use crate::support::events::{EventStream, SOON};
-use crate::support::{TestApp, assert_error};
-use crate::web::Browser;
+use crate::support::needs::postgres_url;
+use crate::support::web::Browser;
+use crate::support::{TestApp, TestDb, assert_error};
 
 const DOWN: &str = "The database is not reachable right now; nothing was changed. Please try again shortly.";
 
-/// On PostgreSQL, a connection to the server from outside the test's database, and that
-/// database's name; `None` on SQLite.
-async fn admin(app: &TestApp) -> Option<(sqlx::AnyConnection, String)> {
-    let Some((server, database)) = app.db.postgres_server() else {
-        eprintln!("skipped: a PostgreSQL fault (run with TEST_DATABASE_URL)");
-        return None;
-    };
+/// A server on a fresh database of the PostgreSQL server (each test needs `Need::Postgres`),
+/// with settings adjusted by `configure`.
+async fn postgres_app(configure: impl FnOnce(&mut dealnest::config::Settings)) -> TestApp {
+    let db = TestDb::postgres(postgres_url().expect("a PostgreSQL server")).await;
+    TestApp::spawn_on(db, configure).await
+}
+
+/// A connection to the PostgreSQL server from outside the test's database, and that database's
+/// name.
+async fn admin(app: &TestApp) -> (sqlx::AnyConnection, String) {
+    let (server, database) = app.db.postgres_server().expect("a database on PostgreSQL");
     sqlx::any::install_default_drivers();
-    Some((sqlx::AnyConnection::connect(server).await.unwrap(), database.to_owned()))
+    (sqlx::AnyConnection::connect(server).await.unwrap(), database.to_owned())
 }
 
 /// Ends every connection to `database` but the caller's own (`query_like`: only those whose
@@ -38,10 +43,9 @@ async fn terminate(admin: &mut sqlx::AnyConnection, database: &str, query_like: 
 /// While the database refuses connections every request that needs it is 503
 /// `database_unavailable` (the pages too), `/readyz` fails, and the first requests after it
 /// accepts them again succeed on fresh connections.
-#[tokio::test]
-async fn while_the_database_refuses_connections_requests_are_503_and_none_fails_after() {
-    let app = TestApp::spawn().await;
-    let Some((mut admin, database)) = admin(&app).await else { return };
+pub async fn while_the_database_refuses_connections_requests_are_503_and_none_fails_after() {
+    let app = postgres_app(|_| {}).await;
+    let (mut admin, database) = admin(&app).await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     let browser = Browser::signed_in(&app, alice).await;
     let request = app.request(alice, bob).await;
@@ -73,10 +77,9 @@ async fn while_the_database_refuses_connections_requests_are_503_and_none_fails_
 /// Every connection killed, three times, under a load of writes: a request whose connection
 /// dies runs again on a fresh one, so nearly all succeed; the others (killed twice, or while
 /// committing) are 503, never 500, and every acknowledged write is there.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn connections_killed_under_load_cost_no_request_and_lose_no_write() {
-    let app = TestApp::spawn_with(|s| s.database.quotas.new_account = 0).await;
-    let Some((mut admin, database)) = admin(&app).await else { return };
+pub async fn connections_killed_under_load_cost_no_request_and_lose_no_write() {
+    let app = postgres_app(|s| s.database.quotas.new_account = 0).await;
+    let (mut admin, database) = admin(&app).await;
     let mut users = Vec::new();
     for i in 0..41 {
         users.push(app.user(&format!("U{i}")).await);
@@ -123,10 +126,9 @@ async fn connections_killed_under_load_cost_no_request_and_lose_no_write() {
 
 /// The relay's `LISTEN` connection cut off: it connects again, tells open streams to resync
 /// (events of the gap are lost), and relays events again, across instances.
-#[tokio::test]
-async fn a_relay_cut_off_connects_again_tells_streams_to_resync_and_relays_again() {
-    let app = TestApp::spawn().await;
-    let Some((mut admin, database)) = admin(&app).await else { return };
+pub async fn a_relay_cut_off_connects_again_tells_streams_to_resync_and_relays_again() {
+    let app = postgres_app(|_| {}).await;
+    let (mut admin, database) = admin(&app).await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     let two = app.another_instance().await;
     let mut stream = EventStream::open_at(&app, &format!("http://{}", two.addr()), bob).await;
@@ -153,11 +155,9 @@ async fn a_relay_cut_off_connects_again_tells_streams_to_resync_and_relays_again
 /// A real restart of the PostgreSQL server under two instances: once it is back, no request
 /// fails for the connections it killed. Ignored by default: it stops the server every other
 /// test uses (`.ci/run` runs it on its own).
-#[tokio::test]
-#[ignore]
-async fn after_a_restart_of_the_server_no_request_fails() {
-    let app = TestApp::spawn().await;
-    let Some((admin, _)) = admin(&app).await else { return };
+pub async fn after_a_restart_of_the_server_no_request_fails() {
+    let app = postgres_app(|_| {}).await;
+    let (admin, _) = admin(&app).await;
     drop(admin);
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     let two = app.another_instance().await;

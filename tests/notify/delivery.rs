@@ -4,9 +4,10 @@ use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 
-use crate::smtp::{Behaviour, SmtpReceiver, unused_port};
+use super::smtp::{Behaviour, SmtpReceiver};
+use super::{fast_retries, mailing, metric, outbox, wait_outbox};
 use crate::support::TestApp;
-use crate::{fast_retries, mailing, metric, outbox, wait_outbox};
+use crate::support::process::free_port;
 
 const SOON: Duration = Duration::from_secs(10);
 
@@ -103,7 +104,7 @@ async fn requests_do_not_wait_for_a_mail_server_that_hangs() {
 
 #[tokio::test]
 async fn mails_go_out_once_the_mail_server_is_back() {
-    let port = unused_port();
+    let port = free_port();
     let app = TestApp::spawn_with(mailing(&format!("smtp://{port}"), fast_retries(1000))).await;
     let raw = app.db.raw().await;
     let alice = app.user("Alice").await;
@@ -127,7 +128,7 @@ async fn mails_go_out_once_the_mail_server_is_back() {
 
 #[tokio::test]
 async fn delivery_gives_up_after_the_last_attempt_and_keeps_the_row() {
-    let port = unused_port();
+    let port = free_port();
     let app = TestApp::spawn_with(mailing(&format!("smtp://{port}"), fast_retries(3))).await;
     let raw = app.db.raw().await;
     let alice = app.user("Alice").await;
@@ -185,7 +186,7 @@ async fn failed_notifications_can_be_queued_again() {
 
 #[tokio::test]
 async fn a_restart_delivers_what_the_last_run_did_not() {
-    let port = unused_port();
+    let port = free_port();
     let mut app = TestApp::spawn_with(mailing(&format!("smtp://{port}"), fast_retries(1000))).await;
     let raw = app.db.raw().await;
     let alice = app.user("Alice").await;

@@ -10,10 +10,10 @@ use dealnest::notify::{DIGEST_SUBJECT, digest_day};
 use reqwest::StatusCode;
 use sqlx::AnyPool;
 
-use crate::preferences::{assert_deliverable, mail_settings, set_mail, unsubscribe_path};
-use crate::smtp::{Received, SmtpReceiver};
+use super::preferences::{assert_deliverable, mail_settings, set_mail, unsubscribe_path};
+use super::smtp::{Received, SmtpReceiver};
+use super::{fast_retries, mailing, metric, wait_outbox};
 use crate::support::TestApp;
-use crate::{fast_retries, mailing, metric, wait_outbox};
 
 const SOON: Duration = Duration::from_secs(10);
 const HOUR_MS: i64 = 60 * 60 * 1000;

@@ -2,61 +2,26 @@
 //! delivers it. (Unix only: `Child::kill` sends SIGKILL there.)
 #![cfg(unix)]
 
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use dealnest::auth::TokenKeys;
 use dealnest::domain::UserId;
 use serde_json::{Value, json};
 
-use crate::smtp::{SmtpReceiver, unused_port};
+use super::smtp::SmtpReceiver;
+use super::wait_outbox;
+use crate::support::process::{ServerProcess, Spawn, free_port};
 use crate::support::{JWT_SECRET, TestDb};
-use crate::wait_outbox;
 
-/// A `dealnest serve` process; killed (SIGKILL) when dropped.
-struct Process(Child);
-
-impl Process {
-    fn start(db: &TestDb, bind: SocketAddr, smtp_url: &str) -> Self {
-        let child = Command::new(env!("CARGO_BIN_EXE_dealnest"))
-            .arg("serve")
-            .env("DATABASE_URL", db.connection_url())
-            .env("DEALNEST_BIND", bind.to_string())
-            .env("DEALNEST_JWT_SECRET", JWT_SECRET)
-            .env("DEALNEST_SMTP_URL", smtp_url)
-            .env("DEALNEST_SMTP_TIMEOUT", "1")
-            .env("DEALNEST_DELIVERY_BACKOFF", "1")
-            .env("DEALNEST_DELIVERY_MAX_ATTEMPTS", "100")
-            .env("RUST_LOG", "error")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the dealnest binary starts");
-        Self(child)
-    }
-
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    for _ in 0..300 {
-        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the server at {base} did not become ready");
+/// A `dealnest serve` process mailing through `smtp_url`, retrying every second.
+async fn start(db: &TestDb, smtp_url: &str) -> ServerProcess {
+    Spawn::new(&db.connection_url())
+        .env("DEALNEST_SMTP_URL", smtp_url)
+        .env("DEALNEST_SMTP_TIMEOUT", "1")
+        .env("DEALNEST_DELIVERY_BACKOFF", "1")
+        .env("DEALNEST_DELIVERY_MAX_ATTEMPTS", "100")
+        .start()
+        .await
 }
 
 async fn post(client: &reqwest::Client, url: String, token: Option<&str>, body: Value) -> Value {
@@ -74,11 +39,9 @@ async fn post(client: &reqwest::Client, url: String, token: Option<&str>, body: 
 async fn a_killed_server_delivers_on_its_next_start() {
     let db = TestDb::new().await;
     let client = reqwest::Client::new();
-    let mail_server_down = format!("smtp://{}", unused_port());
-    let bind = unused_port();
-    let base = format!("http://{bind}");
-    let mut first = Process::start(&db, bind, &mail_server_down);
-    wait_ready(&client, &base).await;
+    let mail_server_down = format!("smtp://{}", free_port());
+    let mut first = start(&db, &mail_server_down).await;
+    let base = first.base.clone();
     // After the server created the database.
     let raw = db.raw().await;
 
@@ -103,8 +66,7 @@ async fn a_killed_server_delivers_on_its_next_start() {
 
     first.kill();
     let receiver = SmtpReceiver::start().await;
-    let bind = unused_port();
-    let _second = Process::start(&db, bind, &receiver.url());
+    let _second = start(&db, &receiver.url()).await;
 
     // Normally within the retry delay (about a second). Should the kill still have hit an
     // attempt in progress, the row is leased to the dead process for 30 s first.

@@ -7,9 +7,10 @@ use dealnest::domain::{Clock, DAY_MS, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::smtp::{Behaviour, Received, SmtpReceiver, unused_port};
+use super::smtp::{Behaviour, Received, SmtpReceiver};
+use super::{fast_retries, mailing, outbox, wait_outbox};
 use crate::support::TestApp;
-use crate::{fast_retries, mailing, outbox, wait_outbox};
+use crate::support::process::free_port;
 
 const SOON: Duration = Duration::from_secs(10);
 
@@ -195,7 +196,7 @@ async fn a_forged_or_altered_unsubscribe_token_is_refused_and_changes_nothing() 
 #[tokio::test]
 async fn off_and_daily_digest_apply_to_mail_already_queued() {
     // The mail server is down at first, so both notifications wait in the outbox for a retry.
-    let port = unused_port();
+    let port = free_port();
     let mut policy = fast_retries(5);
     policy.base_backoff = Duration::from_millis(1500);
     policy.max_backoff = Duration::from_millis(1500);

@@ -126,12 +126,6 @@ impl Drop for SmtpReceiver {
     }
 }
 
-/// A port on 127.0.0.1 that nothing listens on (for now): connecting to it is refused.
-pub fn unused_port() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
-}
-
 async fn session(stream: TcpStream, shared: Arc<Shared>, behaviour: Behaviour) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);

@@ -1,9 +1,13 @@
-//! Test harness shared by the integration test binaries: a real server on a fresh database
-//! (a temporary SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set), and
-//! a client with typed helpers.
+//! Test harness shared by the two integration test binaries (`app` and `system`): a real server
+//! on a fresh database (a temporary SQLite file, or a new PostgreSQL database when
+//! `TEST_DATABASE_URL` is set), a client with typed helpers, the server binary as a process of
+//! its own (`process`), and what a test needs beyond Rust (`needs`).
 #![allow(dead_code)]
 
 pub mod events;
+pub mod needs;
+pub mod process;
+pub mod web;
 
 use std::time::Duration;
 
@@ -31,12 +35,15 @@ impl TestDb {
     pub async fn new() -> Self {
         match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
             Some(base) => Self::postgres(base).await,
-            None => {
-                let dir = tempfile::tempdir().expect("temporary directory");
-                let path = dir.path().join("dealnest.db");
-                Self { url: DatabaseUrl::Sqlite(path), _dir: Some(dir), postgres: None }
-            }
+            None => Self::sqlite(),
         }
+    }
+
+    /// A temporary SQLite database, whatever `TEST_DATABASE_URL` says.
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("dealnest.db");
+        Self { url: DatabaseUrl::Sqlite(path), _dir: Some(dir), postgres: None }
     }
 
     /// A new database on the PostgreSQL server at `base` (its own database's URL).

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 
 use crate::support::TestApp;
-use crate::web::{Browser, Page, block, partners, received};
+use crate::support::web::{Browser, Page, block, partners, received};
 
 /// What an htmx action answers on success: fragments only, the status message out of band.
 #[track_caller]

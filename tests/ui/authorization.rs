@@ -3,8 +3,8 @@
 
 use reqwest::StatusCode;
 
+use crate::support::web::Browser;
 use crate::support::{TestApp, snapshot};
-use crate::web::Browser;
 
 #[tokio::test]
 async fn page_actions_refuse_everyone_who_may_not_act() {

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 
 use crate::support::TestApp;
-use crate::web::{Browser, block, request_with};
+use crate::support::web::{Browser, block, request_with};
 
 #[tokio::test]
 async fn the_dashboard_has_four_landmark_sections_each_with_its_heading() {
@@ -291,7 +291,7 @@ async fn a_kept_dashboard_shows_every_change_made_through_another_instance() {
     };
     let browser = Browser::signed_in(&app, alice).await;
     let view = || async { browser.get("/").await };
-    let tag = |page: &crate::web::Page, user: i64| page.text(&format!("#find-{user} .tag"));
+    let tag = |page: &crate::support::web::Page, user: i64| page.text(&format!("#find-{user} .tag"));
 
     let first = view().await;
     assert!(first.text("#incoming .empty").contains("When someone asks you to partner"));

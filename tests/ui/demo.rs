@@ -4,8 +4,8 @@
 use dealnest::config::Settings;
 use reqwest::StatusCode;
 
+use crate::support::web::Browser;
 use crate::support::{TestApp, TestDb};
-use crate::web::Browser;
 
 #[tokio::test]
 async fn the_demo_fills_an_empty_database_with_something_to_click() {

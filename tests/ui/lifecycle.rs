@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::support::TestApp;
-use crate::web::{Browser, request_with};
+use crate::support::web::{Browser, request_with};
 
 #[tokio::test]
 async fn requests_show_when_they_expire_and_leave_even_a_kept_dashboard_when_they_do() {

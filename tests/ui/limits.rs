@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 
 use crate::support::TestApp;
-use crate::web::Browser;
+use crate::support::web::Browser;
 
 #[tokio::test]
 async fn the_rate_limit_is_shown_inline_and_counted_per_signed_in_user() {

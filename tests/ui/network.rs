@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::support::TestApp;
-use crate::web::{Browser, partners, received};
+use crate::support::web::{Browser, partners, received};
 
 async fn roomy_app() -> TestApp {
     TestApp::spawn_with(|s| {

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::support::TestApp;
-use crate::web::Browser;
+use crate::support::web::Browser;
 
 #[tokio::test]
 async fn a_cross_site_post_is_refused_with_403() {
@@ -20,12 +20,12 @@ async fn a_cross_site_post_is_refused_with_403() {
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{header:?}");
         assert_eq!(page.text("main h1"), "Request refused");
     }
-    assert!(crate::web::received(&app, bob).await.is_empty(), "a refused request changed something");
+    assert!(crate::support::web::received(&app, bob).await.is_empty(), "a refused request changed something");
 
     let own_origin = browser.base.clone();
     let page = browser.post_with("/requests", ("Origin", &own_origin), &form).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(crate::web::received(&app, bob).await.len(), 1);
+    assert_eq!(crate::support::web::received(&app, bob).await.len(), 1);
 }
 
 #[tokio::test]
@@ -55,7 +55,7 @@ async fn only_a_bearer_token_on_the_api_skips_the_cross_site_check() {
         .await
         .unwrap();
     assert_eq!(basic.status(), StatusCode::FORBIDDEN);
-    assert!(crate::web::received(&app, bob).await.is_empty(), "a refused request changed something");
+    assert!(crate::support::web::received(&app, bob).await.is_empty(), "a refused request changed something");
     // The scheme's case does not matter (RFC 9110).
     let lower = browser
         .client

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 
 use crate::support::TestApp;
-use crate::web::Browser;
+use crate::support::web::Browser;
 
 #[tokio::test]
 async fn signed_out_the_start_page_lists_users_with_sign_in_buttons_and_a_create_form() {

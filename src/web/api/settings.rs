@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::domain::{AcceptsFrom, MailPreferences, MailWhen, RuleError, UserId, UserSettings};
 use crate::web::AppState;
 use crate::web::error::{AppResult, ErrorBody};
-use crate::web::extract::{ApiJson, ApiPath};
+use crate::web::extract::{ApiJson, ApiPath, Strict};
 use crate::web::signed_in::SignedIn;
 
 /// A user's settings.
@@ -48,9 +48,9 @@ impl From<UserSettings> for SettingsJson {
 }
 
 impl SettingsJson {
-    /// The settings a body names, every one of them given and known.
+    /// The settings a body names, every one of them given and known (objects, not arrays).
     pub fn parse(body: serde_json::Value) -> Result<UserSettings, RuleError> {
-        let raw: Self = serde_json::from_value(body).map_err(|_| {
+        let Strict(raw) = Strict::<Self>::deserialize(body).map_err(|_| {
             RuleError::InvalidSettings(
                 "Settings must give accepts_requests_from and email with request_received, request_accepted and \
                  request_reminder, each a string.",

@@ -1,25 +1,40 @@
 //! Several app processes on one PostgreSQL database behave as one. Runs on the server
 //! `TEST_DATABASE_URL` names; under CI (`CI` set) without it, on the local server CI starts, so
 //! these tests fail there rather than pass unseen when it is missing; elsewhere without it each
-//! test says it was skipped.
-
-#[path = "../support/mod.rs"]
-mod support;
+//! is reported as ignored, with the reason.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::support::needs::{Need, Test, postgres_url};
+use crate::support::process::{ServerProcess, Spawn};
+use crate::support::{JWT_SECRET, TestDb};
+use crate::trial;
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{JWT_SECRET, TestDb};
 
-/// One `dealnest serve` process.
+/// The tests of this module, each needing PostgreSQL.
+pub fn tests() -> Vec<Test> {
+    vec![
+        trial!(fifty_accepts_across_two_instances_make_one_partnership),
+        trial!(opposite_sends_on_two_instances_leave_one_pending_request),
+        trial!(each_notification_is_delivered_once_by_two_workers),
+        trial!(killing_one_instance_mid_load_loses_no_acknowledged_write),
+        trial!(live_events_reach_a_user_connected_to_the_other_instance),
+        trial!(a_session_made_on_one_instance_works_on_the_other),
+    ]
+    .into_iter()
+    .map(|test| test.needs(Need::Postgres).worker_threads(4))
+    .collect()
+}
+
+/// One `dealnest serve` process, logging JSON to a file of its own.
 struct Instance {
-    child: Child,
+    process: ServerProcess,
     base: String,
     log: PathBuf,
     _dir: tempfile::TempDir,
@@ -28,42 +43,17 @@ struct Instance {
 impl Instance {
     async fn start(db: &TestDb) -> Self {
         let dealnest::store::DatabaseUrl::Postgres(url) = &db.url else { panic!("needs PostgreSQL") };
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("server.log");
-        let child = Command::new(env!("CARGO_BIN_EXE_dealnest"))
-            .env("DATABASE_URL", url)
-            .env("DEALNEST_BIND", format!("127.0.0.1:{port}"))
-            .env("DEALNEST_JWT_SECRET", JWT_SECRET)
+        let process = Spawn::new(url)
             .env("DEALNEST_LOG_FORMAT", "json")
             // Each test user sends more requests on its first day than a new account may.
             .env("DEALNEST_NEW_USER_REQUEST_QUOTA", "0")
             .env("RUST_LOG", "info")
             .stdout(std::fs::File::create(&log).unwrap())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dealnest starts");
-        let instance = Self { child, base: format!("http://127.0.0.1:{port}"), log, _dir: dir };
-        instance.wait_ready().await;
-        instance
-    }
-
-    async fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(r) = reqwest::get(format!("{}/readyz", self.base)).await
-                && r.status().is_success()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("instance at {} never became ready", self.base);
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+            .start()
+            .await;
+        Self { base: process.base.clone(), process, log, _dir: dir }
     }
 
     /// The notification ids this instance's log says it delivered.
@@ -76,12 +66,6 @@ impl Instance {
             .filter(|event| event["target"] == "dealnest::mail")
             .filter_map(|event| event["notification_id"].as_i64())
             .collect()
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        self.kill();
     }
 }
 
@@ -120,24 +104,13 @@ impl Client {
     }
 }
 
-/// The local server `.ci/run` starts.
-const CI_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-async fn postgres_db() -> Option<TestDb> {
-    let db = TestDb::new().await;
-    if db.is_postgres() {
-        Some(db)
-    } else if std::env::var_os("CI").is_some() {
-        Some(TestDb::postgres(CI_POSTGRES.to_owned()).await)
-    } else {
-        eprintln!("SKIPPED: set TEST_DATABASE_URL=postgres://… to run the multi-instance tests");
-        None
-    }
+/// A fresh database on the PostgreSQL server (each test needs `Need::Postgres`).
+async fn postgres_db() -> TestDb {
+    TestDb::postgres(postgres_url().expect("a PostgreSQL server")).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_accepts_across_two_instances_make_one_partnership() {
-    let Some(db) = postgres_db().await else { return };
+    let db = postgres_db().await;
     let (one, two) = (Instance::start(&db).await, Instance::start(&db).await);
     let client = Client::new();
     let (alice, bob) = (client.user(&one, "alice").await, client.user(&two, "bob").await);
@@ -155,9 +128,8 @@ async fn fifty_accepts_across_two_instances_make_one_partnership() {
     assert_eq!(db.count("select count(*) from partnerships").await, 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn opposite_sends_on_two_instances_leave_one_pending_request() {
-    let Some(db) = postgres_db().await else { return };
+    let db = postgres_db().await;
     let (one, two) = (Instance::start(&db).await, Instance::start(&db).await);
     let client = Client::new();
     let (alice, bob) = (client.user(&one, "alice").await, client.user(&two, "bob").await);
@@ -171,9 +143,8 @@ async fn opposite_sends_on_two_instances_leave_one_pending_request() {
     assert_eq!(db.count("select count(*) from partner_requests where status = 'pending'").await, 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn each_notification_is_delivered_once_by_two_workers() {
-    let Some(db) = postgres_db().await else { return };
+    let db = postgres_db().await;
     let (one, two) = (Instance::start(&db).await, Instance::start(&db).await);
     let client = Client::new();
     let mut users = Vec::new();
@@ -215,11 +186,10 @@ async fn each_notification_is_delivered_once_by_two_workers() {
     assert!(held > 0, "the cap held some back");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn killing_one_instance_mid_load_loses_no_acknowledged_write() {
-    let Some(db) = postgres_db().await else { return };
+    let db = postgres_db().await;
     let (one, two) = (Instance::start(&db).await, Instance::start(&db).await);
-    let victim = one.child.id().to_string();
+    let victim = one.process.child.id().to_string();
     let client = Client::new();
     let mut users = Vec::new();
     for i in 0..30 {
@@ -271,9 +241,8 @@ async fn killing_one_instance_mid_load_loses_no_acknowledged_write() {
     assert_eq!(pending_pairs, 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn live_events_reach_a_user_connected_to_the_other_instance() {
-    let Some(db) = postgres_db().await else { return };
+    let db = postgres_db().await;
     let (one, two) = (Instance::start(&db).await, Instance::start(&db).await);
     let client = Client::new();
     let (alice, bob) = (client.user(&one, "alice").await, client.user(&one, "bob").await);
@@ -301,9 +270,8 @@ async fn live_events_reach_a_user_connected_to_the_other_instance() {
     assert_eq!(heard, Ok(true), "Bob's stream on instance two heard nothing within 2 s: {seen:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_session_made_on_one_instance_works_on_the_other() {
-    let Some(db) = postgres_db().await else { return };
+    let db = postgres_db().await;
     let (one, two) = (Instance::start(&db).await, Instance::start(&db).await);
     let client = Client::new();
     let alice = client.user(&one, "alice").await;

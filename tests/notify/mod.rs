@@ -2,9 +2,6 @@
 //! while the mail server is down, restarts and shutdown with undelivered rows, and the live event
 //! stream. Runs on SQLite, or on PostgreSQL when `TEST_DATABASE_URL` is set.
 
-#[path = "../support/mod.rs"]
-mod support;
-
 mod delivery;
 mod digest;
 mod events;
@@ -14,10 +11,10 @@ mod smtp;
 
 use std::time::Duration;
 
+use crate::support::TestApp;
 use dealnest::config::Settings;
 use dealnest::notify::{DeliveryPolicy, SmtpUrl};
 use sqlx::{AnyPool, Row};
-use support::TestApp;
 
 /// Retries fast enough for a test.
 pub fn fast_retries(max_attempts: u32) -> DeliveryPolicy {
@@ -46,6 +43,7 @@ pub fn mailing(url: &str, policy: DeliveryPolicy) -> impl FnOnce(&mut Settings) 
 pub struct OutboxRow {
     pub id: i64,
     pub user_id: i64,
+    #[allow(dead_code, reason = "shown through Debug in wait_outbox's failure message")]
     pub kind: String,
     pub delivered: bool,
     pub failed: bool,

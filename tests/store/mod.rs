@@ -1,13 +1,10 @@
 //! The store beneath the pages and the API, asked directly where what it does cannot be seen
 //! over HTTP: which reads it answers from what it keeps.
 
-#[path = "../support/mod.rs"]
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::TestApp;
 use dealnest::domain::{PageRequest, UserId};
-use support::TestApp;
 
 /// The store reads a user's dashboard again only after a change that concerns them; changes
 /// between other users leave it kept; with `DEALNEST_DASHBOARD_CACHE=0` nothing is kept.

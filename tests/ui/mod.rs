@@ -2,11 +2,6 @@
 //! status, `Location`, headers and the HTML by CSS selector. One test per rule of the UI contract
 //! (`shared/ui-contract.md`), named after the rule.
 
-#[path = "../support/mod.rs"]
-mod support;
-
-mod web;
-
 mod actions;
 mod authorization;
 mod dashboard;

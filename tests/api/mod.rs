@@ -1,9 +1,6 @@
 //! The JSON API v1 through HTTP against a real server and database, one test per rule and error
 //! code of the contract.
 
-#[path = "../support/mod.rs"]
-mod support;
-
 mod auth;
 mod authorization;
 mod bad_input;

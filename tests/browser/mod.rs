@@ -4,19 +4,36 @@
 //! JavaScript (htmx: no full page load between the actions) and once without (plain forms).
 //!
 //! Needs `chromium` and `chromedriver` (Debian: `apt-get install chromium chromium-driver`).
-//! Without chromedriver on PATH the tests say they were skipped, except under CI (`CI` set),
+//! Without them each test is reported as ignored, with the reason, except under CI (`CI` set),
 //! where a missing browser is a failure. Screenshots go to `target/screenshots/`.
-
-#[path = "../support/mod.rs"]
-mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::TestApp;
+use crate::support::needs::{Need, Test, on_path};
+use crate::support::process::free_port;
+use crate::trial;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use support::TestApp;
+
+/// The tests of this module, each needing the browser.
+pub fn tests() -> Vec<Test> {
+    vec![
+        trial!(partner_flow_with_javascript_makes_no_full_page_load),
+        trial!(partner_flow_without_javascript_uses_plain_forms),
+        trial!(lifecycle_and_settings_with_javascript),
+        trial!(lifecycle_and_settings_without_javascript),
+        trial!(accepting_three_selected_requests_with_javascript),
+        trial!(accepting_three_selected_requests_without_javascript),
+        trial!(mail_choices_and_unsubscribe_with_javascript),
+        trial!(mail_choices_and_unsubscribe_without_javascript),
+    ]
+    .into_iter()
+    .map(|test| test.needs(Need::Browser))
+    .collect()
+}
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -24,18 +41,9 @@ const WAIT: Duration = Duration::from_secs(20);
 /// wait a race.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// `chromedriver` on PATH, or `None` after saying the test is skipped (a failure under CI).
-fn chromedriver() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join("chromedriver")).find(|p| p.is_file()));
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "chromedriver not found on PATH, and CI is set: install chromium and chromium-driver"
-        );
-        eprintln!("SKIPPED: chromedriver not found (apt-get install chromium chromium-driver)");
-    }
-    found
+/// `chromedriver` on PATH (each test needs `Need::Browser`, so it is there).
+fn chromedriver() -> PathBuf {
+    on_path("chromedriver").expect("chromedriver on PATH")
 }
 
 /// A chromedriver process on a free port, ended when dropped.
@@ -46,7 +54,7 @@ struct Driver {
 
 impl Driver {
     async fn start(binary: &Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = free_port().port();
         let child = Command::new(binary)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -145,9 +153,8 @@ async fn sign_in(page: &Client, base: &str, name: &str) {
     wait_for_text(page, "#main h1", &format!("Hello, {name}")).await;
 }
 
-#[tokio::test]
 async fn partner_flow_with_javascript_makes_no_full_page_load() {
-    let Some(binary) = chromedriver() else { return };
+    let binary = chromedriver();
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = TestApp::spawn().await;
     let (_alice_id, bob_id) = (app.user("Alice").await, app.user("Bob").await);
@@ -214,9 +221,8 @@ async fn partner_flow_with_javascript_makes_no_full_page_load() {
     bob.close().await.unwrap();
 }
 
-#[tokio::test]
 async fn partner_flow_without_javascript_uses_plain_forms() {
-    let Some(binary) = chromedriver() else { return };
+    let binary = chromedriver();
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = TestApp::spawn().await;
     let bob_id = {
@@ -261,7 +267,7 @@ async fn partner_flow_without_javascript_uses_plain_forms() {
 /// Expiry, a cooldown and a refusal on the dashboard, and the settings form, with JavaScript on
 /// and off.
 async fn lifecycle_shows_on_the_dashboard(javascript: bool) {
-    let Some(binary) = chromedriver() else { return };
+    let binary = chromedriver();
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = TestApp::spawn().await;
     let (alice, bob, carol, dan) =
@@ -299,12 +305,10 @@ async fn lifecycle_shows_on_the_dashboard(javascript: bool) {
     page.close().await.unwrap();
 }
 
-#[tokio::test]
 async fn lifecycle_and_settings_with_javascript() {
     lifecycle_shows_on_the_dashboard(true).await;
 }
 
-#[tokio::test]
 async fn lifecycle_and_settings_without_javascript() {
     lifecycle_shows_on_the_dashboard(false).await;
 }
@@ -313,7 +317,7 @@ async fn lifecycle_and_settings_without_javascript() {
 /// (with JavaScript, "Select all shown" checks them; without, each box is clicked), and sees
 /// three partners.
 async fn accept_three_selected(javascript: bool) {
-    let Some(binary) = chromedriver() else { return };
+    let binary = chromedriver();
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = TestApp::spawn().await;
     let alice_id = app.user("Alice").await;
@@ -347,12 +351,10 @@ async fn accept_three_selected(javascript: bool) {
     alice.close().await.unwrap();
 }
 
-#[tokio::test]
 async fn accepting_three_selected_requests_with_javascript() {
     accept_three_selected(true).await;
 }
 
-#[tokio::test]
 async fn accepting_three_selected_requests_without_javascript() {
     accept_three_selected(false).await;
 }
@@ -361,7 +363,7 @@ async fn accepting_three_selected_requests_without_javascript() {
 /// with JavaScript on and off.
 async fn mail_choices_and_unsubscribe(javascript: bool) {
     use dealnest::domain::{NotificationKind, Unsubscribe, UserId};
-    let Some(binary) = chromedriver() else { return };
+    let binary = chromedriver();
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = TestApp::spawn().await;
     let alice = app.user("Alice").await;
@@ -382,7 +384,7 @@ async fn mail_choices_and_unsubscribe(javascript: bool) {
     );
 
     // A mail's link, opened in a browser that is not signed in.
-    let keys = dealnest::auth::TokenKeys::new(support::JWT_SECRET.as_bytes());
+    let keys = dealnest::auth::TokenKeys::new(crate::support::JWT_SECRET.as_bytes());
     let scope = Unsubscribe::Kind(NotificationKind::RequestReceived);
     let token = keys.issue_unsubscribe(UserId::parse(alice).unwrap(), scope);
     let (stranger, _other) = driver.browser(javascript).await;
@@ -403,12 +405,10 @@ async fn mail_choices_and_unsubscribe(javascript: bool) {
     stranger.close().await.unwrap();
 }
 
-#[tokio::test]
 async fn mail_choices_and_unsubscribe_with_javascript() {
     mail_choices_and_unsubscribe(true).await;
 }
 
-#[tokio::test]
 async fn mail_choices_and_unsubscribe_without_javascript() {
     mail_choices_and_unsubscribe(false).await;
 }

@@ -3,19 +3,28 @@
 //! invariants hold, and `PRAGMA integrity_check` says `ok`.
 //!
 //! Ignored by default (it needs a release build); `.ci/run` runs it with
-//! `cargo build --release && cargo test --test crash -- --ignored`.
+//! `cargo build --release && cargo test --test system -- --ignored crash::`.
 
-#[path = "../support/mod.rs"]
-mod support;
-
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
+use crate::support::JWT_SECRET;
+use crate::support::needs::Test;
+use crate::support::process::{ServerProcess, Spawn, free_port};
+use crate::trial;
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::JWT_SECRET;
+
+pub fn tests() -> Vec<Test> {
+    vec![
+        trial!(acknowledged_writes_survive_sigkill)
+            .worker_threads(2)
+            .ignored("needs a release build (`cargo build --release`); .ci/run runs it"),
+    ]
+}
 
 fn release_binary() -> PathBuf {
     let path = std::env::var_os("DEALNEST_BIN")
@@ -25,43 +34,16 @@ fn release_binary() -> PathBuf {
     path
 }
 
-struct Process {
-    child: Child,
-    base: String,
-}
-
-impl Process {
-    async fn start(db: &Path, port: u16) -> Self {
-        let child = Command::new(release_binary())
-            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
-            .env("DEALNEST_BIND", format!("127.0.0.1:{port}"))
-            .env("DEALNEST_JWT_SECRET", JWT_SECRET)
-            .env("DEALNEST_RATE_LIMIT", "0")
-            .env("DEALNEST_DAILY_REQUEST_QUOTA", "0")
-            .env("DEALNEST_NEW_USER_REQUEST_QUOTA", "0")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(r) = reqwest::get(format!("{base}/readyz")).await
-                && r.status().is_success()
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "server did not come up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Self { child, base }
-    }
-
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
+/// The release build on the SQLite file `db`, at `addr`, limits and quotas off.
+async fn start(db: &Path, addr: SocketAddr) -> ServerProcess {
+    Spawn::binary(release_binary(), &format!("sqlite://{}", db.display()))
+        .at(addr)
+        .env("DEALNEST_RATE_LIMIT", "0")
+        .env("DEALNEST_DAILY_REQUEST_QUOTA", "0")
+        .env("DEALNEST_NEW_USER_REQUEST_QUOTA", "0")
+        .env("RUST_LOG", "warn")
+        .start()
+        .await
 }
 
 /// What the server acknowledged.
@@ -93,17 +75,15 @@ async fn post(
     response.json().await.ok()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs a release build; run by .ci/run"]
 async fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crash.db");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = free_port();
     let client = reqwest::Client::new();
     let mut acked = Acknowledged::default();
 
     for round in 0..5 {
-        let process = Process::start(&db, port).await;
+        let mut process = start(&db, addr).await;
         let base = process.base.clone();
         let pid = process.child.id();
         // Kill the process at a random moment while a burst of writes is in flight.
@@ -153,7 +133,7 @@ async fn acknowledged_writes_survive_sigkill() {
     assert!(acked.requests.len() > 50, "enough writes were acknowledged ({})", acked.requests.len());
 
     // Restart once more (recovering the WAL), then check everything acknowledged is there.
-    let process = Process::start(&db, port).await;
+    let mut process = start(&db, addr).await;
     let raw = {
         sqlx::any::install_default_drivers();
         sqlx::AnyPool::connect(&format!("sqlite://{}", db.display())).await.unwrap()

@@ -2,13 +2,6 @@
 //! addresses, odd bodies and headers, each against a real server on a fresh database through
 //! real HTTP (or raw TCP where HTTP clients are too polite). One module per kind of abuse.
 
-#[path = "../support/mod.rs"]
-mod support;
-// The pages' browser-like client; this suite uses part of it.
-#[allow(dead_code)]
-#[path = "../ui/web.rs"]
-mod web;
-
 mod bounded_cost;
 mod client_identity;
 mod connection_cap;
