@@ -18,11 +18,13 @@ pub use ids::{Id, NotificationId, PartnershipId, RequestId, UserId};
 pub use model::{Block, Notification, PartnerRequest, Partnership, RequestWithUser, User};
 pub use network::{BulkAction, BulkIds, InCommon, Suggestion, SuggestionCount};
 pub use rules::{
-    Lifecycle, NEW_ACCOUNT_AGE_MS, SendQuotas, check_accepts, check_answer, check_block, check_cancel, check_cooldown,
-    check_end, check_quota, check_send_to, ordered_pair,
+    Lifecycle, NEW_ACCOUNT_AGE_MS, QUOTA_WINDOW_MS, SendQuotas, check_accepts, check_answer, check_block, check_cancel,
+    check_cooldown, check_end, check_party, check_quota, check_send_to, has_expired, ordered_pair,
 };
-pub use settings::{AcceptsFrom, MailPreferences, MailWhen, Unsubscribe, UserSettings};
-pub use standing::{Candidate, PairFacts, Standing};
+pub use settings::{
+    AcceptsFrom, MAIL_CAP_WINDOW_MS, MailPreferences, MailWhen, Unsubscribe, UserSettings, mail_cap_reached,
+};
+pub use standing::{Candidate, PairFacts, PartnerScan, Standing};
 pub use text::{Email, RequestMessage, SearchQuery, UserName};
 pub use time::{Clock, DAY_MS, Timestamp};
 
@@ -50,6 +52,12 @@ impl RequestStatus {
             Self::Cancelled => "cancelled",
             Self::Expired => "expired",
         }
+    }
+
+    /// Whether a request that ended so makes its sender wait before asking the same person
+    /// again (a rejection, or a withdrawal; a block's silent rejection and expiry do not).
+    pub fn starts_cooldown(self) -> bool {
+        matches!(self, Self::Rejected | Self::Cancelled)
     }
 
     pub fn parse(raw: &str) -> Option<Self> {

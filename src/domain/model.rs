@@ -31,7 +31,7 @@ impl PartnerRequest {
     /// The request as it stands at `now`: a pending one past its time reads `expired` (from its
     /// expiry on), whether or not the sweep has marked its row yet.
     pub fn as_of(mut self, now: Timestamp) -> Self {
-        if self.status == RequestStatus::Pending && self.expires_at.is_some_and(|at| at <= now) {
+        if self.status == RequestStatus::Pending && super::has_expired(self.expires_at, now) {
             self.status = RequestStatus::Expired;
             self.responded_at = self.expires_at;
         }

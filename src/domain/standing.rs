@@ -24,6 +24,36 @@ pub struct PairFacts {
     pub shares_partner: bool,
 }
 
+impl PairFacts {
+    /// Whether where the two stand depends on a partner they share: the other takes requests
+    /// only from partners of partners, and nothing else decides first. Only then is it looked for.
+    pub fn needs_shared_partner(&self) -> bool {
+        self.accepts == AcceptsFrom::PartnersOfPartners && self.partnership.is_none() && self.pending.is_none()
+    }
+}
+
+/// How far a standing looks for a partner shared with someone who takes requests only from
+/// partners of partners (through the partners of whichever of the two has fewer), and what it
+/// assumes when that side has more and none of those looked at was shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartnerScan {
+    pub looked_at: i64,
+    pub unknown_shares: bool,
+}
+
+impl PartnerScan {
+    /// "Find partners" offers the send when unsure; the send decides.
+    pub const FOR_PAGES: Self = Self { looked_at: 1_000, unknown_shares: true };
+    /// The send looks further and, still unsure, keeps to the recipient's choice and refuses.
+    pub const FOR_SEND: Self = Self { looked_at: 10_000, unknown_shares: false };
+
+    /// Whether the two share a partner, given what the scan found (`None`: it stopped at its
+    /// bound without finding one).
+    pub fn shares(self, found: Option<bool>) -> bool {
+        found.unwrap_or(self.unknown_shares)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Standing {
     /// Nothing between the two: the viewer may send a request.
@@ -120,6 +150,13 @@ impl Standing {
     /// When the viewer may ask them again, if they must wait.
     pub fn retry_at(self) -> Option<Timestamp> {
         if let Self::Cooldown(until) = self { Some(until) } else { None }
+    }
+
+    /// Whether they may be suggested to the viewer ("People you may know"): only when nothing
+    /// stands between them: not partners, no pending request either way, no block either way, no
+    /// setting of theirs refusing the viewer, no cooldown.
+    pub fn may_suggest(self) -> bool {
+        self == Self::None
     }
 
     /// A short label for people (why no request can be sent is said where the button would be).

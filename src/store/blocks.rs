@@ -1,6 +1,7 @@
 //! Blocks: one user refusing partner requests with another, in both directions.
 
 use super::db::params;
+use super::expiry::expired_by;
 use super::users::user_in;
 use super::{Store, StoreResult};
 use crate::domain::{Block, RuleError, Timestamp, UserId, check_block, ordered_pair};
@@ -28,15 +29,8 @@ impl Store {
                     )
                     .await?;
                 let (low, high) = ordered_pair(blocker, blocked);
-                conn.execute(
-                    // One past its time (not yet swept) had already expired, and reads so.
-                    "update partner_requests \
-                     set status = case when expires_at <= $1 then 'expired' else 'rejected' end, \
-                         responded_at = case when expires_at <= $1 then expires_at else $1 end \
-                     where user_low = $2 and user_high = $3 and status = 'pending'",
-                    params![now.millis(), low.get(), high.get()],
-                )
-                .await?;
+                // One past its time (not yet swept) had already expired, and reads so.
+                conn.execute(CLOSE_PAIR, params![now.millis(), low.get(), high.get()]).await?;
                 Ok(Block { blocker_id: blocker, blocked_id: blocked, created_at: Timestamp::from_millis(created_at) })
             })
             .await
@@ -60,3 +54,13 @@ impl Store {
             .await
     }
 }
+
+/// Closes the pair's (`$2`, `$3`) pending request at `$1`: rejected, or expired if it was already
+/// past its time.
+const CLOSE_PAIR: &str = concat!(
+    "update partner_requests set status = case when ",
+    expired_by!("", "$1"),
+    " then 'expired' else 'rejected' end, responded_at = case when ",
+    expired_by!("", "$1"),
+    " then expires_at else $1 end where user_low = $2 and user_high = $3 and status = 'pending'"
+);

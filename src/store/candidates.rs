@@ -3,27 +3,14 @@
 //! request reads the same facts, in its transaction.
 
 use super::db::{Columns, Conn, DbResult, Value};
+use super::expiry::pending_at;
 use super::search::{UserSearch, slice};
 use super::settings::{accepts, shares_partner};
 use super::{Store, StoreResult};
 use crate::domain::{
-    AcceptsFrom, Candidate, Id, Lifecycle, PageRequest, PairFacts, RequestStatus, SearchQuery, Slice, Standing,
+    Candidate, Id, Lifecycle, PageRequest, PairFacts, PartnerScan, RequestStatus, SearchQuery, Slice, Standing,
     Timestamp, UserId,
 };
-
-/// How far a standing looks for a partner shared with someone who takes requests only from
-/// partners of partners (through the partners of whichever of the two has fewer), and what it
-/// assumes when that side has more and none of those looked at was shared.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct SharedPartners {
-    looked_at: i64,
-    unknown_shares: bool,
-}
-
-/// "Find partners" offers the send when unsure; the send decides.
-pub(super) const FOR_PAGES: SharedPartners = SharedPartners { looked_at: 1_000, unknown_shares: true };
-/// The send looks further and, still unsure, keeps to the recipient's choice and refuses.
-const FOR_SEND: SharedPartners = SharedPartners { looked_at: 10_000, unknown_shares: false };
 
 impl Store {
     /// Users other than `viewer` matching `query`, by name, one page, each with where they stand
@@ -47,7 +34,7 @@ impl Store {
             .db
             .snapshot(async move |conn| {
                 Ok((
-                    standings(conn, viewer, &[other], lifecycle, now, FOR_PAGES).await?,
+                    standings(conn, viewer, &[other], lifecycle, now, PartnerScan::FOR_PAGES).await?,
                     store.in_common_in(conn, viewer, &[other]).await?,
                 ))
             })
@@ -68,7 +55,7 @@ impl Store {
         let Slice { items: ids, page, has_more, capped } = slice(found.ids, page, found.capped);
         let users = self.users.in_order(conn, &ids).await?;
         let (lifecycle, now) = (self.lifecycle, self.now());
-        let standings = standings(conn, viewer, &ids, lifecycle, now, FOR_PAGES).await?;
+        let standings = standings(conn, viewer, &ids, lifecycle, now, PartnerScan::FOR_PAGES).await?;
         let in_common = self.in_common_in(conn, viewer, &ids).await?;
         let items = users
             .into_iter()
@@ -88,7 +75,7 @@ pub(super) async fn standing_in(
     lifecycle: Lifecycle,
     now: Timestamp,
 ) -> StoreResult<Standing> {
-    Ok(standings(conn, viewer, &[other], lifecycle, now, FOR_SEND).await?[0])
+    Ok(standings(conn, viewer, &[other], lifecycle, now, PartnerScan::FOR_SEND).await?[0])
 }
 
 /// Users whose standing one statement reads: a page of "Find partners" and the row that tells
@@ -98,14 +85,14 @@ const STANDING_SLOTS: usize = 21;
 /// Where each of `others` stands with `viewer` at `now`, in their order: one statement per
 /// [`STANDING_SLOTS`] users, each fact found by one index lookup per user; then, for those who
 /// take requests only from partners of partners, whether they share one with the viewer (as far
-/// as `shared` looks).
+/// as `scan` looks).
 pub(super) async fn standings(
     conn: &mut Conn<'_>,
     viewer: UserId,
     others: &[UserId],
     lifecycle: Lifecycle,
     now: Timestamp,
-    shared: SharedPartners,
+    scan: PartnerScan,
 ) -> StoreResult<Vec<Standing>> {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let sql = SQL.get_or_init(|| {
@@ -118,10 +105,8 @@ pub(super) async fn standings(
         let mut params = vec![Value::from(viewer.get()), Value::from(now.millis())];
         params.extend((0..STANDING_SLOTS).map(|i| Value::from(chunk[i.min(chunk.len() - 1)].get())));
         for (id, mut facts) in conn.fetch_all(sql, &params, &|row| pair_facts(row, viewer)).await? {
-            let undecided = facts.partnership.is_none() && facts.pending.is_none();
-            if facts.accepts == AcceptsFrom::PartnersOfPartners && undecided {
-                let found = shares_partner(conn, viewer, id, shared.looked_at).await?;
-                facts.shares_partner = found.unwrap_or(shared.unknown_shares);
+            if facts.needs_shared_partner() {
+                facts.shares_partner = scan.shares(shares_partner(conn, viewer, id, scan.looked_at).await?);
             }
             found.insert(id, Standing::from_facts(facts, lifecycle, now));
         }
@@ -137,6 +122,7 @@ pub(super) async fn standings(
 fn candidate_select(from: &str, rest: &str) -> String {
     const LOW: &str = "case when u.user_id < $1 then u.user_id else $1 end";
     const HIGH: &str = "case when u.user_id < $1 then $1 else u.user_id end";
+    const PENDING: &str = pending_at!("r.", "$2");
     format!(
         "select u.user_id, p.partnership_id, \
            r.request_id as pending_id, r.sender_id as pending_sender, \
@@ -144,8 +130,7 @@ fn candidate_select(from: &str, rest: &str) -> String {
            s.accepts_requests_from as accepts, c.status as cooldown_status, c.responded_at as cooldown_from \
          from {from} \
          left join partnerships p on p.user_a_id = {LOW} and p.user_b_id = {HIGH} \
-         left join partner_requests r on r.user_low = {LOW} and r.user_high = {HIGH} and r.status = 'pending' \
-           and (r.expires_at is null or r.expires_at > $2) \
+         left join partner_requests r on r.user_low = {LOW} and r.user_high = {HIGH} and {PENDING} \
          left join blocks mine on mine.blocker_id = $1 and mine.blocked_id = u.user_id \
          left join blocks theirs on theirs.blocker_id = u.user_id and theirs.blocked_id = $1 \
          left join user_settings s on s.user_id = u.user_id \

@@ -5,7 +5,7 @@
 
 use super::db::params;
 use super::{Store, StoreResult};
-use crate::domain::{Answer, Email, RequestId, RequestMessage, Timestamp, UserId, UserName};
+use crate::domain::{Answer, Email, RequestId, RequestMessage, UserId, UserName};
 
 const CAST: &[(&str, &str)] = &[
     ("Alice Martin", "alice@example.com"),
@@ -74,7 +74,7 @@ impl Store {
     /// Moves a seeded request, what it caused (its notifications, the partnership it made) and
     /// its answer `minutes` into the past; the answer comes a few minutes after the request.
     async fn backdate(&self, request: RequestId, minutes: i64) -> StoreResult<()> {
-        let created = Timestamp::now().minus_millis(minutes * 60_000).millis();
+        let created = self.now().minus_millis(minutes * 60_000).millis();
         let answered = created + (minutes * 60_000 / 4).min(3 * 3_600_000);
         self.db
             .write(async move |conn| {

@@ -9,6 +9,7 @@
 //! reminder is written once across restarts and instances (in the same transaction as its claim).
 
 use super::db::{Conn, params};
+use super::expiry::{expiring_after, overdue};
 use super::requests::insert_notification;
 use super::users::user_in;
 use super::{Store, StoreResult, UserEventKind};
@@ -143,10 +144,13 @@ macro_rules! expire_due {
     ($lock:literal) => {
         concat!(
             "update partner_requests set status = 'expired', responded_at = expires_at \
-             where request_id in (select request_id from partner_requests \
-               where status = 'pending' and expires_at <= $1 order by expires_at limit $2",
+             where request_id in (select request_id from partner_requests where ",
+            overdue!("", "$1"),
+            " order by expires_at limit $2",
             $lock,
-            ") and status = 'pending' and expires_at <= $1 returning request_id, sender_id, recipient_id"
+            ") and ",
+            overdue!("", "$1"),
+            " returning request_id, sender_id, recipient_id"
         )
     };
 }
@@ -160,12 +164,13 @@ macro_rules! remind_due {
     ($lock:literal) => {
         concat!(
             "update partner_requests set reminded_at = $1 \
-             where request_id in (select request_id from partner_requests \
-               where status = 'pending' and reminded_at is null and expires_at > $1 and expires_at <= $2 \
-               order by expires_at limit $3",
+             where request_id in (select request_id from partner_requests where ",
+            expiring_after!("", "$1"),
+            " and reminded_at is null and expires_at <= $2 order by expires_at limit $3",
             $lock,
-            ") and status = 'pending' and reminded_at is null and expires_at > $1 \
-             returning request_id, sender_id, recipient_id, expires_at"
+            ") and ",
+            expiring_after!("", "$1"),
+            " and reminded_at is null returning request_id, sender_id, recipient_id, expires_at"
         )
     };
 }

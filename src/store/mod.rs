@@ -17,6 +17,7 @@ mod demo;
 mod digests;
 mod event_relay;
 mod events;
+mod expiry;
 mod in_common;
 mod lifecycle;
 mod notifications;

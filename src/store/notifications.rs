@@ -11,7 +11,8 @@ use super::records;
 use super::settings::settings_in;
 use super::{Store, StoreResult};
 use crate::domain::{
-    Email, Id, MailWhen, Notification, NotificationId, PageRequest, Paged, Timestamp, UserId, UserName,
+    Email, Id, MAIL_CAP_WINDOW_MS, MailWhen, Notification, NotificationId, PageRequest, Paged, Timestamp, UserId,
+    UserName, mail_cap_reached,
 };
 
 /// A notification that was due when the worker looked; [`Store::claim_delivery`] takes it.
@@ -49,9 +50,6 @@ pub enum Claim {
     /// their share of immediate mails this hour.
     Held { capped: bool },
 }
-
-/// An hour, the cap's window.
-const HOUR_MS: i64 = 60 * 60 * 1000;
 
 impl Store {
     /// The notifications of `user`, newest first, each read when marked so one by one (before
@@ -178,7 +176,7 @@ impl Store {
                 }
                 // A retry was counted when it was first let through.
                 if !mailed {
-                    if cap > 0 && mailed_last_hour(conn, user, now, cap).await? >= i64::from(cap) {
+                    if cap > 0 && mail_cap_reached(cap, mailed_last_hour(conn, user, now, cap).await?) {
                         settle(conn, due.id, "digest", now).await?;
                         return Ok(Some(Claim::Held { capped: true }));
                     }
@@ -310,7 +308,7 @@ async fn mailed_last_hour(conn: &mut Conn<'_>, user: UserId, now: Timestamp, cap
     }
     let sql = "select count(*) as sent from (select 1 as one from notifications \
                where user_id = $1 and mailed_at > $2 limit $3) recent";
-    let since = now.minus_millis(HOUR_MS).millis();
+    let since = now.minus_millis(MAIL_CAP_WINDOW_MS).millis();
     Ok(conn.fetch_one(sql, params![user.get(), since, i64::from(cap)], &|row| row.int("sent")).await?)
 }
 

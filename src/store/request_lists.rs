@@ -2,6 +2,7 @@
 //! out of the total) from its expiry on, whether or not the sweep has marked its row yet.
 
 use super::db::{Conn, params};
+use super::expiry::{expiring_after, overdue, pending_at};
 use super::records::{self, pending_request_columns};
 use super::{Store, StoreResult};
 use crate::domain::{InCommon, PageRequest, Paged, PartnerRequest, RequestWithUser, Timestamp, UserId};
@@ -61,12 +62,14 @@ pub(super) async fn next_expiry(conn: &mut Conn<'_>, user: UserId, now: Timestam
 }
 
 /// Two index lookups (`partner_requests_pending_expiry_by_*`), the first entry after `$2` each.
-const NEXT_EXPIRY: &str = "select min(next) as next from ( \
-       select min(expires_at) as next from partner_requests \
-        where recipient_id = $1 and status = 'pending' and expires_at > $2 \
-       union all \
-       select min(expires_at) as next from partner_requests \
-        where sender_id = $1 and status = 'pending' and expires_at > $2) both_sides";
+const NEXT_EXPIRY: &str = concat!(
+    "select min(next) as next from ( \
+       select min(expires_at) as next from partner_requests where recipient_id = $1 and ",
+    expiring_after!("", "$2"),
+    " union all select min(expires_at) as next from partner_requests where sender_id = $1 and ",
+    expiring_after!("", "$2"),
+    ") both_sides"
+);
 
 /// One statement: the page, and the total as uncorrelated scalar subqueries that the database
 /// evaluates once (a primary-key read of `user_counts`, less the requests past their time that
@@ -104,8 +107,8 @@ macro_rules! pending_total {
             $total,
             " from user_counts where user_id = $1) - (select count(*) from partner_requests where ",
             $mine,
-            " = $1 and status = 'pending' and expires_at <= ",
-            $now,
+            " = $1 and ",
+            overdue!("", $now),
             ")"
         )
     };
@@ -123,8 +126,9 @@ macro_rules! pending_page {
             pending_total!($mine, $total, "$4"),
             " as total from partner_requests where ",
             $mine,
-            " = $1 and status = 'pending' and (expires_at is null or expires_at > $4) \
-             order by created_at desc, request_id desc limit $2 offset $3"
+            " = $1 and ",
+            pending_at!("", "$4"),
+            " order by created_at desc, request_id desc limit $2 offset $3"
         )
     };
 }

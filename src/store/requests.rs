@@ -2,13 +2,14 @@
 
 use super::candidates::standing_in;
 use super::db::{Conn, DbResult, params};
+use super::expiry::{overdue, pending_at};
 use super::records::{self, request_columns};
 use super::users::user_in;
 use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{
-    Answer, Id, NEW_ACCOUNT_AGE_MS, NotificationId, NotificationKind, PartnerRequest, RequestId, RequestMessage,
-    RequestStatus, RuleError, SendQuotas, Timestamp, User, UserId, check_answer, check_cancel, check_quota,
-    check_send_to, ordered_pair,
+    Answer, Id, NotificationId, NotificationKind, PartnerRequest, RequestId, RequestMessage, RequestStatus, RuleError,
+    SendQuotas, Timestamp, User, UserId, check_answer, check_cancel, check_party, check_quota, check_send_to,
+    ordered_pair,
 };
 
 /// What a send's transaction ended with.
@@ -166,9 +167,7 @@ impl Store {
     /// A request as seen by one of its two parties; anyone else is `Forbidden`.
     pub async fn request_for(&self, actor: UserId, request_id: RequestId) -> StoreResult<PartnerRequest> {
         let request = self.request(request_id).await?.ok_or(RuleError::RequestNotFound)?;
-        if actor != request.sender_id && actor != request.recipient_id {
-            return Err(RuleError::Forbidden.into());
-        }
+        check_party(actor, &request)?;
         Ok(request)
     }
 
@@ -179,17 +178,17 @@ impl Store {
     }
 }
 
-/// Counts the sender's requests of the last 24 hours inside the write transaction, so the quotas
+/// Counts the sender's requests of the quota window inside the write transaction, so the quotas
 /// hold across instances and concurrent sends. The count reads the sender's index range of the
-/// last day, which the quota itself keeps short.
+/// window, which the quota itself keeps short.
 async fn check_send_quota(conn: &mut Conn<'_>, quotas: SendQuotas, sender: &User, now: Timestamp) -> StoreResult<()> {
-    if quotas.daily == 0 && quotas.new_account == 0 {
+    if !quotas.apply() {
         return Ok(());
     }
     let sent = conn
         .fetch_one(
             "select count(*) as sent from partner_requests where sender_id = $1 and created_at > $2",
-            params![sender.id.get(), now.minus_millis(NEW_ACCOUNT_AGE_MS).millis()],
+            params![sender.id.get(), SendQuotas::window_start(now).millis()],
             &|row| row.int("sent"),
         )
         .await?;
@@ -211,8 +210,11 @@ const INSERT_REQUEST: &str = concat!(
 );
 
 /// Marks the pair's (`$1`, `$2`) pending request expired if it is past its time at `$3`.
-const EXPIRE_PAIR: &str = "update partner_requests set status = 'expired', responded_at = expires_at \
-     where user_low = $1 and user_high = $2 and status = 'pending' and expires_at <= $3";
+const EXPIRE_PAIR: &str = concat!(
+    "update partner_requests set status = 'expired', responded_at = expires_at \
+     where user_low = $1 and user_high = $2 and ",
+    overdue!("", "$3")
+);
 
 /// Moves a pending request to `status`: a compare-and-set, so of two concurrent answers (or an
 /// answer and a withdrawal, or the expiry) exactly one changes the row; the other is told it is
@@ -223,7 +225,7 @@ async fn close_request(
     status: RequestStatus,
     now: Timestamp,
 ) -> StoreResult<PartnerRequest> {
-    let cooldown = i64::from(matches!(status, RequestStatus::Rejected | RequestStatus::Cancelled));
+    let cooldown = i64::from(status.starts_cooldown());
     let closed = conn
         .fetch_optional(CLOSE, params![status.as_str(), now.millis(), request_id.get(), cooldown], &records::request)
         .await?;
@@ -231,8 +233,9 @@ async fn close_request(
 }
 
 const CLOSE: &str = concat!(
-    "update partner_requests set status = $1, responded_at = $2, starts_cooldown = $4 \
-     where request_id = $3 and status = 'pending' and (expires_at is null or expires_at > $2) returning ",
+    "update partner_requests set status = $1, responded_at = $2, starts_cooldown = $4 where request_id = $3 and ",
+    pending_at!("", "$2"),
+    " returning ",
     request_columns!()
 );
 

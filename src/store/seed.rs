@@ -102,7 +102,7 @@ impl Store {
         if !self.has_no_users().await? {
             return Err(SeedError::NotEmpty);
         }
-        let now = Timestamp::now().millis();
+        let now = self.now().millis();
         let mut ids = self.seed_users(plan.users, now).await?;
         ids.sort_unstable();
         let n = ids.len();

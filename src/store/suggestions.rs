@@ -6,15 +6,15 @@
 //! `PARTNERS_WALKED × PARTNERS_OF_PARTNER` partnership index entries are read; the count a
 //! suggestion carries is the partners in common found within that walk (exact unless the user
 //! or one of their partners has more partners than walked). Who may not be suggested (see
-//! [`may_suggest`]) is checked for the best-ranked candidates only, [`CANDIDATES_CHECKED`] at most.
+//! `Standing::may_suggest`) is checked for the best-ranked candidates only, [`CANDIDATES_CHECKED`] at most.
 
 use std::collections::HashMap;
 
-use super::candidates::{FOR_PAGES, standings};
+use super::candidates::standings;
 use super::db::{Conn, params};
 use super::partnerships::partnerships_page;
 use super::{Backend, Store, StoreResult};
-use crate::domain::{Id, Lifecycle, Standing, Suggestion, SuggestionCount, Timestamp, UserId};
+use crate::domain::{Id, Lifecycle, PartnerScan, Suggestion, SuggestionCount, Timestamp, UserId};
 
 /// The user's partners whose partners are looked at.
 pub const PARTNERS_WALKED: i64 = 100;
@@ -136,9 +136,9 @@ async fn allowed(
     // A page's worth at a time: the best-ranked are usually allowed, so one statement suffices.
     for chunk in candidates.chunks(count.max(1)) {
         let ids: Vec<UserId> = chunk.iter().map(|(id, _)| *id).collect();
-        let standing = standings(conn, viewer, &ids, lifecycle, now, FOR_PAGES).await?;
+        let standing = standings(conn, viewer, &ids, lifecycle, now, PartnerScan::FOR_PAGES).await?;
         for (candidate, standing) in chunk.iter().zip(standing) {
-            if may_suggest(standing) {
+            if standing.may_suggest() {
                 chosen.push(*candidate);
                 if chosen.len() == count {
                     return Ok(chosen);
@@ -147,13 +147,6 @@ async fn allowed(
         }
     }
     Ok(chosen)
-}
-
-/// Who is never suggested: the viewer's partners, anyone with a pending request either way,
-/// anyone blocked either way, anyone whose settings refuse the viewer's requests, and anyone the
-/// viewer must wait to ask again: `Standing` tells each of them apart from "nothing between them".
-fn may_suggest(standing: Standing) -> bool {
-    standing == Standing::None
 }
 
 /// The newest `limit` partners of `user` (the partnerships list's own statement, first page).

@@ -5,15 +5,14 @@ use super::records;
 use super::search::{UserSearch, slice};
 use super::{Store, StoreResult};
 use crate::cache::{Cache, Stamped, Usage, Weigh};
-use crate::domain::{Email, PageRequest, Paged, RuleError, SearchQuery, Slice, Timestamp, User, UserId, UserName};
+use crate::domain::{Email, PageRequest, Paged, RuleError, SearchQuery, Slice, User, UserId, UserName};
 
 impl Store {
     /// Creates a user; an e-mail already registered (in any letter case) is `EmailTaken`.
     pub async fn create_user(&self, email: &Email, name: &UserName) -> StoreResult<User> {
-        let (email, name) = (email.clone(), name.clone());
+        let (email, name, now) = (email.clone(), name.clone(), self.now());
         self.db
             .write(async move |conn| {
-                let now = Timestamp::now();
                 let search_key = name.search_key();
                 let inserted = conn
                     .fetch_one(

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::find::Pager;
 use super::layout::Layout;
 use super::relative_time::When;
-use crate::domain::{PageRequest, Timestamp};
+use crate::domain::PageRequest;
 use crate::web::AppState;
 use crate::web::error::AppResult;
 use crate::web::signed_in::SignedIn;
@@ -47,7 +47,7 @@ pub async fn page(
     state.store.mark_notifications_read(me.id()).await?;
     let unread = state.store.unread_notifications(me.id()).await?;
     let flash = me.session.take_flash().await?;
-    let now = Timestamp::now();
+    let now = state.store.now();
     let has_more = page.offset() + page.limit() < list.total;
     let notes = list
         .items
