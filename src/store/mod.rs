@@ -10,7 +10,7 @@
 mod blocks;
 mod bulk;
 mod candidates;
-mod connect;
+mod open;
 mod dashboard;
 mod db;
 mod demo;
@@ -22,7 +22,7 @@ mod in_common;
 mod lifecycle;
 mod notifications;
 mod partnerships;
-mod records;
+mod rows;
 mod request_lists;
 mod requests;
 mod search;
@@ -38,7 +38,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 pub use bulk::BulkOutcome;
-pub use connect::{Backend, DEFAULT_STATEMENT_TIMEOUT, DatabaseUrl, StoreOptions};
+pub use open::{Backend, DEFAULT_STATEMENT_TIMEOUT, DatabaseUrl, StoreOptions};
 pub use dashboard::{DASHBOARD_SUGGESTIONS, Dashboard, Relations};
 pub use db::{DatabaseError, Outages, Unavailable};
 pub use digests::{DigestDelivery, DigestItem, DueDigest};

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::db::{Conn, params};
-use super::records;
+use super::rows;
 use super::settings::settings_in;
 use super::{Store, StoreResult};
 use crate::domain::{
@@ -59,14 +59,14 @@ impl Store {
             .read(async move |conn| {
                 let rows = conn
                     .fetch_all(NOTIFICATIONS_PAGE, params![user.get(), page.limit(), page.offset()], &|row| {
-                        Ok((records::notification(row)?, row.int("total")?))
+                        Ok((rows::notification(row)?, row.int("total")?))
                     })
                     .await?;
-                let total = match records::total_of(&rows, page) {
+                let total = match rows::total_of(&rows, page) {
                     Some(total) => total,
                     None => conn.fetch_one(NOTIFICATIONS_COUNT, params![user.get()], &|row| row.int("total")).await?,
                 };
-                Ok(records::paged(rows, page, total))
+                Ok(rows::paged(rows, page, total))
             })
             .await
     }
@@ -153,7 +153,7 @@ impl Store {
                         params![due.id.get()],
                         &|row| {
                             let delivery = PendingDelivery {
-                                notification: records::notification(row)?,
+                                notification: rows::notification(row)?,
                                 email: Email::from_trusted(row.text("email")?),
                                 name: UserName::from_trusted(row.text("name")?),
                                 attempt: u32::try_from(attempt).unwrap_or(u32::MAX),

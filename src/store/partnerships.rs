@@ -1,7 +1,7 @@
 //! Partnerships: the list one member sees, and ending one.
 
 use super::db::{Conn, params};
-use super::records;
+use super::rows;
 use super::{Backend, Store, StoreResult, UserEventKind};
 use crate::domain::{
     Id, PageRequest, Paged, Partnership, PartnershipId, RuleError, Timestamp, User, UserId, check_end,
@@ -21,7 +21,7 @@ impl Store {
                 let sql = "select u.user_id, u.email, u.name, u.created_at from partnerships p join users u \
                        on u.user_id = case when p.user_a_id = $2 then p.user_b_id else p.user_a_id end \
                      where p.partnership_id = $1 and (p.user_a_id = $2 or p.user_b_id = $2)";
-                Ok(conn.fetch_optional(sql, params![id.get(), member.get()], &records::user).await?)
+                Ok(conn.fetch_optional(sql, params![id.get(), member.get()], &rows::user).await?)
             })
             .await
     }
@@ -70,12 +70,12 @@ impl Store {
                 Ok(((id, partner, Timestamp::from_millis(row.int("created_at")?)), row.int("total")?))
             })
             .await?;
-        let total = match records::total_of(&rows, page) {
+        let total = match rows::total_of(&rows, page) {
             Some(total) => total,
             None => conn.fetch_one(PARTNERSHIPS_COUNT, params![user.get()], &|row| row.int("total")).await?,
         };
         let join = |(id, _, created_at), partner| Partnership { id, partner, created_at };
-        self.users.attach(conn, records::paged(rows, page, total), |&(_, partner, _)| partner, join).await
+        self.users.attach(conn, rows::paged(rows, page, total), |&(_, partner, _)| partner, join).await
     }
 }
 

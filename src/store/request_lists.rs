@@ -3,7 +3,7 @@
 
 use super::db::{Conn, params};
 use super::expiry::{expiring_after, overdue, pending_at};
-use super::records::{self, pending_request_columns};
+use super::rows::{self, pending_request_columns};
 use super::{Store, StoreResult};
 use crate::domain::{InCommon, PageRequest, Paged, PartnerRequest, RequestWithUser, Timestamp, UserId};
 
@@ -88,14 +88,14 @@ async fn pending_list(
     };
     let rows = conn
         .fetch_all(sql, params![user.get(), page.limit(), page.offset(), now.millis()], &|row| {
-            Ok((records::pending_request(row)?, row.int("total")?))
+            Ok((rows::pending_request(row)?, row.int("total")?))
         })
         .await?;
-    let total = match records::total_of(&rows, page) {
+    let total = match rows::total_of(&rows, page) {
         Some(total) => total,
         None => conn.fetch_one(count, params![user.get(), now.millis()], &|row| row.int("total")).await?,
     };
-    Ok(records::paged(rows, page, total))
+    Ok(rows::paged(rows, page, total))
 }
 
 /// The side's total at `$4` (or `$2` alone): the count kept by triggers less the overdue

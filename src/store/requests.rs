@@ -3,7 +3,7 @@
 use super::candidates::standing_in;
 use super::db::{Conn, DbResult, params};
 use super::expiry::{overdue, pending_at};
-use super::records::{self, request_columns};
+use super::rows::{self, request_columns};
 use super::users::user_in;
 use super::{Store, StoreResult, UserEventKind};
 use crate::domain::{
@@ -56,7 +56,7 @@ impl Store {
                             now.millis(),
                             lifecycle.expires_at(now).map(Timestamp::millis)
                         ],
-                        &records::request,
+                        &rows::request,
                     )
                     .await;
                 let request = match inserted {
@@ -227,7 +227,7 @@ async fn close_request(
 ) -> StoreResult<PartnerRequest> {
     let cooldown = i64::from(status.starts_cooldown());
     let closed = conn
-        .fetch_optional(CLOSE, params![status.as_str(), now.millis(), request_id.get(), cooldown], &records::request)
+        .fetch_optional(CLOSE, params![status.as_str(), now.millis(), request_id.get(), cooldown], &rows::request)
         .await?;
     Ok(closed.ok_or(RuleError::NotPending)?)
 }
@@ -240,7 +240,7 @@ const CLOSE: &str = concat!(
 );
 
 async fn find_request(conn: &mut Conn<'_>, request_id: RequestId) -> DbResult<Option<PartnerRequest>> {
-    conn.fetch_optional(SELECT_REQUEST, params![request_id.get()], &records::request).await
+    conn.fetch_optional(SELECT_REQUEST, params![request_id.get()], &rows::request).await
 }
 
 pub(super) async fn insert_notification(

@@ -1,7 +1,7 @@
 //! Users: creation, lookup and search.
 
 use super::db::{Conn, DbResult, Value, params};
-use super::records;
+use super::rows;
 use super::search::{UserSearch, slice};
 use super::{Store, StoreResult};
 use crate::cache::{Cache, Stamped, Usage, Weigh};
@@ -40,7 +40,7 @@ impl Store {
         }
         let user = self
             .db
-            .read(async move |conn| Ok(conn.fetch_optional(SELECT_USER, params![id.get()], &records::user).await?))
+            .read(async move |conn| Ok(conn.fetch_optional(SELECT_USER, params![id.get()], &rows::user).await?))
             .await?;
         if let Some(user) = &user {
             self.users.insert(user);
@@ -183,7 +183,7 @@ impl UserCache {
             // Unused slots repeat an id, so one statement text serves every chunk.
             let slots: Vec<Value> =
                 (0..USERS_BY_ID_SLOTS).map(|i| Value::from(chunk[i.min(chunk.len() - 1)])).collect();
-            for user in conn.fetch_all(USERS_BY_ID, &slots, &records::user).await? {
+            for user in conn.fetch_all(USERS_BY_ID, &slots, &rows::user).await? {
                 self.insert(&user);
                 for (id, slot) in ids.iter().zip(users.iter_mut()) {
                     if *id == user.id {
@@ -218,5 +218,5 @@ pub(super) const SELECT_USER: &str = "select user_id, email, name, created_at fr
 
 /// One user, read inside a store call's transaction.
 pub(super) async fn user_in(conn: &mut Conn<'_>, id: UserId) -> DbResult<Option<User>> {
-    conn.fetch_optional(SELECT_USER, params![id.get()], &records::user).await
+    conn.fetch_optional(SELECT_USER, params![id.get()], &rows::user).await
 }
