@@ -220,6 +220,16 @@ pub struct Slice<T> {
     pub capped: bool,
 }
 
+impl<T> Slice<T> {
+    /// A page from the items read for it, one more than it holds: that one only tells whether
+    /// another page follows, without counting.
+    pub fn from_one_more(mut items: Vec<T>, page: PageRequest, capped: bool) -> Self {
+        let has_more = items.len() as i64 > page.limit();
+        items.truncate(page.size() as usize);
+        Self { items, page, has_more, capped }
+    }
+}
+
 impl<T> Paged<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
         Paged {

@@ -43,11 +43,11 @@ pub(super) use expiring_after;
 
 #[cfg(test)]
 mod tests {
-    use super::super::db::{Conn, Db, Runtime, Sqlite, SqliteOptions, params};
+    use super::super::db::{Conn, Database, Runtime, Sqlite, SqliteOptions, params};
     use crate::domain::{Timestamp, has_expired};
 
     /// Ids of the rows whose `where` is `condition` at `now` (`$1`).
-    async fn matching(db: &Db, condition: &'static str, now: i64) -> Vec<i64> {
+    async fn matching(db: &Database, condition: &'static str, now: i64) -> Vec<i64> {
         db.read(async move |conn: &mut Conn<'_>| {
             let sql = format!("select request_id from partner_requests r where {condition} order by request_id");
             Ok(conn.fetch_all(&sql, params![now], &|row| row.int("request_id")).await?)
@@ -61,8 +61,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let options =
             SqliteOptions { readers: 1, acquire_timeout: std::time::Duration::from_secs(1), statement_timeout: None };
-        let db =
-            Db::new(Runtime::Sqlite(std::sync::Arc::new(Sqlite::open(&dir.path().join("e.db"), options).unwrap())));
+        let db = Database::new(Runtime::Sqlite(std::sync::Arc::new(
+            Sqlite::open(&dir.path().join("e.db"), options).unwrap(),
+        )));
         let now = 1_000_i64;
         // (id, status, expires_at): before, at and after the instant, never, and closed.
         let rows: [(i64, &str, Option<i64>); 5] = [

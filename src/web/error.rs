@@ -266,7 +266,7 @@ pub async fn count_refusals(
 ) -> Response {
     let response = next.run(request).await;
     if let Some(AppError { kind: Kind::Unavailable(cause), .. }) = response.extensions().get::<AppError>() {
-        state.store.outages().refused(*cause);
+        state.service.health().outages().refused(*cause);
     }
     response
 }

@@ -31,7 +31,7 @@ use super::AppState;
 use super::error::AppError;
 use super::signed_in::SignedIn;
 use crate::domain::UserId;
-use crate::store::{Received, Subscription};
+use crate::service::{Received, Subscription};
 
 /// A comment line this often keeps proxies and browsers from closing an idle stream.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -133,7 +133,7 @@ async fn events(identity: SignedIn, State(state): State<AppState>) -> Response {
     };
     // Subscribed before the response starts, so nothing committed after the client sees the
     // headers can be missed.
-    let subscription = state.store.subscribe(identity.id());
+    let subscription = state.service.events().subscribe(identity.id());
     let stream = event_stream(subscription, slot);
     (
         // Tells nginx-style proxies not to buffer the stream.

@@ -35,7 +35,8 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::auth::TokenKeys;
-use crate::store::{SessionStore, Store};
+use crate::service::Service;
+use crate::store::SessionStore;
 use crate::telemetry;
 use error::AppError;
 
@@ -64,7 +65,7 @@ impl std::ops::Deref for AppState {
 }
 
 pub struct Resources {
-    pub store: Store,
+    pub service: Service,
     pub tokens: Arc<TokenKeys>,
     pub metrics: PrometheusHandle,
     pub limits: limits::ClientLimits,

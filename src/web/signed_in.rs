@@ -46,7 +46,7 @@ impl FromRequestParts<AppState> for SignedIn {
                 return Err(AppError::unauthorized("The Authorization header must be `Bearer <token>`."));
             }
         };
-        match state.store.user(user).await? {
+        match state.service.accounts().user(user).await? {
             Some(user) => Ok(Self { user, session }),
             None => Err(AppError::unauthorized("The bearer token names a user that does not exist.")),
         }
@@ -65,7 +65,7 @@ async fn from_session(session: UserSession, state: &AppState) -> Result<SignedIn
 /// the session.
 pub async fn session_user(state: &AppState, session: &UserSession) -> Result<Option<User>, AppError> {
     let Some(id) = session.signed_in_user().await? else { return Ok(None) };
-    let user = state.store.user(id).await?;
+    let user = state.service.accounts().user(id).await?;
     if user.is_some() {
         session.touch().await?;
     }

@@ -97,7 +97,7 @@ async fn a_database_of_the_previous_release_upgrades_in_place() {
     let (_, notes) = app.get(&format!("/api/v1/users/{bob}/notifications"), Some(bob)).await;
     assert_eq!(notes["pagination"]["total"], 1, "{notes}");
 
-    app.store().sweep_lifecycle().await.unwrap();
+    app.service().lifecycle().sweep().await.unwrap();
     let raw = app.db.raw().await;
     let statuses: Vec<String> =
         sqlx::query_scalar("select status from partner_requests order by request_id").fetch_all(&raw).await.unwrap();

@@ -73,7 +73,7 @@ async fn every_kind_of_mail_carries_the_headers_and_its_own_unsubscribe() {
     receiver.wait_for(3, SOON).await;
     // Carol's request enters its reminder window (3 days before its 30 run out).
     clock.advance_millis(27 * DAY_MS + 1);
-    app.store().sweep_lifecycle().await.unwrap();
+    app.service().lifecycle().sweep().await.unwrap();
     let mails = receiver.wait_for(4, SOON).await;
 
     let subjects: Vec<_> = mails.iter().map(|m| m.header("Subject").unwrap()).collect();

@@ -224,9 +224,9 @@ impl TestApp {
         start_server(&self.db, configure).await
     }
 
-    /// The running server's store (to run its background work at a moment the test chooses).
-    pub fn store(&self) -> &dealnest::store::Store {
-        self.server.as_ref().expect("the server runs").store()
+    /// The running server's use cases (to run its background work at a moment the test chooses).
+    pub fn service(&self) -> &dealnest::service::Service {
+        self.server.as_ref().expect("the server runs").service()
     }
 
     /// Stops the server (if it runs) and starts a new one on the same database, with settings

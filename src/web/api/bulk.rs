@@ -54,7 +54,7 @@ pub async fn bulk(
 ) -> AppResult<Json<BulkResults>> {
     let action = BulkAction::parse(&body.action)?;
     let ids = BulkIds::parse(body.request_ids)?;
-    let outcomes = state.store.bulk(me.id(), action, &ids).await;
+    let outcomes = state.service.requests().bulk(me.id(), action, &ids).await;
     let results = outcomes
         .into_iter()
         .map(|outcome| match outcome.result {

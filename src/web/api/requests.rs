@@ -54,7 +54,7 @@ pub async fn send_request(
     }
     let recipient = UserId::parse(body.recipient_id)?;
     let message = RequestMessage::parse(body.message.as_deref())?;
-    let request = state.store.send_request(identity.id(), recipient, message.as_ref()).await?;
+    let request = state.service.requests().send(identity.id(), recipient, message.as_ref()).await?;
     Ok((StatusCode::CREATED, Json(request.into())))
 }
 
@@ -76,7 +76,7 @@ pub async fn received(
 ) -> AppResult<Json<RequestPage>> {
     let user = UserId::parse(user_id)?;
     identity.require(user)?;
-    let page = state.store.received_requests(user, paging.parse()?).await?;
+    let page = state.service.requests().received(user, paging.parse()?).await?;
     Ok(Json(request_page(page)))
 }
 
@@ -98,7 +98,7 @@ pub async fn sent(
 ) -> AppResult<Json<RequestPage>> {
     let user = UserId::parse(user_id)?;
     identity.require(user)?;
-    let page = state.store.sent_requests(user, paging.parse()?).await?;
+    let page = state.service.requests().sent(user, paging.parse()?).await?;
     Ok(Json(request_page(page)))
 }
 
@@ -122,7 +122,7 @@ pub async fn get_request(
     identity: SignedIn,
     ApiPath(request_id): ApiPath<i64>,
 ) -> AppResult<Json<PartnerRequestJson>> {
-    let request = state.store.request_for(identity.id(), RequestId::parse(request_id)?).await?;
+    let request = state.service.requests().get(identity.id(), RequestId::parse(request_id)?).await?;
     Ok(Json(request.into()))
 }
 
@@ -145,7 +145,7 @@ pub async fn respond(
 ) -> AppResult<Json<PartnerRequestJson>> {
     let request_id = RequestId::parse(request_id)?;
     let answer = Answer::parse(&body.action)?;
-    let request = state.store.respond(identity.id(), request_id, answer).await?;
+    let request = state.service.requests().answer(identity.id(), request_id, answer).await?;
     Ok(Json(request.into()))
 }
 
@@ -165,6 +165,6 @@ pub async fn cancel(
     identity: SignedIn,
     ApiPath(request_id): ApiPath<i64>,
 ) -> AppResult<Json<PartnerRequestJson>> {
-    let request = state.store.cancel_request(identity.id(), RequestId::parse(request_id)?).await?;
+    let request = state.service.requests().withdraw(identity.id(), RequestId::parse(request_id)?).await?;
     Ok(Json(request.into()))
 }

@@ -24,8 +24,8 @@ pub async fn block(
     Form(form): Form<BlockForm>,
 ) -> AppResult<Response> {
     let other = UserId::parse_text(&form.user_id)?;
-    state.store.block(me.id(), other).await?;
-    let user = state.store.existing_user(other).await?;
+    state.service.blocks().block(me.id(), other).await?;
+    let user = state.service.accounts().existing(other).await?;
     let done = Done {
         message: format!("You blocked {}. Neither of you can send the other a request.", user.name),
         // A pending request between the two, either way, was turned down.
@@ -42,8 +42,8 @@ pub async fn unblock(
     Path(user_id): Path<String>,
 ) -> AppResult<Response> {
     let other = UserId::parse_text(&user_id)?;
-    state.store.unblock(me.id(), other).await?;
-    let user = state.store.existing_user(other).await?;
+    state.service.blocks().unblock(me.id(), other).await?;
+    let user = state.service.accounts().existing(other).await?;
     let done = Done { message: format!("You unblocked {}.", user.name), changed: Changed::default(), other };
     finish(&state, &me, ctx, done).await
 }

@@ -16,7 +16,7 @@ use super::lists::Lists;
 use super::network::SuggestionsSection;
 use super::replies::{ActionContext, ActionUpdate, RELATIONS_CHANGED};
 use crate::domain::{BulkAction, BulkIds, RuleError};
-use crate::store::BulkOutcome;
+use crate::service::BulkOutcome;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::session::Flash;
@@ -43,7 +43,7 @@ pub async fn bulk(
         .map(|raw| raw.trim().parse::<i64>().map_err(|_| RuleError::InvalidId))
         .collect::<Result<Vec<i64>, _>>()?;
     let ids = BulkIds::parse(ids)?;
-    let outcomes = state.store.bulk(me.id(), action, &ids).await;
+    let outcomes = state.service.requests().bulk(me.id(), action, &ids).await;
     let failures: Vec<(i64, AppError)> = outcomes
         .into_iter()
         .filter_map(|BulkOutcome { raw_id, result }| result.err().map(|error| (raw_id, AppError::from(error))))
@@ -55,7 +55,7 @@ pub async fn bulk(
         me.session.set_flash(flash).await?;
         return Ok((VaryHxRequest, Redirect::to(ctx.back())).into_response());
     }
-    let mut lists = Lists::load(&state.store, me.id()).await?.out_of_band();
+    let mut lists = Lists::load(&state.service, me.id()).await?.out_of_band();
     let why: HashMap<i64, &str> = failures.iter().map(|(id, error)| (*id, error.message.as_str())).collect();
     for row in lists.incoming.rows.iter_mut().chain(lists.sent.rows.iter_mut()) {
         row.error = why.get(&row.id.get()).map(|message| (*message).to_owned());

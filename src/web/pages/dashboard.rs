@@ -55,21 +55,21 @@ async fn start_page(state: &AppState, session: &UserSession, params: SearchParam
         return signin::page_or_list(state, session, search, htmx).await;
     };
     if htmx {
-        let found = state.store.candidates(user.id, &search.query, search.page).await?;
+        let found = state.service.network().candidates(user.id, &search.query, search.page).await?;
         return Ok(FindResults::new(&search.text, &found).into_response());
     }
     if search.text.is_empty() && search.page == first_search_page() {
         // The dashboard as it opens: kept by the store while nothing it shows has changed.
-        let kept = state.store.dashboard(user.id, search.page).await?;
+        let kept = state.service.dashboard().view(user.id, search.page).await?;
         let find = FindSection { results: FindResults::new("", &kept.candidates), q: String::new() };
         let suggestions = SuggestionsSection::new(&kept.suggestions);
-        return dashboard(session, user, find, suggestions, Lists::new(&kept.relations, state.store.now())).await;
+        return dashboard(session, user, find, suggestions, Lists::new(&kept.relations, state.service.now())).await;
     }
     // A search typed with JavaScript off: everything the page shows, as of one moment.
-    let found = state.store.dashboard_search(user.id, &search.query, search.page).await?;
+    let found = state.service.dashboard().search(user.id, &search.query, search.page).await?;
     let find = FindSection { results: FindResults::new(&search.text, &found.candidates), q: search.text };
     let suggestions = SuggestionsSection::new(&found.suggestions);
-    dashboard(session, user, find, suggestions, Lists::new(&found.relations, state.store.now())).await
+    dashboard(session, user, find, suggestions, Lists::new(&found.relations, state.service.now())).await
 }
 
 /// The first page of user search (sign-in list and "Find partners").
@@ -115,8 +115,8 @@ pub async fn live(
     Query(params): Query<LiveParams>,
 ) -> AppResult<Response> {
     // Answered from the kept dashboard while nothing changed: one primary-key read.
-    let kept = state.store.dashboard(me.id(), first_search_page()).await?;
-    let lists = Lists::new(&kept.relations, state.store.now());
+    let kept = state.service.dashboard().view(me.id(), first_search_page()).await?;
+    let lists = Lists::new(&kept.relations, state.service.now());
     if lists.live.stamp == params.v {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }

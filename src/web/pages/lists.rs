@@ -12,7 +12,7 @@ use super::person::Person;
 use super::plain::{Plain, action_path, dom_id};
 use super::relative_time::When;
 use crate::domain::{Paged, PartnershipId, RequestId, RequestWithUser, Timestamp, UserId};
-use crate::store::{Relations, Store};
+use crate::service::{Relations, Service};
 use crate::web::error::AppResult;
 
 /// A pending request as a row: the other person, their note, when it was sent.
@@ -109,8 +109,8 @@ pub struct Lists {
 impl Lists {
     /// The newest page of each list, read now. Longer lists say how many more there are; the
     /// search in "Find partners" reaches everyone.
-    pub async fn load(store: &Store, user: UserId) -> AppResult<Self> {
-        Ok(Self::new(&store.relations(user).await?, store.now()))
+    pub async fn load(service: &Service, user: UserId) -> AppResult<Self> {
+        Ok(Self::new(&service.dashboard().relations(user).await?, service.now()))
     }
 
     /// The lists of `relations`, with times relative to `now`.

@@ -77,7 +77,7 @@ impl InCommonNames {
 pub async fn names(State(state): State<AppState>, me: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
     let other = UserId::parse_text(&id)?;
     let page = PageRequest::parse(None, Some(InCommon::NAMES_SHOWN as i64))?;
-    let found = state.store.partners_in_common(me.id(), other, page).await?;
+    let found = state.service.network().in_common(me.id(), other, page).await?;
     let names = InCommonNames::new(&found.items, found.total - found.items.len() as i64);
     Ok((VaryHxRequest, names).into_response())
 }
@@ -116,8 +116,8 @@ impl SuggestionsSection {
 
     /// Read now, for an htmx answer (out of band).
     pub async fn load(state: &AppState, me: UserId) -> AppResult<Self> {
-        let count = crate::domain::SuggestionCount::parse(Some(crate::store::DASHBOARD_SUGGESTIONS as i64))?;
-        let mut section = Self::new(&state.store.suggestions(me, count).await?);
+        let count = crate::domain::SuggestionCount::parse(Some(crate::service::DASHBOARD_SUGGESTIONS as i64))?;
+        let mut section = Self::new(&state.service.network().suggestions(me, count).await?);
         section.oob = true;
         Ok(section)
     }

@@ -43,11 +43,11 @@ pub async fn page(
 ) -> AppResult<Response> {
     let page = params.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).filter(|p| *p >= 1);
     let page = PageRequest::parse(page, None)?;
-    let list = state.store.notifications(me.id(), page).await?;
-    state.store.mark_notifications_read(me.id()).await?;
-    let unread = state.store.unread_notifications(me.id()).await?;
+    let list = state.service.notifications().list(me.id(), page).await?;
+    state.service.notifications().mark_read(me.id()).await?;
+    let unread = state.service.notifications().unread(me.id()).await?;
     let flash = me.session.take_flash().await?;
-    let now = state.store.now();
+    let now = state.service.now();
     let has_more = page.offset() + page.limit() < list.total;
     let notes = list
         .items

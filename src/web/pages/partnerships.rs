@@ -16,9 +16,8 @@ pub async fn end_partnership(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let id = PartnershipId::parse_text(&id)?;
-    // Read first: once ended, the partnership no longer says who the partner was.
-    let partner = state.store.partner_in(me.id(), id).await?;
-    state.store.end_partnership(me.id(), id).await?;
+    let other = state.service.partnerships().end(me.id(), id).await?;
+    let partner = state.service.accounts().user(other).await?;
     let message = match &partner {
         Some(user) => format!("Your partnership with {} has ended.", user.name),
         None => "The partnership has ended.".to_owned(),

@@ -105,9 +105,9 @@ pub async fn finish(state: &AppState, me: &SignedIn, ctx: ActionContext, done: D
 }
 
 async fn update(state: &AppState, me: &SignedIn, ctx: &ActionContext, done: Done) -> AppResult<Response> {
-    let lists = Lists::load(&state.store, me.id()).await?.out_of_band();
+    let lists = Lists::load(&state.service, me.id()).await?.out_of_band();
     let find_row = if ctx.came_from_find_list() {
-        state.store.candidate(me.id(), done.other).await?.map(|c| FindRow::new(&c, true))
+        state.service.network().candidate(me.id(), done.other).await?.map(|c| FindRow::new(&c, true))
     } else {
         None
     };

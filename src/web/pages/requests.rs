@@ -28,8 +28,8 @@ pub async fn send(
 ) -> AppResult<Response> {
     let recipient = UserId::parse_text(&form.recipient_id)?;
     let message = RequestMessage::parse(form.message.as_deref())?;
-    state.store.send_request(me.id(), recipient, message.as_ref()).await?;
-    let other = state.store.existing_user(recipient).await?;
+    state.service.requests().send(me.id(), recipient, message.as_ref()).await?;
+    let other = state.service.accounts().existing(recipient).await?;
     let done = Done {
         message: format!("Request sent to {}.", other.name),
         changed: Changed { sent: true, ..Changed::default() },
@@ -54,8 +54,8 @@ async fn respond(
     answer: Answer,
 ) -> AppResult<Response> {
     let id = RequestId::parse_text(&id)?;
-    let request = state.store.respond(me.id(), id, answer).await?;
-    let other = state.store.existing_user(request.sender_id).await?;
+    let request = state.service.requests().answer(me.id(), id, answer).await?;
+    let other = state.service.accounts().existing(request.sender_id).await?;
     let (message, partners) = match answer {
         Answer::Accept => (format!("You and {} are now partners.", other.name), true),
         Answer::Reject => (format!("You turned down {}’s request.", other.name), false),
@@ -71,8 +71,8 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let id = RequestId::parse_text(&id)?;
-    let request = state.store.cancel_request(me.id(), id).await?;
-    let other = state.store.existing_user(request.recipient_id).await?;
+    let request = state.service.requests().withdraw(me.id(), id).await?;
+    let other = state.service.accounts().existing(request.recipient_id).await?;
     let done = Done {
         message: format!("You withdrew your request to {}.", other.name),
         changed: Changed { sent: true, ..Changed::default() },

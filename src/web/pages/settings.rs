@@ -90,8 +90,8 @@ fn groups(settings: UserSettings) -> Vec<Group> {
 }
 
 pub async fn page(State(state): State<AppState>, me: SignedIn) -> AppResult<Response> {
-    let settings = state.store.settings(me.id()).await?;
-    let unread = state.store.unread_notifications(me.id()).await?;
+    let settings = state.service.settings().get(me.id()).await?;
+    let unread = state.service.notifications().unread(me.id()).await?;
     let flash = me.session.take_flash().await?;
     let page = SettingsPage { layout: Layout::new("Settings", Some(me.user), unread, flash), groups: groups(settings) };
     Ok((VaryHxRequest, page).into_response())
@@ -103,7 +103,7 @@ pub async fn save(
     headers: axum::http::HeaderMap,
     Form(form): Form<SettingsForm>,
 ) -> AppResult<Response> {
-    state.store.save_settings(me.id(), form.parse()?).await?;
+    state.service.settings().save(me.id(), form.parse()?).await?;
     let saved = Flash::success("Your settings are saved.".to_owned());
     if is_htmx(&headers) {
         // The error slot (the form's target) empties; the message goes to the status region.

@@ -41,7 +41,7 @@ pub struct SigninList {
 
 /// The sign-in page, or (for htmx) just its list, for a search.
 pub async fn page_or_list(state: &AppState, session: &UserSession, search: Search, htmx: bool) -> AppResult<Response> {
-    let found = state.store.users_page(&search.query, search.page).await?;
+    let found = state.service.directory().page(&search.query, search.page).await?;
     let q = search.text;
     let list = SigninList {
         pager: Pager::new(
@@ -77,7 +77,7 @@ pub async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> AppResult<Response> {
     let id = UserId::parse_text(&form.user_id)?;
-    let user = state.store.existing_user(id).await?;
+    let user = state.service.accounts().existing(id).await?;
     session.sign_in(user.id).await?;
     go_home(&session, format!("Signed in as {}.", user.name)).await
 }
@@ -106,7 +106,7 @@ pub async fn create_user(
     let created = async {
         let name = UserName::parse(&form.name)?;
         let email = Email::parse(&form.email)?;
-        Ok::<_, AppError>(state.store.create_user(&email, &name).await?)
+        Ok::<_, AppError>(state.service.accounts().create(&email, &name).await?)
     }
     .await;
     let user = match created {

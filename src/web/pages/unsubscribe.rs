@@ -47,9 +47,9 @@ fn verify(state: &AppState, token: &str) -> AppResult<(UserId, Unsubscribe)> {
 
 async fn page(state: &AppState, token: String, done: bool) -> AppResult<UnsubscribePage> {
     let (user, scope) = verify(state, &token)?;
-    let user = state.store.user(user).await?.ok_or_else(AppError::not_found)?;
+    let user = state.service.accounts().user(user).await?.ok_or_else(AppError::not_found)?;
     if done {
-        state.store.unsubscribe(user.id, scope).await?;
+        state.service.settings().unsubscribe(user.id, scope).await?;
     }
     Ok(UnsubscribePage {
         layout: Layout::bare(if done { "Unsubscribed" } else { "Unsubscribe" }),
