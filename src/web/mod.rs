@@ -12,7 +12,7 @@ pub mod headers;
 pub mod limits;
 mod operations;
 pub mod pages;
-mod render;
+mod refusals;
 pub mod request;
 pub mod session;
 pub mod signed_in;
@@ -93,7 +93,7 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a handler panicked");
-            AppError::internal().into_response()
+            AppError::Internal.into_response()
         }))
         .layer(axum::middleware::from_fn(telemetry::track_http))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
@@ -113,13 +113,11 @@ pub fn app(state: AppState) -> Router {
         .merge(operations::router())
         .merge(pages::router())
         .merge(assets::router())
-        .fallback(|| async { AppError::not_found() })
+        .fallback(refusals::not_found)
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
         // Inside the session layer, so a signed-in browser is limited as its user, not its address.
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_clients))
         .layer(axum::middleware::from_fn(limits::refuse_large_bodies))
-        // Every failure above is an `AppError`: JSON under `/api`, what a browser should see elsewhere.
-        .layer(axum::middleware::from_fn(render::render_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::count_refusals))
         .layer(sessions)
         .layer(middleware)

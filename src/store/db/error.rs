@@ -62,7 +62,8 @@ impl Unavailable {
     pub const ALL: [Self; 6] =
         [Self::Down, Self::Busy, Self::Timeout, Self::StorageFull, Self::ReadOnly, Self::OutcomeUnknown];
 
-    /// The error code of the contract's error body.
+    /// The cause's name: the error code of the contract's error body (its sentence is in the
+    /// web layer's table), the metrics' label and `/readyz`'s `cause`.
     pub fn code(self) -> &'static str {
         match self {
             Self::Down => "database_unavailable",
@@ -71,23 +72,6 @@ impl Unavailable {
             Self::StorageFull => "storage_full",
             Self::ReadOnly => "database_read_only",
             Self::OutcomeUnknown => "outcome_unknown",
-        }
-    }
-
-    /// A sentence for people.
-    pub fn message(self) -> &'static str {
-        match self {
-            Self::Down => "The database is not reachable right now; nothing was changed. Please try again shortly.",
-            Self::Busy => "The service is busy right now; nothing was changed. Please try again in a moment.",
-            Self::Timeout => "That took too long and was stopped; nothing was changed. Please try again.",
-            Self::StorageFull => {
-                "The service has run out of storage space; nothing was changed. Please try again later."
-            }
-            Self::ReadOnly => "The service accepts no changes right now; nothing was changed. Please try again later.",
-            Self::OutcomeUnknown => {
-                "We lost contact with the database while saving, so we cannot tell whether the change was \
-                 made. Please check, then try again."
-            }
         }
     }
 

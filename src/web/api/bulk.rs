@@ -60,8 +60,7 @@ pub async fn bulk(
         .map(|outcome| match outcome.result {
             Ok(request) => BulkResult { request_id: outcome.raw_id, status: Some(request.status), error: None },
             Err(error) => {
-                let error = AppError::from(error);
-                let detail = ErrorDetail { code: error.code.to_owned(), message: error.message, retry_at: None };
+                let detail = AppError::from(error).problem().detail();
                 BulkResult { request_id: outcome.raw_id, status: None, error: Some(detail) }
             }
         })

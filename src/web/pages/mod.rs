@@ -52,9 +52,9 @@ pub fn router() -> Router<AppState> {
         .route("/notifications", get(notifications::page))
         .route("/settings", get(settings::page).post(settings::save))
         .route("/unsubscribe/{token}", get(unsubscribe::show).post(unsubscribe::confirm))
-        // A panic in a page handler still answers with a page (see `errors`), not a bare 500.
+        // A panic in a page handler still answers with a page, not a bare 500.
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a page handler panicked");
-            axum::response::IntoResponse::into_response(AppError::internal())
+            errors::page(&AppError::Internal.problem())
         }))
 }

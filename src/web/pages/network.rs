@@ -10,11 +10,12 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum_htmx::VaryHxRequest;
 
+use super::errors::Asked;
 use super::person::Person;
 use super::plain::{Plain, dom_id};
 use crate::domain::{InCommon, PageRequest, Suggestion, User, UserId};
 use crate::web::AppState;
-use crate::web::error::AppResult;
+use crate::web::error::{AppError, AppResult};
 use crate::web::signed_in::SignedIn;
 
 /// "3 partners in common" and the names behind it; renders nothing when there are none.
@@ -74,12 +75,22 @@ impl InCommonNames {
 
 /// `GET /people/{id}/in-common`: the names of the partners the signed-in user shares with
 /// `id`, as read now (the fragment a row's "partners in common" loads when opened).
-pub async fn names(State(state): State<AppState>, me: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
-    let other = UserId::parse_text(&id)?;
-    let page = PageRequest::parse(None, Some(InCommon::NAMES_SHOWN as i64))?;
-    let found = state.service.network().in_common(me.id(), other, page).await?;
-    let names = InCommonNames::new(&found.items, found.total - found.items.len() as i64);
-    Ok((VaryHxRequest, names).into_response())
+pub async fn names(
+    State(state): State<AppState>,
+    asked: Asked,
+    me: Result<SignedIn, AppError>,
+    Path(id): Path<String>,
+) -> Response {
+    asked
+        .answer(async {
+            let me = me?;
+            let other = UserId::parse_text(&id)?;
+            let page = PageRequest::parse(None, Some(InCommon::NAMES_SHOWN as i64))?;
+            let found = state.service.network().in_common(me.id(), other, page).await?;
+            let names = InCommonNames::new(&found.items, found.total - found.items.len() as i64);
+            Ok((VaryHxRequest, names).into_response())
+        })
+        .await
 }
 
 /// One person the viewer may know.

@@ -7,12 +7,13 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::errors::Asked;
 use super::find::Pager;
 use super::layout::Layout;
 use super::relative_time::When;
 use crate::domain::PageRequest;
 use crate::web::AppState;
-use crate::web::error::AppResult;
+use crate::web::error::{AppError, AppResult};
 use crate::web::signed_in::SignedIn;
 
 pub struct NoteRow {
@@ -38,9 +39,15 @@ pub struct NotesParams {
 
 pub async fn page(
     State(state): State<AppState>,
-    me: SignedIn,
+    asked: Asked,
+    me: Result<SignedIn, AppError>,
     Query(params): Query<NotesParams>,
-) -> AppResult<Response> {
+) -> Response {
+    asked.answer(notes(state, me, params)).await
+}
+
+async fn notes(state: AppState, me: Result<SignedIn, AppError>, params: NotesParams) -> AppResult<Response> {
+    let me = me?;
     let page = params.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).filter(|p| *p >= 1);
     let page = PageRequest::parse(page, None)?;
     let list = state.service.notifications().list(me.id(), page).await?;

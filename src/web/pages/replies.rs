@@ -9,12 +9,10 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_htmx::{HxResponseTrigger, HxTarget, VaryHxRequest};
+use axum_htmx::{HxResponseTrigger, VaryHxRequest};
 
-use super::errors::back_path;
+use super::errors::Asked;
 use super::find::FindRow;
 use super::layout::{NotificationsLink, StatusRegion};
 use super::lists::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
@@ -22,45 +20,11 @@ use super::network::SuggestionsSection;
 use crate::domain::UserId;
 use crate::web::AppState;
 use crate::web::error::AppResult;
-use crate::web::request::is_htmx;
 use crate::web::session::Flash;
 use crate::web::signed_in::SignedIn;
 
 /// The event that makes the "Find partners" results refresh themselves.
 pub const RELATIONS_CHANGED: &str = "dn-relations-changed";
-
-/// How the request came: by htmx (and from which element) or as a plain form.
-pub struct ActionContext {
-    htmx: bool,
-    /// The id of the element htmx will swap into (the form's error slot).
-    target: Option<String>,
-    /// Where a plain form goes back to.
-    back: String,
-}
-
-impl ActionContext {
-    pub fn is_htmx(&self) -> bool {
-        self.htmx
-    }
-
-    /// The page a plain form goes back to.
-    pub fn back(&self) -> &str {
-        &self.back
-    }
-
-    fn came_from_find_list(&self) -> bool {
-        self.target.as_deref().is_some_and(|t| t.starts_with("find-"))
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for ActionContext {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let HxTarget(target) = HxTarget::from_request_parts(parts, state).await?;
-        Ok(Self { htmx: is_htmx(&parts.headers), target, back: back_path(&parts.headers) })
-    }
-}
 
 /// Which dashboard lists an action changed.
 #[derive(Debug, Clone, Copy, Default)]
@@ -94,19 +58,19 @@ pub struct ActionUpdate {
 
 /// Answers an action that `me` completed, as the request came (see the module doc); a failed
 /// one is answered by `errors::answer`.
-pub async fn finish(state: &AppState, me: &SignedIn, ctx: ActionContext, done: Done) -> AppResult<Response> {
-    let response = if ctx.htmx {
-        update(state, me, &ctx, done).await?
+pub async fn finish(state: &AppState, me: &SignedIn, asked: &Asked, done: Done) -> AppResult<Response> {
+    let response = if asked.is_htmx() {
+        update(state, me, asked, done).await?
     } else {
         me.session.set_flash(Flash::success(done.message)).await?;
-        Redirect::to(&ctx.back).into_response()
+        Redirect::to(asked.back()).into_response()
     };
     Ok((VaryHxRequest, response).into_response())
 }
 
-async fn update(state: &AppState, me: &SignedIn, ctx: &ActionContext, done: Done) -> AppResult<Response> {
+async fn update(state: &AppState, me: &SignedIn, asked: &Asked, done: Done) -> AppResult<Response> {
     let lists = Lists::load(&state.service, me.id()).await?.out_of_band();
-    let find_row = if ctx.came_from_find_list() {
+    let find_row = if asked.came_from_find_list() {
         state.service.network().candidate(me.id(), done.other).await?.map(|c| FindRow::new(&c, true))
     } else {
         None
