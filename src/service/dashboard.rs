@@ -107,12 +107,6 @@ impl Dashboards<'_> {
         Ok(dashboard)
     }
 
-    /// The newest page of each of `user`'s lists and their unread count, as of one moment.
-    pub async fn relations(self, user: UserId) -> StoreResult<Relations> {
-        let (service, now) = (self.0.clone(), self.0.now());
-        self.0.0.db.snapshot(async move |conn| relations_in(&service, conn, user, now).await).await
-    }
-
     /// Everything the dashboard shows for a search typed with JavaScript off: one page of
     /// `query`'s candidates and `viewer`'s lists, as of one moment.
     pub async fn search(self, viewer: UserId, query: &SearchQuery, page: PageRequest) -> StoreResult<Dashboard> {

@@ -6,7 +6,7 @@ use axum_extra::extract::Form;
 use serde::Deserialize;
 
 use super::errors::Asked;
-use super::replies::{Changed, Done, finish};
+use super::replies::{Action, Done, finish};
 use crate::domain::UserId;
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -29,14 +29,7 @@ pub async fn block(
             let me = me?;
             let other = UserId::parse_text(&form.user_id)?;
             state.service.blocks().block(me.id(), other).await?;
-            let user = state.service.accounts().existing(other).await?;
-            let done = Done {
-                message: format!("You blocked {}. Neither of you can send the other a request.", user.name),
-                // A pending request between the two, either way, was turned down.
-                changed: Changed { incoming: true, sent: true, ..Changed::default() },
-                other,
-            };
-            finish(&state, &me, &asked, done).await
+            finish(&state, &me, &asked, Done { action: Action::Blocked, other }).await
         })
         .await
 }
@@ -52,9 +45,7 @@ pub async fn unblock(
             let me = me?;
             let other = UserId::parse_text(&user_id)?;
             state.service.blocks().unblock(me.id(), other).await?;
-            let user = state.service.accounts().existing(other).await?;
-            let done = Done { message: format!("You unblocked {}.", user.name), changed: Changed::default(), other };
-            finish(&state, &me, &asked, done).await
+            finish(&state, &me, &asked, Done { action: Action::Unblocked, other }).await
         })
         .await
 }

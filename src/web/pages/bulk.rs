@@ -59,7 +59,8 @@ pub async fn bulk(
                 me.session.set_flash(flash).await?;
                 return Ok((VaryHxRequest, Redirect::to(asked.back())).into_response());
             }
-            let mut lists = Lists::load(&state.service, me.id()).await?.out_of_band();
+            let after = state.service.dashboard().after_action(me.id(), None, false).await?;
+            let mut lists = Lists::new(&after.relations, state.service.now()).out_of_band();
             let why: HashMap<i64, String> =
                 failures.iter().map(|(id, error)| (*id, error.problem().message.into_owned())).collect();
             for row in lists.incoming.rows.iter_mut().chain(lists.sent.rows.iter_mut()) {
@@ -70,7 +71,7 @@ pub async fn bulk(
                 incoming: Some(lists.incoming),
                 sent: Some(lists.sent),
                 partners: Some(lists.partners),
-                suggestions: Some(SuggestionsSection::load(&state, me.id()).await?),
+                suggestions: Some(SuggestionsSection::new(&after.suggestions).out_of_band()),
                 nav: lists.nav,
                 status: Some(StatusRegion { flash: Some(flash), oob: true }),
                 live: lists.live,

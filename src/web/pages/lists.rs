@@ -11,9 +11,8 @@ use super::network::InCommonView;
 use super::person::Person;
 use super::plain::{Plain, action_path, dom_id};
 use super::relative_time::When;
-use crate::domain::{Paged, PartnershipId, RequestId, RequestWithUser, Timestamp, UserId};
-use crate::service::{Relations, Service};
-use crate::web::error::AppResult;
+use crate::domain::{Paged, PartnershipId, RequestId, RequestWithUser, Timestamp};
+use crate::service::Relations;
 
 /// A pending request as a row: the other person, their note, when it was sent.
 pub struct RequestRow {
@@ -107,12 +106,6 @@ pub struct Lists {
 }
 
 impl Lists {
-    /// The newest page of each list, read now. Longer lists say how many more there are; the
-    /// search in "Find partners" reaches everyone.
-    pub async fn load(service: &Service, user: UserId) -> AppResult<Self> {
-        Ok(Self::new(&service.dashboard().relations(user).await?, service.now()))
-    }
-
     /// The lists of `relations`, with times relative to `now`.
     pub fn new(relations: &Relations, now: Timestamp) -> Self {
         let Relations { incoming, sent, partners, unread, .. } = relations;

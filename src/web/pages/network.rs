@@ -15,7 +15,7 @@ use super::person::Person;
 use super::plain::{Plain, dom_id};
 use crate::domain::{InCommon, PageRequest, Suggestion, User, UserId};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult};
+use crate::web::error::AppError;
 use crate::web::signed_in::SignedIn;
 
 /// "3 partners in common" and the names behind it; renders nothing when there are none.
@@ -125,12 +125,10 @@ impl SuggestionsSection {
         Self { rows, oob: false }
     }
 
-    /// Read now, for an htmx answer (out of band).
-    pub async fn load(state: &AppState, me: UserId) -> AppResult<Self> {
-        let count = crate::domain::SuggestionCount::parse(Some(crate::service::DASHBOARD_SUGGESTIONS as i64))?;
-        let mut section = Self::new(&state.service.network().suggestions(me, count).await?);
-        section.oob = true;
-        Ok(section)
+    /// Marked for an out-of-band swap (in an htmx answer).
+    pub fn out_of_band(mut self) -> Self {
+        self.oob = true;
+        self
     }
 }
 

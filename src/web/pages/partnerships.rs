@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 
 use super::errors::Asked;
-use super::replies::{Changed, Done, finish};
+use super::replies::{Action, Done, finish};
 use crate::domain::PartnershipId;
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -21,17 +21,7 @@ pub async fn end_partnership(
             let me = me?;
             let id = PartnershipId::parse_text(&id)?;
             let other = state.service.partnerships().end(me.id(), id).await?;
-            let partner = state.service.accounts().user(other).await?;
-            let message = match &partner {
-                Some(user) => format!("Your partnership with {} has ended.", user.name),
-                None => "The partnership has ended.".to_owned(),
-            };
-            let done = Done {
-                message,
-                changed: Changed { partners: true, ..Changed::default() },
-                other: partner.map_or(me.id(), |user| user.id),
-            };
-            finish(&state, &me, &asked, done).await
+            finish(&state, &me, &asked, Done { action: Action::Ended, other }).await
         })
         .await
 }

@@ -7,7 +7,7 @@ use axum_extra::extract::Form;
 use serde::Deserialize;
 
 use super::errors::Asked;
-use super::replies::{Changed, Done, finish};
+use super::replies::{Action, Done, finish};
 use crate::domain::{Answer, RequestId, RequestMessage, UserId};
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult};
@@ -33,13 +33,7 @@ pub async fn send(
             let recipient = UserId::parse_text(&form.recipient_id)?;
             let message = RequestMessage::parse(form.message.as_deref())?;
             state.service.requests().send(me.id(), recipient, message.as_ref()).await?;
-            let other = state.service.accounts().existing(recipient).await?;
-            let done = Done {
-                message: format!("Request sent to {}.", other.name),
-                changed: Changed { sent: true, ..Changed::default() },
-                other: recipient,
-            };
-            finish(&state, &me, &asked, done).await
+            finish(&state, &me, &asked, Done { action: Action::Sent, other: recipient }).await
         })
         .await
 }
@@ -72,13 +66,11 @@ async fn answer_request(
     let me = me?;
     let id = RequestId::parse_text(&id)?;
     let request = state.service.requests().answer(me.id(), id, answer).await?;
-    let other = state.service.accounts().existing(request.sender_id).await?;
-    let (message, partners) = match answer {
-        Answer::Accept => (format!("You and {} are now partners.", other.name), true),
-        Answer::Reject => (format!("You turned down {}’s request.", other.name), false),
+    let action = match answer {
+        Answer::Accept => Action::Accepted,
+        Answer::Reject => Action::Rejected,
     };
-    let done = Done { message, changed: Changed { incoming: true, partners, ..Changed::default() }, other: other.id };
-    finish(&state, &me, asked, done).await
+    finish(&state, &me, asked, Done { action, other: request.sender_id }).await
 }
 
 pub async fn cancel(
@@ -92,13 +84,7 @@ pub async fn cancel(
             let me = me?;
             let id = RequestId::parse_text(&id)?;
             let request = state.service.requests().withdraw(me.id(), id).await?;
-            let other = state.service.accounts().existing(request.recipient_id).await?;
-            let done = Done {
-                message: format!("You withdrew your request to {}.", other.name),
-                changed: Changed { sent: true, ..Changed::default() },
-                other: other.id,
-            };
-            finish(&state, &me, &asked, done).await
+            finish(&state, &me, &asked, Done { action: Action::Withdrew, other: request.recipient_id }).await
         })
         .await
 }
