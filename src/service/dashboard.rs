@@ -127,7 +127,7 @@ impl Dashboards<'_> {
     /// shows, as of one moment after it: one snapshot, whatever the answer holds
     /// (`with_candidate`: `other`'s row in "Find partners").
     pub async fn after_action(
-        &self,
+        self,
         viewer: UserId,
         other: Option<UserId>,
         with_candidate: bool,

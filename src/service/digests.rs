@@ -16,7 +16,7 @@ impl Digests<'_> {
     /// have no digest of `day` yet, with the last id looked at (`None`: no user after it). Each
     /// user costs a few index seeks, whatever they hold.
     pub async fn candidates(
-        &self,
+        self,
         day: i64,
         cutoff: Timestamp,
         after: i64,
@@ -43,7 +43,7 @@ impl Digests<'_> {
     /// Claims `user`'s digest of `day` (the items held from before `cutoff`, of the kinds not
     /// turned off since), for `lease`. `None`: another instance has it, or there is nothing.
     pub async fn claim(
-        &self,
+        self,
         user: UserId,
         day: i64,
         cutoff: Timestamp,
@@ -97,7 +97,7 @@ impl Digests<'_> {
 
     /// Records a digest's attempt: sent (`Ok`), or failed with a retry time (`None`: given up).
     pub async fn record(
-        &self,
+        self,
         user: UserId,
         day: i64,
         outcome: Result<(), (String, Option<Timestamp>)>,

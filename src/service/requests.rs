@@ -36,7 +36,7 @@ impl Requests<'_> {
     /// (`Standing::check_send`, the recipient's setting read here), the sender is within the
     /// quotas (counted in this transaction, so they hold across instances).
     pub async fn send(
-        &self,
+        self,
         sender: UserId,
         recipient: UserId,
         message: Option<&RequestMessage>,
