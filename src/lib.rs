@@ -125,7 +125,7 @@ impl Server {
             None => format!("http://{}", listener.local_addr()?),
         };
         let links = notify::MailLinks::new(&public_url, tokens.clone());
-        let state = AppState::new(web::Resources {
+        let state = AppState::new(web::Shared {
             service: service.clone(),
             tokens,
             metrics: telemetry::metrics_handle(),

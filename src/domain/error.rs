@@ -9,7 +9,7 @@ pub enum RuleError {
     InvalidName(&'static str),
     InvalidMessage,
     InvalidPagination(&'static str),
-    /// Paged deeper than this many items.
+    /// CountedPage deeper than this many items.
     PageTooDeep(i64),
     InvalidQuery,
     InvalidId,

@@ -200,7 +200,7 @@ impl Default for PageRequest {
 
 /// A page of items with the total across all pages.
 #[derive(Debug, Clone)]
-pub struct Paged<T> {
+pub struct CountedPage<T> {
     pub items: Vec<T>,
     pub page: PageRequest,
     pub total: i64,
@@ -212,7 +212,7 @@ pub struct Paged<T> {
 /// A page of items without a total: `has_more` says whether another page follows. Counting every
 /// match of a search over a large table costs a full scan, so lists that only need "next" use this.
 #[derive(Debug, Clone)]
-pub struct Slice<T> {
+pub struct UncountedPage<T> {
     pub items: Vec<T>,
     pub page: PageRequest,
     pub has_more: bool,
@@ -220,7 +220,7 @@ pub struct Slice<T> {
     pub capped: bool,
 }
 
-impl<T> Slice<T> {
+impl<T> UncountedPage<T> {
     /// A page from the items read for it, one more than it holds: that one only tells whether
     /// another page follows, without counting.
     pub fn from_one_more(mut items: Vec<T>, page: PageRequest, capped: bool) -> Self {
@@ -230,9 +230,9 @@ impl<T> Slice<T> {
     }
 }
 
-impl<T> Paged<T> {
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
-        Paged {
+impl<T> CountedPage<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> CountedPage<U> {
+        CountedPage {
             items: self.items.into_iter().map(f).collect(),
             page: self.page,
             total: self.total,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::dashboard::{Dashboard, DashboardStamp, TYPICAL_DASHBOARD_BYTES};
 use crate::cache::{Cache, Stamped, Usage, Weigh};
-use crate::domain::{Paged, RuleError, User, UserId};
+use crate::domain::{CountedPage, RuleError, User, UserId};
 use crate::store::{Conn, StoreResult, users};
 
 /// Bytes of users kept.
@@ -37,7 +37,7 @@ impl Caches {
 
 /// Search results by (query, limit, offset), each with the `users_version` it was computed at.
 /// Users are never changed or deleted, so an entry is right while the version is unchanged.
-pub(super) type SearchCache = Cache<(String, i64, i64), Stamped<i64, Paged<User>>>;
+pub(super) type SearchCache = Cache<(String, i64, i64), Stamped<i64, CountedPage<User>>>;
 
 /// Dashboards by user id, each with the stamp it was read at.
 pub(super) type DashboardCache = Cache<i64, Stamped<DashboardStamp, Arc<Dashboard>>>;
@@ -52,7 +52,7 @@ impl Weigh for User {
     }
 }
 
-impl Weigh for Paged<User> {
+impl Weigh for CountedPage<User> {
     fn bytes(&self) -> usize {
         size_of::<Self>() + self.items.iter().map(Weigh::bytes).sum::<usize>()
     }
@@ -94,13 +94,13 @@ impl UserCache {
     pub async fn attach<T, U>(
         &self,
         conn: &mut Conn<'_>,
-        page: Paged<T>,
+        page: CountedPage<T>,
         other: impl Fn(&T) -> UserId,
         join: impl Fn(T, User) -> U,
-    ) -> StoreResult<Paged<U>> {
+    ) -> StoreResult<CountedPage<U>> {
         let ids: Vec<UserId> = page.items.iter().map(other).collect();
         let users = self.in_order(conn, &ids).await?;
         let items = page.items.into_iter().zip(users).map(|(item, user)| join(item, user)).collect();
-        Ok(Paged { items, page: page.page, total: page.total, total_exact: page.total_exact })
+        Ok(CountedPage { items, page: page.page, total: page.total, total_exact: page.total_exact })
     }
 }

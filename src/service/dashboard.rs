@@ -16,8 +16,8 @@ use super::Service;
 use super::network::{candidate_in, candidates_in, in_common_of, suggestions_in};
 use crate::cache::{Stamped, Weigh};
 use crate::domain::{
-    Candidate, InCommon, PageRequest, Paged, PartnerRequest, Partnership, RequestWithUser, SearchQuery, Slice,
-    Suggestion, Timestamp, User, UserId,
+    Candidate, CountedPage, InCommon, PageRequest, PartnerRequest, Partnership, RequestWithUser, SearchQuery,
+    Suggestion, Timestamp, UncountedPage, User, UserId,
 };
 use crate::store::request_lists::{self, Side};
 use crate::store::{Conn, StoreResult, counts, notifications, partnerships, users};
@@ -28,9 +28,9 @@ pub const DASHBOARD_SUGGESTIONS: usize = 5;
 /// A user's three lists and unread count, as of one moment.
 #[derive(Debug, Clone)]
 pub struct Relations {
-    pub incoming: Paged<RequestWithUser>,
-    pub sent: Paged<RequestWithUser>,
-    pub partners: Paged<Partnership>,
+    pub incoming: CountedPage<RequestWithUser>,
+    pub sent: CountedPage<RequestWithUser>,
+    pub partners: CountedPage<Partnership>,
     pub unread: i64,
     /// The first instant at which one of the user's pending requests expires.
     pub next_expiry: Option<Timestamp>,
@@ -41,7 +41,7 @@ pub struct Relations {
 #[derive(Debug)]
 pub struct Dashboard {
     pub relations: Relations,
-    pub candidates: Slice<Candidate>,
+    pub candidates: UncountedPage<Candidate>,
     pub suggestions: Vec<Suggestion>,
 }
 
@@ -189,7 +189,7 @@ async fn pending_with_users(
     page: PageRequest,
     side: Side,
     now: Timestamp,
-) -> StoreResult<Paged<RequestWithUser>> {
+) -> StoreResult<CountedPage<RequestWithUser>> {
     let requests = request_lists::pending_page(conn, user, page, side, now).await?;
     let join = |request, other| RequestWithUser { request, other, in_common: InCommon::default() };
     let other = move |r: &PartnerRequest| match side {
@@ -211,7 +211,7 @@ pub(super) async fn partnerships_of(
     conn: &mut Conn<'_>,
     user: UserId,
     page: PageRequest,
-) -> StoreResult<Paged<Partnership>> {
+) -> StoreResult<CountedPage<Partnership>> {
     let found = partnerships::page(conn, user, page).await?;
     let join = |(id, _, created_at), partner| Partnership { id, partner, created_at };
     service.0.caches.users.attach(conn, found, |&(_, partner, _)| partner, join).await

@@ -3,7 +3,7 @@
 
 use super::Service;
 use crate::cache::Stamped;
-use crate::domain::{PageRequest, Paged, SearchQuery, Slice, User};
+use crate::domain::{CountedPage, PageRequest, SearchQuery, UncountedPage, User};
 use crate::store::search::UserSearch;
 use crate::store::{StoreResult, counts};
 
@@ -14,7 +14,7 @@ impl Directory<'_> {
     /// Users whose name or e-mail contains `query` (all users when it is empty), by name, with
     /// the number of matches. A search repeated while no user was added is answered from the
     /// searches kept, a quick read; only the others are searches.
-    pub async fn search(self, query: &SearchQuery, page: PageRequest) -> StoreResult<Paged<User>> {
+    pub async fn search(self, query: &SearchQuery, page: PageRequest) -> StoreResult<CountedPage<User>> {
         let shared = &self.0.0;
         let key = (query.as_str().to_owned(), page.limit(), page.offset());
         let (service, kept) = (self.0.clone(), key.clone());
@@ -39,7 +39,7 @@ impl Directory<'_> {
                 let mut ids = found.ids;
                 ids.truncate(page.size() as usize);
                 let items = service.0.caches.users.in_order(conn, &ids).await?;
-                let paged = Paged { items, page, total: found.matched, total_exact: !found.capped };
+                let paged = CountedPage { items, page, total: found.matched, total_exact: !found.capped };
                 service.0.caches.searches.insert(key.clone(), Stamped { stamp: version, value: paged.clone() });
                 Ok(paged)
             })
@@ -48,7 +48,7 @@ impl Directory<'_> {
 
     /// Users whose name or e-mail contains `query` (all when empty), by name, one page, without
     /// a count (the sign-in page's list).
-    pub async fn page(self, query: &SearchQuery, page: PageRequest) -> StoreResult<Slice<User>> {
+    pub async fn page(self, query: &SearchQuery, page: PageRequest) -> StoreResult<UncountedPage<User>> {
         let service = self.0.clone();
         let search = UserSearch::new(self.0.0.db.backend(), query);
         self.0
@@ -57,7 +57,7 @@ impl Directory<'_> {
             .search(async move |conn| {
                 let found = search.page(conn, page, None).await?;
                 let users = service.0.caches.users.in_order(conn, &found.ids).await?;
-                Ok(Slice::from_one_more(users, page, found.capped))
+                Ok(UncountedPage::from_one_more(users, page, found.capped))
             })
             .await
     }

@@ -10,8 +10,8 @@
 
 use super::Service;
 use crate::domain::{
-    Candidate, InCommon, Lifecycle, PageRequest, Paged, PartnerScan, RuleError, SearchQuery, Slice, Standing,
-    Suggestion, SuggestionCount, Timestamp, User, UserId,
+    Candidate, CountedPage, InCommon, Lifecycle, PageRequest, PartnerScan, RuleError, SearchQuery, Standing,
+    Suggestion, SuggestionCount, Timestamp, UncountedPage, User, UserId,
 };
 use crate::store::search::UserSearch;
 use crate::store::{Conn, StoreResult, network, standings, users};
@@ -40,7 +40,7 @@ impl Network<'_> {
         viewer: UserId,
         query: &SearchQuery,
         page: PageRequest,
-    ) -> StoreResult<Slice<Candidate>> {
+    ) -> StoreResult<UncountedPage<Candidate>> {
         let (service, query) = (self.0.clone(), query.clone());
         self.0.0.db.search(async move |conn| candidates_in(&service, conn, viewer, &query, page).await).await
     }
@@ -54,7 +54,7 @@ impl Network<'_> {
     /// The users who are partners of both `user` and `other`, by id, one page. `total_exact` is
     /// false when the less-connected of the two has more partners than [`EXAMINED_FOR_LIST`]:
     /// only their newest that many were examined.
-    pub async fn in_common(self, user: UserId, other: UserId, page: PageRequest) -> StoreResult<Paged<User>> {
+    pub async fn in_common(self, user: UserId, other: UserId, page: PageRequest) -> StoreResult<CountedPage<User>> {
         let service = self.0.clone();
         self.0
             .0
@@ -71,7 +71,7 @@ impl Network<'_> {
                 let start = (page.offset() as usize).min(ids.len());
                 let end = (start + page.limit() as usize).min(ids.len());
                 let items = service.0.caches.users.in_order(conn, &ids[start..end]).await?;
-                Ok(Paged { items, page, total, total_exact: walked_degree <= EXAMINED_FOR_LIST })
+                Ok(CountedPage { items, page, total, total_exact: walked_degree <= EXAMINED_FOR_LIST })
             })
             .await
     }
@@ -101,7 +101,7 @@ pub(super) async fn standings(
         }
         found.insert(id, Standing::from_facts(facts, lifecycle, now));
     }
-    Ok(others.iter().map(|id| found.get(id).copied().unwrap_or(Standing::None)).collect())
+    Ok(others.iter().map(|id| found.get(id).copied().unwrap_or(Standing::Unrelated)).collect())
 }
 
 /// Users other than `viewer` matching `query`, by name, one page, each with where they stand
@@ -112,12 +112,13 @@ pub(super) async fn candidates_in(
     viewer: UserId,
     query: &SearchQuery,
     page: PageRequest,
-) -> StoreResult<Slice<Candidate>> {
+) -> StoreResult<UncountedPage<Candidate>> {
     let found = UserSearch::new(service.0.db.backend(), query).page(conn, page, Some(viewer)).await?;
-    let Slice { items: ids, page, has_more, capped } = Slice::from_one_more(found.ids, page, found.capped);
+    let UncountedPage { items: ids, page, has_more, capped } =
+        UncountedPage::from_one_more(found.ids, page, found.capped);
     let users = service.0.caches.users.in_order(conn, &ids).await?;
     let items = with_standing(service, conn, viewer, users).await?;
-    Ok(Slice { items, page, has_more, capped })
+    Ok(UncountedPage { items, page, has_more, capped })
 }
 
 /// One user with where they stand with `viewer` (`None` when there is no such user).

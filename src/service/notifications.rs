@@ -1,7 +1,7 @@
 //! A user's in-app notifications (the same rows are the outbox: see `delivery.rs`).
 
 use super::Service;
-use crate::domain::{Notification, PageRequest, Paged, UserId};
+use crate::domain::{CountedPage, Notification, PageRequest, UserId};
 use crate::store::{StoreResult, notifications};
 
 #[derive(Clone, Copy)]
@@ -9,7 +9,7 @@ pub struct Inbox<'a>(pub(super) &'a Service);
 
 impl Inbox<'_> {
     /// The notifications of `user`, newest first.
-    pub async fn list(self, user: UserId, page: PageRequest) -> StoreResult<Paged<Notification>> {
+    pub async fn list(self, user: UserId, page: PageRequest) -> StoreResult<CountedPage<Notification>> {
         self.0.0.db.read(async move |conn| Ok(notifications::page(conn, user, page).await?)).await
     }
 

@@ -2,7 +2,7 @@
 
 use super::dashboard::partnerships_of;
 use super::{Service, UserEventKind};
-use crate::domain::{PageRequest, Paged, Partnership, PartnershipId, RuleError, UserId, check_end};
+use crate::domain::{CountedPage, PageRequest, Partnership, PartnershipId, RuleError, UserId, check_end};
 use crate::store::{StoreResult, partnerships};
 
 #[derive(Clone, Copy)]
@@ -10,7 +10,7 @@ pub struct Partnerships<'a>(pub(super) &'a Service);
 
 impl Partnerships<'_> {
     /// The partnerships of `user`, newest first, each with the other member, and the total.
-    pub async fn list(self, user: UserId, page: PageRequest) -> StoreResult<Paged<Partnership>> {
+    pub async fn list(self, user: UserId, page: PageRequest) -> StoreResult<CountedPage<Partnership>> {
         let service = self.0.clone();
         self.0.0.db.read(async move |conn| partnerships_of(&service, conn, user, page).await).await
     }

@@ -6,7 +6,7 @@
 use super::network::standings;
 use super::{Published, Service, UserEventKind};
 use crate::domain::{
-    Answer, BulkAction, BulkIds, Lifecycle, NotificationKind, PageRequest, Paged, PartnerRequest, PartnerScan,
+    Answer, BulkAction, BulkIds, CountedPage, Lifecycle, NotificationKind, PageRequest, PartnerRequest, PartnerScan,
     RequestId, RequestMessage, RequestStatus, RuleError, SendQuotas, Standing, Timestamp, UserId, check_answer,
     check_cancel, check_party, check_quota, check_send_to,
 };
@@ -165,16 +165,16 @@ impl Requests<'_> {
     }
 
     /// Pending requests sent to `user`, newest first.
-    pub async fn received(self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
+    pub async fn received(self, user: UserId, page: PageRequest) -> StoreResult<CountedPage<PartnerRequest>> {
         self.pending(user, page, Side::Received).await
     }
 
     /// Pending requests `user` sent, newest first.
-    pub async fn sent(self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
+    pub async fn sent(self, user: UserId, page: PageRequest) -> StoreResult<CountedPage<PartnerRequest>> {
         self.pending(user, page, Side::Sent).await
     }
 
-    async fn pending(self, user: UserId, page: PageRequest, side: Side) -> StoreResult<Paged<PartnerRequest>> {
+    async fn pending(self, user: UserId, page: PageRequest, side: Side) -> StoreResult<CountedPage<PartnerRequest>> {
         let now = self.0.now();
         self.0.0.db.read(async move |conn| Ok(request_lists::pending_page(conn, user, page, side, now).await?)).await
     }

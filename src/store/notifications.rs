@@ -2,7 +2,7 @@
 
 use super::db::{Conn, DbResult, params};
 use super::rows;
-use crate::domain::{Id, NotificationId, NotificationKind, PageRequest, Paged, RequestId, Timestamp, UserId};
+use crate::domain::{CountedPage, Id, NotificationId, NotificationKind, PageRequest, RequestId, Timestamp, UserId};
 
 /// Writes a notification to `user`'s inbox and the outbox (due for delivery at once).
 pub(crate) async fn insert(
@@ -30,7 +30,7 @@ pub(crate) async fn page(
     conn: &mut Conn<'_>,
     user: UserId,
     page: PageRequest,
-) -> DbResult<Paged<crate::domain::Notification>> {
+) -> DbResult<CountedPage<crate::domain::Notification>> {
     let found = conn
         .fetch_all(NOTIFICATIONS_PAGE, params![user.get(), page.limit(), page.offset()], &|row| {
             Ok((rows::notification(row)?, row.int("total")?))

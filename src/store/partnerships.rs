@@ -2,7 +2,7 @@
 
 use super::db::{Conn, DbResult, params};
 use super::{Backend, rows};
-use crate::domain::{Id, PageRequest, Paged, PartnershipId, Timestamp, UserId, ordered_pair};
+use crate::domain::{CountedPage, Id, PageRequest, PartnershipId, Timestamp, UserId, ordered_pair};
 
 /// Makes the two partners; `false` when they already are (the unique index
 /// `partnerships_one_per_pair` is the judge).
@@ -42,7 +42,7 @@ pub(crate) async fn page(
     conn: &mut Conn<'_>,
     user: UserId,
     page: PageRequest,
-) -> DbResult<Paged<(PartnershipId, UserId, Timestamp)>> {
+) -> DbResult<CountedPage<(PartnershipId, UserId, Timestamp)>> {
     let params = params![user.get(), page.limit(), page.offset(), page.limit() + page.offset()];
     let sql = page_statement(conn);
     let found = conn

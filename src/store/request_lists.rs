@@ -4,7 +4,7 @@
 use super::db::{Conn, DbResult, params};
 use super::expiry::{expiring_after, overdue, pending_at};
 use super::rows::{self, pending_request_columns};
-use crate::domain::{PageRequest, Paged, PartnerRequest, Timestamp, UserId};
+use crate::domain::{CountedPage, PageRequest, PartnerRequest, Timestamp, UserId};
 
 /// The received or the sent side of a user's pending requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub(crate) async fn pending_page(
     page: PageRequest,
     side: Side,
     now: Timestamp,
-) -> DbResult<Paged<PartnerRequest>> {
+) -> DbResult<CountedPage<PartnerRequest>> {
     let (sql, count) = match side {
         Side::Received => (PENDING_RECEIVED, PENDING_RECEIVED_COUNT),
         Side::Sent => (PENDING_SENT, PENDING_SENT_COUNT),

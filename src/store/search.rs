@@ -11,7 +11,7 @@
 //!
 //! The users looked at are tested with the literal, case-insensitive `like` (so `%` and `_`
 //! match themselves), sorted by name and paged. When the search stopped at its limit, the total
-//! is a lower bound and the answer says so (`Paged::total_exact`, `Slice::capped`): refining the
+//! is a lower bound and the answer says so (`CountedPage::total_exact`, `UncountedPage::capped`): refining the
 //! search finds the others.
 
 use std::sync::OnceLock;

@@ -48,23 +48,24 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// What every handler can reach; one shared allocation, so the clone every handler's `State`
 /// extractor makes is one reference count.
 #[derive(Clone)]
-pub struct AppState(Arc<Resources>);
+pub struct AppState(Arc<Shared>);
 
 impl AppState {
-    pub fn new(resources: Resources) -> Self {
-        Self(Arc::new(resources))
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
     }
 }
 
 impl std::ops::Deref for AppState {
-    type Target = Resources;
+    type Target = Shared;
 
-    fn deref(&self) -> &Resources {
+    fn deref(&self) -> &Shared {
         &self.0
     }
 }
 
-pub struct Resources {
+/// What every handler shares (behind one reference count: see [`AppState`]).
+pub struct Shared {
     pub service: Service,
     pub tokens: Arc<TokenKeys>,
     pub metrics: PrometheusHandle,

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::json::{Pagination, PartnerRequestJson, RequestPage};
-use crate::domain::{Answer, Paged, PartnerRequest, RequestId, RequestMessage, UserId};
+use crate::domain::{Answer, CountedPage, PartnerRequest, RequestId, RequestMessage, UserId};
 use crate::web::AppState;
 use crate::web::error::{AppResult, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
@@ -102,7 +102,7 @@ pub async fn sent(
     Ok(Json(request_page(page)))
 }
 
-fn request_page(page: Paged<PartnerRequest>) -> RequestPage {
+fn request_page(page: CountedPage<PartnerRequest>) -> RequestPage {
     let pagination = Pagination::from(&page);
     RequestPage { requests: page.items.into_iter().map(Into::into).collect(), pagination }
 }

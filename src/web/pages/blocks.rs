@@ -5,8 +5,8 @@ use axum::response::Response;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
+use super::actions::{Action, Done, answer_action};
 use super::errors::Asked;
-use super::replies::{Action, Done, finish};
 use crate::domain::UserId;
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -29,7 +29,7 @@ pub async fn block(
             let me = me?;
             let other = UserId::parse_text(&form.user_id)?;
             state.service.blocks().block(me.id(), other).await?;
-            finish(&state, &me, &asked, Done { action: Action::Blocked, other }).await
+            answer_action(&state, &me, &asked, Done { action: Action::Blocked, other }).await
         })
         .await
 }
@@ -45,7 +45,7 @@ pub async fn unblock(
             let me = me?;
             let other = UserId::parse_text(&user_id)?;
             state.service.blocks().unblock(me.id(), other).await?;
-            finish(&state, &me, &asked, Done { action: Action::Unblocked, other }).await
+            answer_action(&state, &me, &asked, Done { action: Action::Unblocked, other }).await
         })
         .await
 }

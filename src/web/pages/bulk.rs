@@ -11,11 +11,11 @@ use axum_extra::extract::Form;
 use axum_htmx::{HxResponseTrigger, VaryHxRequest};
 use serde::Deserialize;
 
+use super::actions::{ActionUpdate, RELATIONS_CHANGED};
 use super::errors::Asked;
 use super::layout::StatusRegion;
 use super::lists::Lists;
 use super::network::SuggestionsSection;
-use super::replies::{ActionUpdate, RELATIONS_CHANGED};
 use crate::domain::{BulkAction, BulkIds, RuleError};
 use crate::service::BulkOutcome;
 use crate::web::AppState;

@@ -8,12 +8,12 @@ use axum::response::{IntoResponse, Response};
 use axum_htmx::{HxResponseTrigger, VaryHxRequest};
 use serde::Deserialize;
 
+use super::actions::{ActionUpdate, RELATIONS_CHANGED};
 use super::errors::Asked;
 use super::find::{FindResults, FindSection, SEARCH_PAGE_SIZE, Search, SearchParams};
 use super::layout::{Layout, SizedRender};
 use super::lists::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
 use super::network::SuggestionsSection;
-use super::replies::{ActionUpdate, RELATIONS_CHANGED};
 use super::signin;
 use crate::domain::{PageRequest, User};
 use crate::web::AppState;

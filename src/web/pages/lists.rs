@@ -11,7 +11,7 @@ use super::network::InCommonView;
 use super::person::Person;
 use super::plain::{Plain, action_path, dom_id};
 use super::relative_time::When;
-use crate::domain::{Paged, PartnershipId, RequestId, RequestWithUser, Timestamp};
+use crate::domain::{CountedPage, PartnershipId, RequestId, RequestWithUser, Timestamp};
 use crate::service::Relations;
 
 /// A pending request as a row: the other person, their note, when it was sent.
@@ -110,7 +110,7 @@ impl Lists {
     pub fn new(relations: &Relations, now: Timestamp) -> Self {
         let Relations { incoming, sent, partners, unread, .. } = relations;
         let stamp = fingerprint(incoming, sent, partners, *unread);
-        let rows = |list: &Paged<RequestWithUser>, side: &'static str| -> Vec<RequestRow> {
+        let rows = |list: &CountedPage<RequestWithUser>, side: &'static str| -> Vec<RequestRow> {
             list.items.iter().map(|item| RequestRow::new(item, side, now)).collect()
         };
         Self {
@@ -148,9 +148,9 @@ impl Lists {
 
 /// Ids, totals and the unread count: what, when it changes, changes what the lists show.
 fn fingerprint(
-    incoming: &Paged<RequestWithUser>,
-    sent: &Paged<RequestWithUser>,
-    partners: &Paged<crate::domain::Partnership>,
+    incoming: &CountedPage<RequestWithUser>,
+    sent: &CountedPage<RequestWithUser>,
+    partners: &CountedPage<crate::domain::Partnership>,
     unread: i64,
 ) -> String {
     let mut hasher = DefaultHasher::new();

@@ -6,6 +6,7 @@
 //! Handlers hold no SQL and no rules: they parse what was typed, call the store functions the
 //! API calls, and choose how to answer.
 
+mod actions;
 mod blocks;
 mod bulk;
 mod dashboard;
@@ -19,7 +20,6 @@ mod partnerships;
 mod person;
 mod plain;
 mod relative_time;
-mod replies;
 mod requests;
 mod settings;
 mod signin;

@@ -3,8 +3,8 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 
+use super::actions::{Action, Done, answer_action};
 use super::errors::Asked;
-use super::replies::{Action, Done, finish};
 use crate::domain::PartnershipId;
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -21,7 +21,7 @@ pub async fn end_partnership(
             let me = me?;
             let id = PartnershipId::parse_text(&id)?;
             let other = state.service.partnerships().end(me.id(), id).await?;
-            finish(&state, &me, &asked, Done { action: Action::Ended, other }).await
+            answer_action(&state, &me, &asked, Done { action: Action::Ended, other }).await
         })
         .await
 }

@@ -6,8 +6,8 @@ use axum::response::Response;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
+use super::actions::{Action, Done, answer_action};
 use super::errors::Asked;
-use super::replies::{Action, Done, finish};
 use crate::domain::{Answer, RequestId, RequestMessage, UserId};
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult};
@@ -33,7 +33,7 @@ pub async fn send(
             let recipient = UserId::parse_text(&form.recipient_id)?;
             let message = RequestMessage::parse(form.message.as_deref())?;
             state.service.requests().send(me.id(), recipient, message.as_ref()).await?;
-            finish(&state, &me, &asked, Done { action: Action::Sent, other: recipient }).await
+            answer_action(&state, &me, &asked, Done { action: Action::Sent, other: recipient }).await
         })
         .await
 }
@@ -70,7 +70,7 @@ async fn answer_request(
         Answer::Accept => Action::Accepted,
         Answer::Reject => Action::Rejected,
     };
-    finish(&state, &me, asked, Done { action, other: request.sender_id }).await
+    answer_action(&state, &me, asked, Done { action, other: request.sender_id }).await
 }
 
 pub async fn cancel(
@@ -84,7 +84,7 @@ pub async fn cancel(
             let me = me?;
             let id = RequestId::parse_text(&id)?;
             let request = state.service.requests().withdraw(me.id(), id).await?;
-            finish(&state, &me, &asked, Done { action: Action::Withdrew, other: request.recipient_id }).await
+            answer_action(&state, &me, &asked, Done { action: Action::Withdrew, other: request.recipient_id }).await
         })
         .await
 }

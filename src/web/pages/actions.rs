@@ -28,10 +28,10 @@ pub const RELATIONS_CHANGED: &str = "dn-relations-changed";
 
 /// Which dashboard lists an action changed.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Changed {
-    pub incoming: bool,
-    pub sent: bool,
-    pub partners: bool,
+struct Changed {
+    incoming: bool,
+    sent: bool,
+    partners: bool,
 }
 
 /// What a dashboard action did, which says what to tell the person and which lists changed.
@@ -105,7 +105,7 @@ pub struct ActionUpdate {
 /// Answers an action that `me` completed, as the request came (see the module doc); a failed
 /// one is answered by `errors::answer`. With htmx, everything the answer shows is read in one
 /// snapshot after the action's write.
-pub async fn finish(state: &AppState, me: &SignedIn, asked: &Asked, done: Done) -> AppResult<Response> {
+pub async fn answer_action(state: &AppState, me: &SignedIn, asked: &Asked, done: Done) -> AppResult<Response> {
     let response = if asked.is_htmx() {
         update(state, me, asked, done).await?
     } else {
