@@ -46,7 +46,7 @@ const SESSION_CLEANUP_EVERY: std::time::Duration = std::time::Duration::from_sec
 
 /// Opens the database named by the settings, brings its schema up to date, and sets the use
 /// cases over it.
-pub async fn open_service(settings: &config::DatabaseSettings) -> anyhow::Result<Service> {
+pub async fn open_service(settings: &config::DatabaseSettings, rules: &ServiceOptions) -> anyhow::Result<Service> {
     let mut options = DatabaseOptions::new(settings.url.clone());
     if let Some(max) = settings.max_connections {
         options.max_connections = max;
@@ -55,13 +55,7 @@ pub async fn open_service(settings: &config::DatabaseSettings) -> anyhow::Result
     options.statement_timeout = settings.statement_timeout;
     let db = store::open(&options).await.with_context(|| format!("cannot open the database {:?}", settings.url))?;
     db.migrate().await.context("cannot apply the database migrations")?;
-    let rules = ServiceOptions {
-        quotas: settings.quotas,
-        lifecycle: settings.lifecycle,
-        clock: settings.clock.clone(),
-        dashboard_cache_bytes: settings.dashboard_cache_mb << 20,
-    };
-    Ok(Service::new(db, &rules))
+    Ok(Service::new(db, rules))
 }
 
 /// Below this many bytes an HS256 secret is weak enough to warn about.
@@ -95,7 +89,7 @@ impl Server {
 
     /// Like [`Server::start`] on a listener the caller bound (tests bind port 0).
     pub async fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
-        let service = open_service(&settings.database).await?;
+        let service = open_service(&settings.database, &settings.service).await?;
         if settings.demo {
             match seed::demo::seed(&service).await.context("cannot seed the demo data")? {
                 true => tracing::info!("demo: seeded an empty database with Alice, Bob, Carol and friends"),

@@ -2,6 +2,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use dealnest::config::{Cli, CliError, Command};
+use dealnest::service::ServiceOptions;
 use dealnest::{Server, auth::TokenKeys, domain::UserId, telemetry};
 
 #[global_allocator]
@@ -52,7 +53,7 @@ async fn serve(args: dealnest::config::ServeArgs) -> anyhow::Result<()> {
 
 async fn migrate(args: dealnest::config::DatabaseArgs) -> anyhow::Result<()> {
     let settings = args.settings();
-    let service = dealnest::open_service(&settings).await?;
+    let service = dealnest::open_service(&settings, &ServiceOptions::default()).await?;
     service.close().await;
     println!("migrations applied to {:?}", settings.url);
     Ok(())
@@ -60,7 +61,7 @@ async fn migrate(args: dealnest::config::DatabaseArgs) -> anyhow::Result<()> {
 
 async fn requeue_failed(args: dealnest::config::DatabaseArgs) -> anyhow::Result<()> {
     let settings = args.settings();
-    let service = dealnest::open_service(&settings).await?;
+    let service = dealnest::open_service(&settings, &ServiceOptions::default()).await?;
     let requeued = service.delivery().requeue_failed().await;
     service.close().await;
     println!("{} notification(s) queued for delivery again", requeued?);
@@ -69,7 +70,7 @@ async fn requeue_failed(args: dealnest::config::DatabaseArgs) -> anyhow::Result<
 
 async fn seed(args: dealnest::config::SeedArgs) -> anyhow::Result<()> {
     let settings = args.database.settings();
-    let service = dealnest::open_service(&settings).await?;
+    let service = dealnest::open_service(&settings, &ServiceOptions::default()).await?;
     let plan = dealnest::seed::SeedPlan {
         users: args.users,
         requests: args.requests,

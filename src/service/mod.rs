@@ -52,14 +52,25 @@ use caches::Caches;
 /// the dashboards' cache may hold.
 #[derive(Debug, Clone)]
 pub struct ServiceOptions {
-    /// How many partner requests one user may send.
+    /// How many partner requests one user may send per 24 hours (and in an account's first day).
     pub quotas: SendQuotas,
     /// How long requests live, when their recipients are reminded, how long a refusal holds.
     pub lifecycle: Lifecycle,
-    /// Where "now" comes from for every rule that depends on time.
+    /// Where "now" comes from for every rule that depends on time (tests move it).
     pub clock: Clock,
-    /// Bytes of dashboards kept between views; 0 keeps none.
-    pub dashboard_cache_bytes: u64,
+    /// Megabytes of dashboards kept between views; 0 keeps none.
+    pub dashboard_cache_mb: u64,
+}
+
+impl Default for ServiceOptions {
+    fn default() -> Self {
+        Self {
+            quotas: SendQuotas::default(),
+            lifecycle: Lifecycle::default(),
+            clock: Clock::default(),
+            dashboard_cache_mb: 8,
+        }
+    }
 }
 
 /// The use cases, over one database; cheap to clone.
@@ -91,7 +102,7 @@ impl Service {
             clock: options.clock.clone(),
             events: EventBus::default(),
             outbox: Notify::new(),
-            caches: Caches::new(options.dashboard_cache_bytes),
+            caches: Caches::new(options.dashboard_cache_mb << 20),
         }))
     }
 

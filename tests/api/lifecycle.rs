@@ -100,8 +100,8 @@ async fn a_lifetime_of_zero_never_expires() {
     let app = {
         let clock = clock.clone();
         TestApp::spawn_with(move |s| {
-            s.database.clock = clock;
-            s.database.lifecycle.ttl_days = 0;
+            s.service.clock = clock;
+            s.service.lifecycle.ttl_days = 0;
         })
         .await
     };
@@ -133,7 +133,7 @@ async fn the_reminder_comes_once_when_its_days_remain_also_across_a_restart() {
     assert_eq!(notification_kinds(&app, alice).await, Vec::<String>::new(), "only the recipient is reminded");
 
     let restart_clock = clock.clone();
-    app.restart_with(move |s| s.database.clock = restart_clock).await;
+    app.restart_with(move |s| s.service.clock = restart_clock).await;
     app.service().lifecycle().sweep().await.unwrap();
     assert_eq!(notification_kinds(&app, bob).await, ["request_received", "request_reminder"]);
     // It went through the outbox like every notification.
@@ -146,7 +146,7 @@ async fn two_instances_sweeping_at_once_remind_once_and_expire_once() {
     let app = TestApp::with_clock(&clock).await;
     let other = {
         let clock = clock.clone();
-        app.another_instance_with(move |s| s.database.clock = clock).await
+        app.another_instance_with(move |s| s.service.clock = clock).await
     };
     let bob = app.user("Bob").await;
     let mut senders = Vec::new();
@@ -186,8 +186,8 @@ async fn no_reminder_for_a_request_closed_before_or_when_reminders_are_off() {
     let off = {
         let clock = clock.clone();
         TestApp::spawn_with(move |s| {
-            s.database.clock = clock;
-            s.database.lifecycle.reminder_days = 0;
+            s.service.clock = clock;
+            s.service.lifecycle.reminder_days = 0;
         })
         .await
     };

@@ -82,7 +82,7 @@ async fn a_database_of_the_previous_release_upgrades_in_place() {
     }
 
     let clock = Clock::fixed(Timestamp::from_millis(now));
-    let app = TestApp::spawn_on(db, move |s| s.database.clock = clock).await;
+    let app = TestApp::spawn_on(db, move |s| s.service.clock = clock).await;
     let (alice, bob, carol) = (1, 2, 3);
     let (_, young) = app.get("/api/v1/partner-requests/1", Some(alice)).await;
     assert_eq!(young["status"], "pending", "{young}");

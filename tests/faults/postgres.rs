@@ -75,7 +75,7 @@ async fn while_the_database_refuses_connections_requests_are_503_and_none_fails_
 /// committing) are 503, never 500, and every acknowledged write is there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_killed_under_load_cost_no_request_and_lose_no_write() {
-    let app = TestApp::spawn_with(|s| s.database.quotas.new_account = 0).await;
+    let app = TestApp::spawn_with(|s| s.service.quotas.new_account = 0).await;
     let Some((mut admin, database)) = admin(&app).await else { return };
     let mut users = Vec::new();
     for i in 0..41 {

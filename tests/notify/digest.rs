@@ -29,7 +29,7 @@ fn configured(receiver: &SmtpReceiver, clock: &Clock) -> impl FnOnce(&mut Settin
     let clock = clock.clone();
     move |s| {
         mail(s);
-        s.database.clock = clock;
+        s.service.clock = clock;
     }
 }
 

@@ -60,7 +60,7 @@ async fn every_kind_of_mail_carries_the_headers_and_its_own_unsubscribe() {
         let clock = clock.clone();
         move |s| {
             mail(s);
-            s.database.clock = clock;
+            s.service.clock = clock;
         }
     })
     .await;

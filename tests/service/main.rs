@@ -11,7 +11,7 @@ mod time;
 
 use dealnest::config::Settings;
 use dealnest::domain::{Clock, Email, PartnerRequest, RuleError, Timestamp, UserId, UserName};
-use dealnest::service::Service;
+use dealnest::service::{Service, ServiceOptions};
 use dealnest::store::StoreError;
 use support::TestDb;
 
@@ -27,14 +27,14 @@ impl Fixture {
         Self::with(|_| {}).await
     }
 
-    /// With the database settings (quotas, lifecycle) adjusted by `configure`.
-    pub async fn with(configure: impl FnOnce(&mut dealnest::config::DatabaseSettings)) -> Self {
+    /// With the rules' settings (quotas, lifecycle) adjusted by `configure`.
+    pub async fn with(configure: impl FnOnce(&mut ServiceOptions)) -> Self {
         let db = TestDb::new().await;
         let clock = Clock::fixed(Timestamp::from_millis(1_800_000_000_000));
-        let mut settings = Settings::for_database(db.url.clone()).database;
-        settings.clock = clock.clone();
-        configure(&mut settings);
-        let service = dealnest::open_service(&settings).await.expect("the service opens");
+        let settings = Settings::for_database(db.url.clone());
+        let mut rules = ServiceOptions { clock: clock.clone(), ..settings.service };
+        configure(&mut rules);
+        let service = dealnest::open_service(&settings.database, &rules).await.expect("the service opens");
         Self { service, clock, _db: db }
     }
 

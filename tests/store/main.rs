@@ -28,7 +28,7 @@ async fn a_dashboard_is_read_again_only_after_a_change_that_concerns_its_user() 
     assert!(!Arc::ptr_eq(&first, &after), "read again after a change for Alice");
     assert_eq!((after.relations.incoming.total, after.relations.unread), (1, 1));
 
-    let uncached = TestApp::spawn_with(|s| s.database.dashboard_cache_mb = 0).await;
+    let uncached = TestApp::spawn_with(|s| s.service.dashboard_cache_mb = 0).await;
     let erin = UserId::parse(uncached.user("Erin").await).unwrap();
     let dashboards = uncached.server.as_ref().unwrap().service().dashboard();
     let first = dashboards.view(erin, page).await.unwrap();

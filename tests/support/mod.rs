@@ -130,7 +130,7 @@ impl TestApp {
     /// A server whose clock is `clock`: the test moves time with `Clock::advance_millis`.
     pub async fn with_clock(clock: &Clock) -> Self {
         let clock = clock.clone();
-        Self::spawn_with(move |s| s.database.clock = clock).await
+        Self::spawn_with(move |s| s.service.clock = clock).await
     }
 
     pub async fn spawn() -> Self {

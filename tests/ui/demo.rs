@@ -35,7 +35,7 @@ async fn the_demo_fills_an_empty_database_with_something_to_click() {
 async fn the_demo_never_touches_a_database_that_has_users() {
     let db = TestDb::new().await;
     let settings = Settings::for_database(db.url.clone());
-    let service = dealnest::open_service(&settings.database).await.unwrap();
+    let service = dealnest::open_service(&settings.database, &settings.service).await.unwrap();
     let email = dealnest::domain::Email::parse("only@example.com").unwrap();
     service.accounts().create(&email, &dealnest::domain::UserName::parse("Only One").unwrap()).await.unwrap();
     assert!(!dealnest::seed::demo::seed(&service).await.unwrap(), "seeded a database with users");

@@ -200,7 +200,7 @@ async fn expired_sessions_are_deleted_by_the_cleanup() {
 
     let db = crate::support::TestDb::new().await;
     let settings = dealnest::config::Settings::for_database(db.url.clone());
-    let service = dealnest::open_service(&settings.database).await.unwrap();
+    let service = dealnest::open_service(&settings.database, &settings.service).await.unwrap();
     let sessions = service.accounts().sessions();
     let now = time::OffsetDateTime::now_utc();
     for expiry_date in [now - time::Duration::hours(1), now + time::Duration::hours(1)] {
