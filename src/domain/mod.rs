@@ -15,7 +15,9 @@ mod time;
 
 pub use error::RuleError;
 pub use ids::{Id, NotificationId, PartnershipId, RequestId, UserId};
-pub use model::{Block, Notification, PartnerRequest, Partnership, RequestWithUser, User};
+pub use model::{
+    AfterAction, Block, Dashboard, Notification, PartnerRequest, Partnership, Relations, RequestWithUser, User,
+};
 pub use network::{BulkAction, BulkIds, InCommon, Suggestion, SuggestionCount};
 pub use rules::{
     Lifecycle, NEW_ACCOUNT_AGE_MS, QUOTA_WINDOW_MS, SendQuotas, check_accepts, check_answer, check_block, check_cancel,

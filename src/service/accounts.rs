@@ -3,7 +3,7 @@
 //! sessions and devices, export and erasure; the browser sessions' records are already kept by
 //! the store (`store/sessions.rs`).
 
-use super::Service;
+use super::handle::Service;
 use crate::domain::{Email, RuleError, User, UserId, UserName};
 use crate::store::{SessionStore, StoreResult, users};
 

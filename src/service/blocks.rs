@@ -1,6 +1,6 @@
 //! Blocks: one user refusing partner requests with another, in both directions.
 
-use super::Service;
+use super::handle::Service;
 use crate::domain::{Block, RuleError, UserId, check_block};
 use crate::store::{StoreResult, blocks, requests, users};
 

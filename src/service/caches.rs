@@ -5,9 +5,11 @@
 
 use std::sync::Arc;
 
-use super::dashboard::{Dashboard, DashboardStamp, TYPICAL_DASHBOARD_BYTES};
 use crate::cache::{Cache, Stamped, Usage, Weigh};
-use crate::domain::{CountedPage, RuleError, User, UserId};
+use crate::domain::{
+    Candidate, CountedPage, Dashboard, PageRequest, Partnership, Relations, RequestWithUser, RuleError, Suggestion,
+    User, UserId,
+};
 use crate::store::{Conn, StoreResult, users};
 
 /// Bytes of users kept.
@@ -104,3 +106,35 @@ impl UserCache {
         Ok(CountedPage { items, page: page.page, total: page.total, total_exact: page.total_exact })
     }
 }
+
+/// The numbers a dashboard was read at, and the size of its candidates page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct DashboardStamp {
+    pub user: i64,
+    pub users: i64,
+    /// Partners of partners change partners in common and suggestions (migration 0014).
+    pub partnerships: i64,
+    pub candidates: PageRequest,
+}
+
+/// A dashboard's size, roughly: each list's rows and the messages they carry (names and e-mails
+/// are shared with the kept users, not copied).
+impl Weigh for Dashboard {
+    fn bytes(&self) -> usize {
+        let Relations { incoming, sent, partners, .. } = &self.relations;
+        let requests: usize = incoming
+            .items
+            .iter()
+            .chain(&sent.items)
+            .map(|item| size_of::<RequestWithUser>() + item.request.message.as_ref().map_or(0, String::len))
+            .sum();
+        size_of::<Self>()
+            + requests
+            + partners.items.len() * size_of::<Partnership>()
+            + self.candidates.items.len() * size_of::<Candidate>()
+            + self.suggestions.len() * size_of::<Suggestion>()
+    }
+}
+
+/// A dashboard's size, for the cache's estimate of how many it holds.
+const TYPICAL_DASHBOARD_BYTES: u64 = 8 << 10;

@@ -12,67 +12,19 @@
 
 use std::sync::Arc;
 
-use super::Service;
+use super::caches::DashboardStamp;
+use super::handle::Service;
 use super::network::{candidate_in, candidates_in, in_common_of, suggestions_in};
-use crate::cache::{Stamped, Weigh};
+use crate::cache::Stamped;
 use crate::domain::{
-    Candidate, CountedPage, InCommon, PageRequest, PartnerRequest, Partnership, RequestWithUser, SearchQuery,
-    Suggestion, Timestamp, UncountedPage, User, UserId,
+    AfterAction, CountedPage, Dashboard, InCommon, PageRequest, PartnerRequest, Partnership, Relations,
+    RequestWithUser, SearchQuery, Timestamp, User, UserId,
 };
 use crate::store::request_lists::{self, Side};
 use crate::store::{Conn, StoreResult, counts, notifications, partnerships, users};
 
 /// People the dashboard suggests ("People you may know").
 pub const DASHBOARD_SUGGESTIONS: usize = 5;
-
-/// A user's three lists and unread count, as of one moment.
-#[derive(Debug, Clone)]
-pub struct Relations {
-    pub incoming: CountedPage<RequestWithUser>,
-    pub sent: CountedPage<RequestWithUser>,
-    pub partners: CountedPage<Partnership>,
-    pub unread: i64,
-    /// The first instant at which one of the user's pending requests expires.
-    pub next_expiry: Option<Timestamp>,
-}
-
-/// Everything the dashboard shows from the database: the user's relations and the first page
-/// of "Find partners" (everyone, by name, each with where they stand with the user).
-#[derive(Debug)]
-pub struct Dashboard {
-    pub relations: Relations,
-    pub candidates: UncountedPage<Candidate>,
-    pub suggestions: Vec<Suggestion>,
-}
-
-/// What the answer to a dashboard action shows, read in one snapshot after the action's write:
-/// the other person of the action, the viewer's lists, that person's row in "Find partners"
-/// (when asked for) and the suggestions.
-#[derive(Debug)]
-pub struct AfterAction {
-    pub other: Option<User>,
-    pub relations: Relations,
-    pub candidate: Option<Candidate>,
-    pub suggestions: Vec<Suggestion>,
-}
-
-impl Dashboard {
-    /// Until when time alone leaves it right: the first request to expire or cooldown to end.
-    fn valid_until(&self) -> Option<Timestamp> {
-        let cooldowns = self.candidates.items.iter().filter_map(|c| c.standing.retry_at());
-        cooldowns.chain(self.relations.next_expiry).min()
-    }
-}
-
-/// The numbers a dashboard was read at, and the size of its candidates page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct DashboardStamp {
-    user: i64,
-    users: i64,
-    /// Partners of partners change partners in common and suggestions (migration 0014).
-    partnerships: i64,
-    candidates: PageRequest,
-}
 
 #[derive(Clone, Copy)]
 pub struct Dashboards<'a>(pub(super) &'a Service);
@@ -216,25 +168,3 @@ pub(super) async fn partnerships_of(
     let join = |(id, _, created_at), partner| Partnership { id, partner, created_at };
     service.0.caches.users.attach(conn, found, |&(_, partner, _)| partner, join).await
 }
-
-/// A dashboard's size, roughly: each list's rows and the messages they carry (names and e-mails
-/// are shared with the kept users, not copied).
-impl Weigh for Dashboard {
-    fn bytes(&self) -> usize {
-        let Relations { incoming, sent, partners, .. } = &self.relations;
-        let requests: usize = incoming
-            .items
-            .iter()
-            .chain(&sent.items)
-            .map(|item| size_of::<RequestWithUser>() + item.request.message.as_ref().map_or(0, String::len))
-            .sum();
-        size_of::<Self>()
-            + requests
-            + partners.items.len() * size_of::<Partnership>()
-            + self.candidates.items.len() * size_of::<Candidate>()
-            + self.suggestions.len() * size_of::<Suggestion>()
-    }
-}
-
-/// A dashboard's size, for the cache's estimate of how many it holds.
-pub(super) const TYPICAL_DASHBOARD_BYTES: u64 = 8 << 10;

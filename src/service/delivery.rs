@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::Service;
+use super::handle::Service;
 use crate::domain::{MAIL_CAP_WINDOW_MS, MailWhen, NotificationId, Timestamp, mail_cap_reached};
 use crate::store::outbox::{self, Settled};
 use crate::store::{DueDelivery, PendingDelivery, StoreResult, settings};

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::Service;
+use super::handle::Service;
 use crate::domain::{Id, MailWhen, NotificationKind, Timestamp, UserId};
 use crate::store::{DigestDelivery, DueDigest, StoreResult, digests, settings};
 

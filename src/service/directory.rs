@@ -1,7 +1,7 @@
 //! The user directory: users by name, all of them or those a search finds (see `store/search.rs`
 //! for the bound on a search's work).
 
-use super::Service;
+use super::handle::Service;
 use crate::cache::Stamped;
 use crate::domain::{CountedPage, PageRequest, SearchQuery, UncountedPage, User};
 use crate::store::search::UserSearch;

@@ -2,7 +2,7 @@
 //! been, its connections and commit groups, and what the caches hold (`/readyz`, `/metrics`);
 //! and, for the test suites, the database faults they make on purpose.
 
-use super::Service;
+use super::handle::Service;
 use crate::cache::Usage;
 use crate::store::{Backend, Outages, StoreResult};
 

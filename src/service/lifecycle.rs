@@ -3,7 +3,8 @@
 //! already treat a request past its time as expired; the sweep makes the rows say so and frees
 //! the pair's pending slot. Each batch is one transaction (see `store/lifecycle.rs`).
 
-use super::{Published, Service, UserEventKind};
+use super::events::UserEventKind;
+use super::handle::{Published, Service};
 use crate::domain::{NotificationKind, RequestStatus, Timestamp, UserId};
 use crate::store::lifecycle::{self, Claimed};
 use crate::store::{Conn, StoreResult, notifications, users};

@@ -8,7 +8,7 @@
 //! may be suggested (`Standing::may_suggest`) is checked for the best-ranked only,
 //! [`CANDIDATES_CHECKED`] at most.
 
-use super::Service;
+use super::handle::Service;
 use crate::domain::{
     Candidate, CountedPage, InCommon, Lifecycle, PageRequest, PartnerScan, RuleError, SearchQuery, Standing,
     Suggestion, SuggestionCount, Timestamp, UncountedPage, User, UserId,

@@ -1,6 +1,6 @@
 //! A user's in-app notifications (the same rows are the outbox: see `delivery.rs`).
 
-use super::Service;
+use super::handle::Service;
 use crate::domain::{CountedPage, Notification, PageRequest, UserId};
 use crate::store::{StoreResult, notifications};
 

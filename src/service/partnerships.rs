@@ -1,7 +1,8 @@
 //! Partnerships: the list one member sees, and ending one.
 
 use super::dashboard::partnerships_of;
-use super::{Service, UserEventKind};
+use super::events::UserEventKind;
+use super::handle::Service;
 use crate::domain::{CountedPage, PageRequest, Partnership, PartnershipId, RuleError, UserId, check_end};
 use crate::store::{StoreResult, partnerships};
 

@@ -3,8 +3,9 @@
 //! `domain`, writes, and publishes its events after the commit; the database's named constraints
 //! stay the last judges under concurrency.
 
+use super::events::UserEventKind;
+use super::handle::{Published, Service};
 use super::network::standings;
-use super::{Published, Service, UserEventKind};
 use crate::domain::{
     Answer, BulkAction, BulkIds, CountedPage, Lifecycle, NotificationKind, PageRequest, PartnerRequest, PartnerScan,
     RequestId, RequestMessage, RequestStatus, RuleError, SendQuotas, Standing, Timestamp, UserId, check_answer,

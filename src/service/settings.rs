@@ -1,6 +1,6 @@
 //! A user's own settings: who may send them requests, which mails they want.
 
-use super::Service;
+use super::handle::Service;
 use crate::domain::{RuleError, Unsubscribe, UserId, UserSettings};
 use crate::store::{StoreResult, settings, users};
 

@@ -19,7 +19,7 @@ pub(super) use expired_by;
 /// Marked pending, but past its time at `$now`: expired, though the sweep has not marked the row.
 macro_rules! overdue {
     ($r:literal, $now:literal) => {
-        concat!($r, "status = 'pending' and ", $crate::store::expiry::expired_by!($r, $now))
+        concat!($r, "status = 'pending' and ", $r, "expires_at <= ", $now)
     };
 }
 pub(super) use overdue;

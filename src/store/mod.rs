@@ -34,32 +34,9 @@ pub(crate) mod standings;
 pub(crate) mod users;
 
 pub(crate) use db::{Conn, Database};
-pub use db::{DatabaseError, Outages, Unavailable};
+pub use db::{DatabaseError, Outages, StoreError, StoreResult, Unavailable};
 pub use digests::{DigestDelivery, DigestItem, DueDigest};
 pub(crate) use open::open;
 pub use open::{Backend, DEFAULT_STATEMENT_TIMEOUT, DatabaseOptions, DatabaseUrl};
 pub use outbox::{DueDelivery, PendingDelivery};
 pub use sessions::{SessionStore, unavailable_cause};
-
-use crate::domain::RuleError;
-
-/// What a store call can fail with: a broken rule (the caller's fault) or the database.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error(transparent)]
-    Rule(#[from] RuleError),
-    #[error("database error: {0}")]
-    Database(#[from] DatabaseError),
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
-
-impl StoreError {
-    /// When the database, not the request, is why the call failed: which way it is unavailable.
-    pub fn unavailable(&self) -> Option<Unavailable> {
-        match self {
-            Self::Database(error) => error.unavailable(),
-            Self::Rule(_) => None,
-        }
-    }
-}

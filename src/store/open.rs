@@ -63,7 +63,7 @@ impl DatabaseUrl {
         Err("expected sqlite://<path> or postgres://…".into())
     }
 
-    pub fn backend(&self) -> super::Backend {
+    pub fn backend(&self) -> Backend {
         match self {
             Self::Sqlite(_) => Backend::Sqlite,
             Self::Postgres(_) => Backend::Postgres,

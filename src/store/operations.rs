@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use super::db::{Database, Runtime};
-use super::{Backend, DatabaseError, Outages, StoreResult};
+use super::db::{Database, DatabaseError, Outages, Runtime, StoreResult};
+use super::open::Backend;
 
 /// How long a readiness check waits for the database: less than a probe's timeout (Kubernetes'
 /// is 2 s in `deploy/kubernetes`), since a server that is down is retried until the acquire

@@ -1,7 +1,8 @@
 //! `partnerships`: adding and ending one, its members, and one member's list.
 
 use super::db::{Conn, DbResult, params};
-use super::{Backend, rows};
+use super::open::Backend;
+use super::rows;
 use crate::domain::{CountedPage, Id, PageRequest, PartnershipId, Timestamp, UserId, ordered_pair};
 
 /// Makes the two partners; `false` when they already are (the unique index

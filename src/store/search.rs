@@ -16,8 +16,8 @@
 
 use std::sync::OnceLock;
 
-use super::Backend;
 use super::db::{Columns, Conn, DbResult, params};
+use super::open::Backend;
 use crate::domain::{Id, PageRequest, SearchQuery, UserId};
 
 /// Users one search looks at, at most.

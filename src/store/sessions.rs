@@ -7,8 +7,7 @@ use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion};
 
-use super::db::{Database, params};
-use super::{StoreError, Unavailable};
+use super::db::{Database, StoreError, Unavailable, params};
 
 /// Expired records deleted per statement, so cleaning up never holds the writer for long.
 const EXPIRED_PER_ROUND: i64 = 10_000;

@@ -1,7 +1,7 @@
 //! `users`: adding one, reading them by id, the newest.
 
-use super::db::{Conn, DbResult, Value, params};
-use super::{StoreResult, rows};
+use super::db::{Conn, DbResult, StoreResult, Value, params};
+use super::rows;
 use crate::domain::{Email, Id, RuleError, Timestamp, User, UserId, UserName};
 
 /// Adds a user; an e-mail already registered (in any letter case: the table keeps them

@@ -277,21 +277,6 @@ fn unavailable_sentence(cause: Unavailable) -> &'static str {
 }
 
 impl Problem {
-    /// The heading of the page that says so.
-    pub fn title(&self) -> &'static str {
-        match self.kind {
-            Kind::Mistake => "That did not work",
-            Kind::SearchesLimited => "Slow down",
-            Kind::SignedOut => "Sign in",
-            Kind::Unavailable(_) => "Not available right now",
-            Kind::Other if self.status == StatusCode::NOT_FOUND => "Page not found",
-            Kind::Other if self.status == StatusCode::PAYLOAD_TOO_LARGE => "Too large",
-            Kind::Other if self.status == StatusCode::FORBIDDEN => "Request refused",
-            Kind::Other if self.status.is_server_error() => "Something went wrong",
-            Kind::Other => "That did not work",
-        }
-    }
-
     /// The contract's error detail (a bulk call's per-id error is this too).
     pub fn detail(&self) -> ErrorDetail {
         ErrorDetail {
@@ -408,18 +393,3 @@ impl IntoResponse for AppError {
 /// The mark of a response that refused a request because the database was unavailable.
 #[derive(Debug, Clone, Copy)]
 pub struct RefusedFor(pub Unavailable);
-
-/// Middleware: counts every request refused because the database was unavailable, by cause
-/// (`dealnest_requests_refused_total`), and in the outage under way (its end is logged with the
-/// count).
-pub async fn count_refusals(
-    axum::extract::State(state): axum::extract::State<super::AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let response = next.run(request).await;
-    if let Some(RefusedFor(cause)) = response.extensions().get::<RefusedFor>() {
-        state.service.health().outages().refused(*cause);
-    }
-    response
-}

@@ -119,7 +119,7 @@ pub fn app(state: AppState) -> Router {
         // Inside the session layer, so a signed-in browser is limited as its user, not its address.
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_clients))
         .layer(axum::middleware::from_fn(limits::refuse_large_bodies))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), error::count_refusals))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), refusals::count_refusals))
         .layer(sessions)
         .layer(middleware)
         .with_state(state)

@@ -1,4 +1,5 @@
-//! What a database call can fail with, and what each failure means for the caller.
+//! What a database call can fail with, and what each failure means for the caller; and what a
+//! store call can fail with: that, or a broken rule.
 
 /// What a database call failed with.
 #[derive(Debug, thiserror::Error)]
@@ -174,3 +175,24 @@ fn postgres_unavailable(error: &sqlx::Error) -> Option<Unavailable> {
 }
 
 pub(in crate::store) type DbResult<T> = Result<T, DatabaseError>;
+
+/// What a store call can fail with: a broken rule (the caller's fault) or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Rule(#[from] crate::domain::RuleError),
+    #[error("database error: {0}")]
+    Database(#[from] DatabaseError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl StoreError {
+    /// When the database, not the request, is why the call failed: which way it is unavailable.
+    pub fn unavailable(&self) -> Option<Unavailable> {
+        match self {
+            Self::Database(error) => error.unavailable(),
+            Self::Rule(_) => None,
+        }
+    }
+}

@@ -29,14 +29,12 @@ use tokio::sync::{OwnedSemaphorePermit, oneshot};
 pub(crate) use conn::Conn;
 pub(in crate::store) use conn::{Columns, Value, params};
 pub(in crate::store) use error::DbResult;
-pub use error::{DatabaseError, Unavailable};
+pub use error::{DatabaseError, StoreError, StoreResult, Unavailable};
 pub(in crate::store) use group_commit::Job;
 pub use outage::Outages;
 pub(in crate::store) use postgres::{Postgres, PostgresOptions};
 pub(in crate::store) use sqlite::{ReadLane, Sqlite, SqliteOptions};
 pub(crate) use sqlite_conn::SqliteConn;
-
-use super::{StoreError, StoreResult};
 
 /// The database, and how available it has been: the runner every store call goes through.
 /// Cheap to clone.

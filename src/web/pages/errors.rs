@@ -103,9 +103,24 @@ pub async fn answer(error: AppError, asked: &Asked) -> Response {
 
 /// A whole page that says what went wrong and where to go from here.
 pub fn page(problem: &Problem) -> Response {
-    let title = problem.title();
+    let title = title(problem);
     let page = ErrorPage { layout: Layout::bare(title), heading: title, message: problem.message.clone().into_owned() };
     (problem.status, WebTemplate(page)).into_response()
+}
+
+/// The heading of the page that says so.
+fn title(problem: &Problem) -> &'static str {
+    match problem.kind {
+        Kind::Mistake => "That did not work",
+        Kind::SearchesLimited => "Slow down",
+        Kind::SignedOut => "Sign in",
+        Kind::Unavailable(_) => "Not available right now",
+        Kind::Other if problem.status == StatusCode::NOT_FOUND => "Page not found",
+        Kind::Other if problem.status == StatusCode::PAYLOAD_TOO_LARGE => "Too large",
+        Kind::Other if problem.status == StatusCode::FORBIDDEN => "Request refused",
+        Kind::Other if problem.status.is_server_error() => "Something went wrong",
+        Kind::Other => "That did not work",
+    }
 }
 
 /// Sends a signed-out browser to the sign-in page (htmx follows `HX-Redirect` with a full load);

@@ -11,8 +11,7 @@ use super::network::InCommonView;
 use super::person::Person;
 use super::plain::{Plain, action_path, dom_id};
 use super::relative_time::When;
-use crate::domain::{CountedPage, PartnershipId, RequestId, RequestWithUser, Timestamp};
-use crate::service::Relations;
+use crate::domain::{CountedPage, PartnershipId, Relations, RequestId, RequestWithUser, Timestamp};
 
 /// A pending request as a row: the other person, their note, when it was sent.
 pub struct RequestRow {
