@@ -1,5 +1,5 @@
 //! The daily digest: once a day, at `DEALNEST_DIGEST_HOUR` (UTC), one mail per user with what was
-//! held for it since their last one, grouped by kind. The store's claim makes it once per user
+//! held for it since their last one, grouped by kind. The claim (`service.digests()`) makes it once per user
 //! per day across instances and restarts; this module decides when a day's digests are due and
 //! what the mail says.
 
@@ -108,7 +108,7 @@ impl Worker {
     /// users holding items), then any digest due for a retry. Returns whether the day has more,
     /// so the worker comes back at once: a day's digests are spread over rounds, between which
     /// immediate mail keeps flowing. Each worker goes through the users once per day (and once
-    /// per start); the store's claim keeps each digest once across workers.
+    /// per start); the claim (`service.digests()`) keeps each digest once across workers.
     pub(super) async fn send_digests(&self, shutdown: &CancellationToken) -> bool {
         let (day, cutoff) = digest_day(self.service.now(), self.policy.digest_hour);
         let after = match *self.digest_progress.lock().unwrap_or_else(|e| e.into_inner()) {

@@ -1,6 +1,6 @@
 //! Delivery of notifications from the outbox.
 //!
-//! The store writes each notification in the same transaction as the change it reports; this
+//! A use case writes each notification in the same transaction as the change it reports; this
 //! worker delivers them after commit, so a slow or failing sink never slows or fails a request.
 //! It wakes as soon as a commit wrote a notification, retries failures with exponential backoff
 //! and jitter, and gives up after a set number of attempts, leaving the row marked failed.

@@ -1,5 +1,5 @@
 //! `POST /requests/bulk`: accept, reject or withdraw the checked requests of a list. Each goes
-//! through the store call of its single action (see `store::bulk`); the answer says how many
+//! through the use case of its single action (`service.requests().bulk`); the answer says how many
 //! succeeded and why the others did not: a flash message without JavaScript, and with htmx the
 //! lists updated in place with each failure beside its row when the row is still there.
 

@@ -63,7 +63,7 @@ async fn start_page(state: &AppState, session: &UserSession, params: SearchParam
         return Ok(FindResults::new(&search.text, &found).into_response());
     }
     if search.text.is_empty() && search.page == first_search_page() {
-        // The dashboard as it opens: kept by the store while nothing it shows has changed.
+        // The dashboard as it opens: kept by the service while nothing it shows has changed.
         let kept = state.service.dashboard().view(user.id, search.page).await?;
         let find = FindSection { results: FindResults::new("", &kept.candidates), q: String::new() };
         let suggestions = SuggestionsSection::new(&kept.suggestions);

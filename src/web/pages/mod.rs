@@ -3,8 +3,9 @@
 //! flash message); with htmx the same address answers with only the fragments that changed.
 //! Full pages and fragments render the same partial templates, so they cannot drift apart.
 //!
-//! Handlers hold no SQL and no rules: they parse what was typed, call the store functions the
-//! API calls, and choose how to answer.
+//! Handlers hold no SQL and no rules: they parse what was typed, call the use cases of `service`
+//! the API calls, and choose how to answer, each through `errors::Asked::answer`, which answers
+//! a failure as the pages do.
 
 mod actions;
 mod blocks;
