@@ -79,7 +79,7 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the store, starts the delivery worker and serves on `settings.bind`.
+    /// Opens the service, starts the delivery worker and serves on `settings.bind`.
     pub async fn start(settings: Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.bind)
             .await
