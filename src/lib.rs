@@ -1,14 +1,17 @@
 //! DealNest Partners: users ask each other to become partners; the other accepts or rejects.
 //!
-//! `domain` holds the types and rules, `store` the database, `web` the HTTP interfaces (JSON API
-//! and pages), `notify` the delivery of notifications. [`Server`] wires them together; `main.rs`
-//! only parses the command line.
+//! `domain` holds the types and rules, `store` the SQL, `service` the use cases (every write and
+//! every read the interfaces show), `web` the HTTP interfaces (JSON API and pages), `notify` the
+//! delivery of notifications, `seed` the demo cast and the benchmark's data. [`Server`] wires them
+//! together; `main.rs` only parses the command line.
 
 pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod domain;
 pub mod notify;
+pub mod seed;
+pub mod service;
 pub mod store;
 pub mod telemetry;
 pub mod web;
@@ -27,7 +30,8 @@ use tower_sessions::ExpiredDeletion;
 
 use crate::auth::TokenKeys;
 use crate::config::Settings;
-use crate::store::{SessionStore, Store, StoreOptions};
+use crate::service::{Service, ServiceOptions};
+use crate::store::{DatabaseOptions, SessionStore};
 use crate::web::AppState;
 
 /// How often requests past their time are marked expired and recipients reminded (each read
@@ -40,22 +44,18 @@ const SWEEP_LAST_RETRY: std::time::Duration = std::time::Duration::from_secs(30)
 /// How often expired browser sessions are deleted.
 const SESSION_CLEANUP_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
-/// Opens the database named by the settings and brings its schema up to date.
-pub async fn open_store(settings: &config::DatabaseSettings) -> anyhow::Result<Store> {
-    let mut options = StoreOptions::new(settings.url.clone());
+/// Opens the database named by the settings, brings its schema up to date, and sets the use
+/// cases over it.
+pub async fn open_service(settings: &config::DatabaseSettings, rules: &ServiceOptions) -> anyhow::Result<Service> {
+    let mut options = DatabaseOptions::new(settings.url.clone());
     if let Some(max) = settings.max_connections {
         options.max_connections = max;
     }
     options.acquire_timeout = settings.acquire_timeout;
     options.statement_timeout = settings.statement_timeout;
-    options.quotas = settings.quotas;
-    options.lifecycle = settings.lifecycle;
-    options.clock = settings.clock.clone();
-    options.dashboard_cache_bytes = settings.dashboard_cache_mb << 20;
-    let store =
-        Store::connect(&options).await.with_context(|| format!("cannot open the database {:?}", settings.url))?;
-    store.migrate().await.context("cannot apply the database migrations")?;
-    Ok(store)
+    let db = store::open(&options).await.with_context(|| format!("cannot open the database {:?}", settings.url))?;
+    db.migrate().await.context("cannot apply the database migrations")?;
+    Ok(Service::new(db, rules))
 }
 
 /// Below this many bytes an HS256 secret is weak enough to warn about.
@@ -67,7 +67,7 @@ pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2
 /// A running server: its address, and the means to stop it gracefully.
 pub struct Server {
     addr: SocketAddr,
-    store: Store,
+    service: Service,
     shutdown: CancellationToken,
     http: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
@@ -79,7 +79,7 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the store, starts the delivery worker and serves on `settings.bind`.
+    /// Opens the service, starts the delivery worker and serves on `settings.bind`.
     pub async fn start(settings: Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.bind)
             .await
@@ -89,14 +89,14 @@ impl Server {
 
     /// Like [`Server::start`] on a listener the caller bound (tests bind port 0).
     pub async fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
-        let store = open_store(&settings.database).await?;
+        let service = open_service(&settings.database, &settings.service).await?;
         if settings.demo {
-            match store.seed_demo().await.context("cannot seed the demo data")? {
+            match seed::demo::seed(&service).await.context("cannot seed the demo data")? {
                 true => tracing::info!("demo: seeded an empty database with Alice, Bob, Carol and friends"),
                 false => tracing::info!("demo: the database already has users; left as it is"),
             }
         }
-        let sessions = SessionStore::new(&store);
+        let sessions: SessionStore = service.accounts().sessions();
         let secret = match &settings.jwt_secret {
             Some(secret) => {
                 if secret.len() < MIN_SECRET_LEN {
@@ -119,8 +119,8 @@ impl Server {
             None => format!("http://{}", listener.local_addr()?),
         };
         let links = notify::MailLinks::new(&public_url, tokens.clone());
-        let state = AppState::new(web::Resources {
-            store: store.clone(),
+        let state = AppState::new(web::Shared {
+            service: service.clone(),
             tokens,
             metrics: telemetry::metrics_handle(),
             limits: web::limits::ClientLimits::new(
@@ -143,19 +143,19 @@ impl Server {
         );
         let shutdown = CancellationToken::new();
         let session_cleanup = spawn_session_cleanup(sessions, shutdown.clone());
-        let lifecycle_sweep = spawn_lifecycle_sweep(store.clone(), shutdown.clone());
+        let lifecycle_sweep = spawn_lifecycle_sweep(service.clone(), shutdown.clone());
         let metrics_upkeep = telemetry::spawn_metrics_upkeep(state.metrics.clone(), shutdown.clone());
-        let worker = notify::spawn_worker(store.clone(), sink, links, settings.delivery.clone(), shutdown.clone());
+        let worker = notify::spawn_worker(service.clone(), sink, links, settings.delivery.clone(), shutdown.clone());
         let relay = {
-            let (store, shutdown) = (store.clone(), shutdown.clone());
-            tokio::spawn(async move { store.relay_events(shutdown).await })
+            let (service, shutdown) = (service.clone(), shutdown.clone());
+            tokio::spawn(async move { service.relay_events(shutdown).await })
         };
 
         // Trailing slashes are trimmed before routing, so `/users/` is `/users`.
         let app = NormalizePathLayer::trim_trailing_slash().layer(web::app(state));
         let addr = listener.local_addr()?;
         let stop = shutdown.clone();
-        let events = store.events().clone();
+        let events = service.events().clone();
         let limits = web::connections::ConnectionLimits {
             max_connections: settings.max_connections,
             header_timeout: settings.header_timeout,
@@ -163,16 +163,17 @@ impl Server {
         // Event streams never end by themselves; graceful shutdown waits for every connection,
         // so they are closed first.
         let http = tokio::spawn(web::connections::serve(listener, app, limits, stop, move || events.close()));
-        tracing::info!(%addr, database = store.backend().name(), "serving");
-        Ok(Self { addr, store, shutdown, http, worker, relay, session_cleanup, metrics_upkeep, lifecycle_sweep })
+        tracing::info!(%addr, database = service.health().backend().name(), "serving");
+        Ok(Self { addr, service, shutdown, http, worker, relay, session_cleanup, metrics_upkeep, lifecycle_sweep })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The use cases this server serves (tests drive them directly).
+    pub fn service(&self) -> &Service {
+        &self.service
     }
 
     /// Stops accepting connections, lets requests in flight and the delivery in hand finish,
@@ -185,8 +186,9 @@ impl Server {
     /// Waits until the server has stopped (after [`Server::shutdown_token`] was cancelled).
     /// Requests still running [`SHUTDOWN_GRACE`] after shutdown began are cut off.
     pub async fn wait(self) -> anyhow::Result<()> {
-        let Self { store, shutdown, mut http, worker, relay, session_cleanup, metrics_upkeep, lifecycle_sweep, .. } =
-            self;
+        let Self {
+            service, shutdown, mut http, worker, relay, session_cleanup, metrics_upkeep, lifecycle_sweep, ..
+        } = self;
         let deadline = async {
             shutdown.cancelled().await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -204,7 +206,7 @@ impl Server {
         let _ = session_cleanup.await;
         let _ = metrics_upkeep.await;
         let _ = lifecycle_sweep.await;
-        store.close().await;
+        service.close().await;
         served.context("the HTTP server failed")
     }
 
@@ -230,10 +232,10 @@ fn spawn_session_cleanup(sessions: SessionStore, shutdown: CancellationToken) ->
     })
 }
 
-/// Sweeps the request lifecycle (see `store/lifecycle.rs`) at start and every
+/// Sweeps the request lifecycle (see `service/lifecycle.rs`) at start and every
 /// [`LIFECYCLE_SWEEP_EVERY`] until shutdown; through an outage each retry waits twice as long as
 /// the last, up to [`SWEEP_LAST_RETRY`].
-fn spawn_lifecycle_sweep(store: Store, shutdown: CancellationToken) -> JoinHandle<()> {
+fn spawn_lifecycle_sweep(service: Service, shutdown: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut wait = std::time::Duration::ZERO;
         let mut retry = SWEEP_FIRST_RETRY;
@@ -243,7 +245,7 @@ fn spawn_lifecycle_sweep(store: Store, shutdown: CancellationToken) -> JoinHandl
                 () = tokio::time::sleep(wait) => {}
             }
             let started = std::time::Instant::now();
-            match store.sweep_lifecycle().await {
+            match service.lifecycle().sweep().await {
                 Ok(done) => {
                     if done.expired > 0 || done.reminded > 0 {
                         let took_ms = started.elapsed().as_millis() as u64;

@@ -2,6 +2,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use dealnest::config::{Cli, CliError, Command};
+use dealnest::service::ServiceOptions;
 use dealnest::{Server, auth::TokenKeys, domain::UserId, telemetry};
 
 #[global_allocator]
@@ -52,25 +53,25 @@ async fn serve(args: dealnest::config::ServeArgs) -> anyhow::Result<()> {
 
 async fn migrate(args: dealnest::config::DatabaseArgs) -> anyhow::Result<()> {
     let settings = args.settings();
-    let store = dealnest::open_store(&settings).await?;
-    store.close().await;
+    let service = dealnest::open_service(&settings, &ServiceOptions::default()).await?;
+    service.close().await;
     println!("migrations applied to {:?}", settings.url);
     Ok(())
 }
 
 async fn requeue_failed(args: dealnest::config::DatabaseArgs) -> anyhow::Result<()> {
     let settings = args.settings();
-    let store = dealnest::open_store(&settings).await?;
-    let requeued = store.requeue_failed_deliveries().await;
-    store.close().await;
+    let service = dealnest::open_service(&settings, &ServiceOptions::default()).await?;
+    let requeued = service.delivery().requeue_failed().await;
+    service.close().await;
     println!("{} notification(s) queued for delivery again", requeued?);
     Ok(())
 }
 
 async fn seed(args: dealnest::config::SeedArgs) -> anyhow::Result<()> {
     let settings = args.database.settings();
-    let store = dealnest::open_store(&settings).await?;
-    let plan = dealnest::store::SeedPlan {
+    let service = dealnest::open_service(&settings, &ServiceOptions::default()).await?;
+    let plan = dealnest::seed::SeedPlan {
         users: args.users,
         requests: args.requests,
         partnerships: args.partnerships.unwrap_or(args.users * 3),
@@ -78,8 +79,8 @@ async fn seed(args: dealnest::config::SeedArgs) -> anyhow::Result<()> {
         hub_partners: args.hub_partners,
     };
     let started = std::time::Instant::now();
-    let seeded = store.seed(plan).await;
-    store.close().await;
+    let seeded = dealnest::seed::load(&service, plan).await;
+    service.close().await;
     let seeded = seeded?;
     println!(
         "seeded {} users (ids {}..={}), {} pending requests, {} partnerships (and {} hubs with {} partners each) in {:.1} s",

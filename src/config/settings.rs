@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::{ConfigError, DatabaseArgs, LogFormat, MailArgs, ServeArgs};
 use crate::domain::{Clock, Lifecycle, SendQuotas};
 use crate::notify::{DeliveryPolicy, MailSettings};
+use crate::service::ServiceOptions;
 use crate::store::DatabaseUrl;
 use crate::web::client::TrustedProxies;
 use crate::web::events::StreamLimits;
@@ -17,20 +18,14 @@ pub struct DatabaseSettings {
     pub max_connections: Option<u32>,
     pub acquire_timeout: Duration,
     pub statement_timeout: Option<Duration>,
-    /// Partner requests per user per 24 hours (and in an account's first day), held in the store.
-    pub quotas: SendQuotas,
-    /// Request lifetime, reminder and cooldown, in days.
-    pub lifecycle: Lifecycle,
-    /// Where the store reads "now" (tests move it forward).
-    pub clock: Clock,
-    /// Dashboards the store keeps between views; 0 keeps none.
-    pub dashboard_cache_mb: u64,
 }
 
 /// Everything `serve` needs, parsed and checked.
 #[derive(Clone)]
 pub struct Settings {
     pub database: DatabaseSettings,
+    /// The rules' settings (quotas, request lifecycle), the clock and the dashboards' cache.
+    pub service: ServiceOptions,
     pub bind: SocketAddr,
     /// `None`: a random secret is made at start.
     pub jwt_secret: Option<String>,
@@ -60,6 +55,7 @@ impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
             .field("database", &self.database)
+            .field("service", &self.service)
             .field("bind", &self.bind)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "[redacted]"))
             .field("log_format", &self.log_format)
@@ -85,10 +81,6 @@ impl DatabaseArgs {
             max_connections: self.db_max_connections,
             acquire_timeout: self.db_acquire_timeout,
             statement_timeout: Some(self.db_statement_timeout).filter(|timeout| !timeout.is_zero()),
-            quotas: SendQuotas::default(),
-            lifecycle: Lifecycle::default(),
-            clock: Clock::default(),
-            dashboard_cache_mb: 8,
         }
     }
 }
@@ -106,18 +98,21 @@ impl ServeArgs {
                 ),
             ));
         }
-        let mut database = self.database.settings();
-        database.quotas = SendQuotas { daily: self.daily_request_quota, new_account: self.new_user_request_quota };
-        database.lifecycle = Lifecycle {
-            ttl_days: self.request_ttl_days,
-            reminder_days: self.request_reminder_days,
-            cooldown_days: self.request_cooldown_days,
+        let service = ServiceOptions {
+            quotas: SendQuotas { daily: self.daily_request_quota, new_account: self.new_user_request_quota },
+            lifecycle: Lifecycle {
+                ttl_days: self.request_ttl_days,
+                reminder_days: self.request_reminder_days,
+                cooldown_days: self.request_cooldown_days,
+            },
+            clock: Clock::default(),
+            // Capped so that the size in bytes cannot overflow.
+            dashboard_cache_mb: self.dashboard_cache_mb.min(1 << 20),
         };
-        // Capped so that the size in bytes cannot overflow.
-        database.dashboard_cache_mb = self.dashboard_cache_mb.min(1 << 20);
         let (mail, delivery) = self.mail.settings();
         Ok(Settings {
-            database,
+            database: self.database.settings(),
+            service,
             bind: self.bind,
             jwt_secret: self.jwt_secret.clone().filter(|secret| !secret.is_empty()),
             log_format: self.log_format,
@@ -163,11 +158,8 @@ impl Settings {
                 max_connections: None,
                 acquire_timeout: Duration::from_secs(5),
                 statement_timeout: Some(crate::store::DEFAULT_STATEMENT_TIMEOUT),
-                quotas: SendQuotas::default(),
-                lifecycle: Lifecycle::default(),
-                clock: Clock::default(),
-                dashboard_cache_mb: 8,
             },
+            service: ServiceOptions::default(),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             jwt_secret: None,
             log_format: LogFormat::Pretty,

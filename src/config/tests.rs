@@ -39,10 +39,10 @@ fn defaults_parse() {
     assert_eq!(settings.database.statement_timeout, Some(Duration::from_secs(5)));
     assert_eq!(settings.log_format, LogFormat::Pretty);
     assert!(!settings.secure_cookies && !settings.demo);
-    assert_eq!(settings.database.dashboard_cache_mb, 8);
-    assert_eq!(serve(&["--dashboard-cache-mb", "0"]).database.dashboard_cache_mb, 0);
-    assert_eq!(settings.database.quotas, SendQuotas { daily: 50, new_account: 5 });
-    let quotas = serve(&["--new-user-request-quota", "0"]).database.quotas;
+    assert_eq!(settings.service.dashboard_cache_mb, 8);
+    assert_eq!(serve(&["--dashboard-cache-mb", "0"]).service.dashboard_cache_mb, 0);
+    assert_eq!(settings.service.quotas, SendQuotas { daily: 50, new_account: 5 });
+    let quotas = serve(&["--new-user-request-quota", "0"]).service.quotas;
     assert_eq!(quotas, SendQuotas { daily: 50, new_account: 0 });
     assert_eq!(serve(&["--db-statement-timeout", "0"]).database.statement_timeout, None);
     assert_eq!(serve(&["--log-format", " json "]).log_format, LogFormat::Json);
@@ -266,11 +266,11 @@ fn the_smtp_password_stays_out_of_debug_output() {
 #[test]
 fn the_request_lifecycle_days_parse_and_zero_switches_each_off() {
     use crate::domain::{Lifecycle, Timestamp};
-    assert_eq!(serve(&[]).database.lifecycle, Lifecycle { ttl_days: 30, reminder_days: 3, cooldown_days: 30 });
+    assert_eq!(serve(&[]).service.lifecycle, Lifecycle { ttl_days: 30, reminder_days: 3, cooldown_days: 30 });
     let args = ["--request-ttl-days", "7", "--request-reminder-days", " 2", "--request-cooldown-days", "14 "];
-    assert_eq!(serve(&args).database.lifecycle, Lifecycle { ttl_days: 7, reminder_days: 2, cooldown_days: 14 });
+    assert_eq!(serve(&args).service.lifecycle, Lifecycle { ttl_days: 7, reminder_days: 2, cooldown_days: 14 });
     let zero = ["--request-ttl-days", "0", "--request-reminder-days", "0", "--request-cooldown-days", "0"];
-    let off = serve(&zero).database.lifecycle;
+    let off = serve(&zero).service.lifecycle;
     assert_eq!(off, Lifecycle { ttl_days: 0, reminder_days: 0, cooldown_days: 0 });
     assert_eq!((off.expires_at(Timestamp::from_millis(0)), off.reminder_lead_ms()), (None, None));
     assert_eq!(variable(&["--request-ttl-days=-1"]), "DEALNEST_REQUEST_TTL_DAYS");

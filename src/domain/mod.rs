@@ -15,14 +15,18 @@ mod time;
 
 pub use error::RuleError;
 pub use ids::{Id, NotificationId, PartnershipId, RequestId, UserId};
-pub use model::{Block, Notification, PartnerRequest, Partnership, RequestWithUser, User};
+pub use model::{
+    AfterAction, Block, Dashboard, Notification, PartnerRequest, Partnership, Relations, RequestWithUser, User,
+};
 pub use network::{BulkAction, BulkIds, InCommon, Suggestion, SuggestionCount};
 pub use rules::{
-    Lifecycle, NEW_ACCOUNT_AGE_MS, SendQuotas, check_accepts, check_answer, check_block, check_cancel, check_cooldown,
-    check_end, check_quota, check_send_to, ordered_pair,
+    Lifecycle, NEW_ACCOUNT_AGE_MS, QUOTA_WINDOW_MS, SendQuotas, check_accepts, check_answer, check_block, check_cancel,
+    check_cooldown, check_end, check_party, check_quota, check_send_to, has_expired, ordered_pair,
 };
-pub use settings::{AcceptsFrom, MailPreferences, MailWhen, Unsubscribe, UserSettings};
-pub use standing::{Candidate, PairFacts, Standing};
+pub use settings::{
+    AcceptsFrom, MAIL_CAP_WINDOW_MS, MailPreferences, MailWhen, Unsubscribe, UserSettings, mail_cap_reached,
+};
+pub use standing::{Candidate, PairFacts, PartnerScan, Standing};
 pub use text::{Email, RequestMessage, SearchQuery, UserName};
 pub use time::{Clock, DAY_MS, Timestamp};
 
@@ -50,6 +54,12 @@ impl RequestStatus {
             Self::Cancelled => "cancelled",
             Self::Expired => "expired",
         }
+    }
+
+    /// Whether a request that ended so makes its sender wait before asking the same person
+    /// again (a rejection, or a withdrawal; a block's silent rejection and expiry do not).
+    pub fn starts_cooldown(self) -> bool {
+        matches!(self, Self::Rejected | Self::Cancelled)
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
@@ -192,7 +202,7 @@ impl Default for PageRequest {
 
 /// A page of items with the total across all pages.
 #[derive(Debug, Clone)]
-pub struct Paged<T> {
+pub struct CountedPage<T> {
     pub items: Vec<T>,
     pub page: PageRequest,
     pub total: i64,
@@ -204,7 +214,7 @@ pub struct Paged<T> {
 /// A page of items without a total: `has_more` says whether another page follows. Counting every
 /// match of a search over a large table costs a full scan, so lists that only need "next" use this.
 #[derive(Debug, Clone)]
-pub struct Slice<T> {
+pub struct UncountedPage<T> {
     pub items: Vec<T>,
     pub page: PageRequest,
     pub has_more: bool,
@@ -212,9 +222,19 @@ pub struct Slice<T> {
     pub capped: bool,
 }
 
-impl<T> Paged<T> {
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
-        Paged {
+impl<T> UncountedPage<T> {
+    /// A page from the items read for it, one more than it holds: that one only tells whether
+    /// another page follows, without counting.
+    pub fn from_one_more(mut items: Vec<T>, page: PageRequest, capped: bool) -> Self {
+        let has_more = items.len() as i64 > page.limit();
+        items.truncate(page.size() as usize);
+        Self { items, page, has_more, capped }
+    }
+}
+
+impl<T> CountedPage<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> CountedPage<U> {
+        CountedPage {
             items: self.items.into_iter().map(f).collect(),
             page: self.page,
             total: self.total,

@@ -1,8 +1,8 @@
-//! The records the store hands out.
+//! The records the store hands out, and what the dashboard shows of them.
 
 use super::{
-    Email, InCommon, NotificationId, NotificationKind, PartnershipId, RequestId, RequestStatus, Timestamp, UserId,
-    UserName,
+    Candidate, CountedPage, Email, InCommon, NotificationId, NotificationKind, PartnershipId, RequestId, RequestStatus,
+    Suggestion, Timestamp, UncountedPage, UserId, UserName,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ impl PartnerRequest {
     /// The request as it stands at `now`: a pending one past its time reads `expired` (from its
     /// expiry on), whether or not the sweep has marked its row yet.
     pub fn as_of(mut self, now: Timestamp) -> Self {
-        if self.status == RequestStatus::Pending && self.expires_at.is_some_and(|at| at <= now) {
+        if self.status == RequestStatus::Pending && super::has_expired(self.expires_at, now) {
             self.status = RequestStatus::Expired;
             self.responded_at = self.expires_at;
         }
@@ -73,4 +73,43 @@ pub struct Notification {
     pub request_id: Option<RequestId>,
     pub created_at: Timestamp,
     pub read_at: Option<Timestamp>,
+}
+
+/// A user's three lists and unread count, as of one moment.
+#[derive(Debug, Clone)]
+pub struct Relations {
+    pub incoming: CountedPage<RequestWithUser>,
+    pub sent: CountedPage<RequestWithUser>,
+    pub partners: CountedPage<Partnership>,
+    pub unread: i64,
+    /// The first instant at which one of the user's pending requests expires.
+    pub next_expiry: Option<Timestamp>,
+}
+
+/// Everything the dashboard shows from the database: the user's relations and the first page
+/// of "Find partners" (everyone, by name, each with where they stand with the user).
+#[derive(Debug)]
+pub struct Dashboard {
+    pub relations: Relations,
+    pub candidates: UncountedPage<Candidate>,
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// What the answer to a dashboard action shows, read in one snapshot after the action's write:
+/// the other person of the action, the viewer's lists, that person's row in "Find partners"
+/// (when asked for) and the suggestions.
+#[derive(Debug)]
+pub struct AfterAction {
+    pub other: Option<User>,
+    pub relations: Relations,
+    pub candidate: Option<Candidate>,
+    pub suggestions: Vec<Suggestion>,
+}
+
+impl Dashboard {
+    /// Until when time alone leaves it right: the first request to expire or cooldown to end.
+    pub fn valid_until(&self) -> Option<Timestamp> {
+        let cooldowns = self.candidates.items.iter().filter_map(|c| c.standing.retry_at());
+        cooldowns.chain(self.relations.next_expiry).min()
+    }
 }

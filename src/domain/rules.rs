@@ -27,6 +27,15 @@ pub fn check_cancel(actor: UserId, request: Option<&PartnerRequest>) -> Result<(
     check_close(actor, request, |request| request.sender_id)
 }
 
+/// Whether `actor` may see `request`: only its sender and its recipient may; to anyone else it is
+/// `Forbidden`.
+pub fn check_party(actor: UserId, request: &PartnerRequest) -> Result<(), RuleError> {
+    if actor != request.sender_id && actor != request.recipient_id {
+        return Err(RuleError::Forbidden);
+    }
+    Ok(())
+}
+
 fn check_close(
     actor: UserId,
     request: Option<&PartnerRequest>,
@@ -78,11 +87,26 @@ impl Default for SendQuotas {
     }
 }
 
-/// How long an account counts as new.
-pub const NEW_ACCOUNT_AGE_MS: i64 = 24 * 60 * 60 * 1000;
+impl SendQuotas {
+    /// Whether any quota holds, so that a send must count the sender's recent requests.
+    pub fn apply(self) -> bool {
+        self.daily > 0 || self.new_account > 0
+    }
 
-/// Whether a sender who sent `sent_last_day` requests in the last 24 hours, with an account
-/// `account_age_ms` old, may send one more.
+    /// The first instant of the window the quotas count sends in, at `now`.
+    pub fn window_start(now: Timestamp) -> Timestamp {
+        now.minus_millis(QUOTA_WINDOW_MS)
+    }
+}
+
+/// The window both send quotas count in: the last 24 hours.
+pub const QUOTA_WINDOW_MS: i64 = DAY_MS;
+
+/// How long an account counts as new.
+pub const NEW_ACCOUNT_AGE_MS: i64 = DAY_MS;
+
+/// Whether a sender who sent `sent_last_day` requests in the quota window (see
+/// [`SendQuotas::window_start`]), with an account `account_age_ms` old, may send one more.
 pub fn check_quota(quotas: SendQuotas, sent_last_day: i64, account_age_ms: i64) -> Result<(), RuleError> {
     let new_account = account_age_ms < NEW_ACCOUNT_AGE_MS && quotas.new_account > 0;
     if new_account && (quotas.daily == 0 || quotas.new_account < quotas.daily) {
@@ -131,13 +155,18 @@ impl Lifecycle {
     /// `status` at `closed_at`; `None` when they need not wait at all.
     pub fn cooldown_until(self, status: RequestStatus, closed_at: Timestamp) -> Option<Timestamp> {
         let days = match status {
-            _ if self.cooldown_days == 0 => return None,
+            _ if self.cooldown_days == 0 || !status.starts_cooldown() => return None,
             RequestStatus::Rejected => i64::from(self.cooldown_days),
-            RequestStatus::Cancelled => 1,
-            _ => return None,
+            _ => 1,
         };
         Some(closed_at.plus_millis(days * DAY_MS))
     }
+}
+
+/// Whether a request that expires at `expires_at` (`None`: never) has expired at `now`: from the
+/// instant of its expiry on. The store's SQL says the same in `store/expiry.rs`.
+pub fn has_expired(expires_at: Option<Timestamp>, now: Timestamp) -> bool {
+    expires_at.is_some_and(|at| at <= now)
 }
 
 /// Whether a sender may ask again, given the last of their requests to the same recipient that

@@ -75,6 +75,15 @@ impl MailWhen {
     }
 }
 
+/// The window of the cap on immediate mails to one recipient (`DEALNEST_MAIL_PER_RECIPIENT_HOUR`).
+pub const MAIL_CAP_WINDOW_MS: i64 = 60 * 60 * 1000;
+
+/// Whether a recipient mailed `mailed` times within the cap's window has had their share of
+/// immediate mails (`cap` 0: no cap); the rest wait for their next daily digest.
+pub fn mail_cap_reached(cap: u32, mailed: i64) -> bool {
+    cap > 0 && mailed >= i64::from(cap)
+}
+
 /// Which mails a user wants, per kind of notification (the in-app inbox always gets them all).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MailPreferences {

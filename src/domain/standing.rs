@@ -24,10 +24,40 @@ pub struct PairFacts {
     pub shares_partner: bool,
 }
 
+impl PairFacts {
+    /// Whether where the two stand depends on a partner they share: the other takes requests
+    /// only from partners of partners, and nothing else decides first. Only then is it looked for.
+    pub fn needs_shared_partner(&self) -> bool {
+        self.accepts == AcceptsFrom::PartnersOfPartners && self.partnership.is_none() && self.pending.is_none()
+    }
+}
+
+/// How far a standing looks for a partner shared with someone who takes requests only from
+/// partners of partners (through the partners of whichever of the two has fewer), and what it
+/// assumes when that side has more and none of those looked at was shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartnerScan {
+    pub looked_at: i64,
+    pub unknown_shares: bool,
+}
+
+impl PartnerScan {
+    /// "Find partners" offers the send when unsure; the send decides.
+    pub const FOR_PAGES: Self = Self { looked_at: 1_000, unknown_shares: true };
+    /// The send looks further and, still unsure, keeps to the recipient's choice and refuses.
+    pub const FOR_SEND: Self = Self { looked_at: 10_000, unknown_shares: false };
+
+    /// Whether the two share a partner, given what the scan found (`None`: it stopped at its
+    /// bound without finding one).
+    pub fn shares(self, found: Option<bool>) -> bool {
+        found.unwrap_or(self.unknown_shares)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Standing {
     /// Nothing between the two: the viewer may send a request.
-    None,
+    Unrelated,
     /// The viewer asked them; the request is pending.
     RequestSent(RequestId),
     /// They asked the viewer; the request is pending.
@@ -67,14 +97,14 @@ impl Standing {
         }
         match check_cooldown(lifecycle, facts.last_cooldown, now) {
             Err(RuleError::Cooldown(until)) => Self::Cooldown(until),
-            _ => Self::None,
+            _ => Self::Unrelated,
         }
     }
 
     /// Whether the viewer may send them a partner request, and if not, why.
     pub fn check_send(self) -> Result<(), RuleError> {
         match self {
-            Self::None => Ok(()),
+            Self::Unrelated => Ok(()),
             Self::BlockedByYou | Self::BlockedYou => Err(RuleError::Blocked),
             Self::Partner(_) => Err(RuleError::AlreadyPartners),
             Self::RequestSent(_) => Err(RuleError::DuplicateRequest),
@@ -122,10 +152,17 @@ impl Standing {
         if let Self::Cooldown(until) = self { Some(until) } else { None }
     }
 
+    /// Whether they may be suggested to the viewer ("People you may know"): only when nothing
+    /// stands between them: not partners, no pending request either way, no block either way, no
+    /// setting of theirs refusing the viewer, no cooldown.
+    pub fn may_suggest(self) -> bool {
+        self == Self::Unrelated
+    }
+
     /// A short label for people (why no request can be sent is said where the button would be).
     pub fn label(self) -> &'static str {
         match self {
-            Self::None | Self::Cooldown(_) => "Not connected",
+            Self::Unrelated | Self::Cooldown(_) => "Not connected",
             Self::RequestSent(_) => "Request sent",
             Self::AskedYou(_) => "Asked you",
             Self::Partner(_) => "Partner",
@@ -138,7 +175,7 @@ impl Standing {
     /// A stable token for styling and tests.
     pub fn key(self) -> &'static str {
         match self {
-            Self::None => "none",
+            Self::Unrelated => "none",
             Self::RequestSent(_) => "request-sent",
             Self::AskedYou(_) => "asked-you",
             Self::Partner(_) => "partner",
@@ -189,7 +226,7 @@ mod tests {
         assert_eq!((sent.key(), sent.cancellable(), sent.answerable()), ("request-sent", Some(request(7)), None));
         let asked = standing(PairFacts { pending: Some((request(7), false)), ..Default::default() });
         assert_eq!((asked.key(), asked.cancellable(), asked.answerable()), ("asked-you", None, Some(request(7))));
-        assert_eq!(standing(PairFacts::default()), Standing::None);
+        assert_eq!(standing(PairFacts::default()), Standing::Unrelated);
     }
 
     #[test]
@@ -206,7 +243,7 @@ mod tests {
             assert_eq!(standing.check_send(), Err(expected), "{standing:?}");
             assert!(!standing.can_send());
         }
-        assert_eq!(Standing::None.check_send(), Ok(()));
+        assert_eq!(Standing::Unrelated.check_send(), Ok(()));
         let until = Timestamp::from_millis(5);
         assert_eq!(Standing::Cooldown(until).check_send(), Err(RuleError::Cooldown(until)));
         assert_eq!(Standing::NotTaking.check_send(), Err(RuleError::NotAcceptingRequests));
@@ -220,14 +257,14 @@ mod tests {
         let cooling = PairFacts { last_cooldown: rejected, ..Default::default() };
         assert_eq!(standing(cooling).key(), "cooldown");
         let shared = PairFacts { accepts: AcceptsFrom::PartnersOfPartners, shares_partner: true, ..Default::default() };
-        assert_eq!(standing(shared), Standing::None);
+        assert_eq!(standing(shared), Standing::Unrelated);
         let asked = PairFacts { pending: Some((request(2), false)), ..nobody };
         assert_eq!(standing(asked), Standing::AskedYou(request(2)));
     }
 
     #[test]
     fn the_actions_offered_follow_the_standing() {
-        assert!(Standing::None.can_block() && !Standing::None.can_unblock());
+        assert!(Standing::Unrelated.can_block() && !Standing::Unrelated.can_unblock());
         assert!(!Standing::BlockedByYou.can_block() && Standing::BlockedByYou.can_unblock());
         assert!(Standing::BlockedYou.refuses_you() && Standing::BlockedYou.can_block());
         assert_eq!(Standing::Partner(PartnershipId::parse(3).unwrap()).partnership().map(|p| p.get()), Some(3));

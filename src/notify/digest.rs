@@ -1,5 +1,5 @@
 //! The daily digest: once a day, at `DEALNEST_DIGEST_HOUR` (UTC), one mail per user with what was
-//! held for it since their last one, grouped by kind. The store's claim makes it once per user
+//! held for it since their last one, grouped by kind. The claim (`service.digests()`) makes it once per user
 //! per day across instances and restarts; this module decides when a day's digests are due and
 //! what the mail says.
 
@@ -108,9 +108,9 @@ impl Worker {
     /// users holding items), then any digest due for a retry. Returns whether the day has more,
     /// so the worker comes back at once: a day's digests are spread over rounds, between which
     /// immediate mail keeps flowing. Each worker goes through the users once per day (and once
-    /// per start); the store's claim keeps each digest once across workers.
+    /// per start); the claim (`service.digests()`) keeps each digest once across workers.
     pub(super) async fn send_digests(&self, shutdown: &CancellationToken) -> bool {
-        let (day, cutoff) = digest_day(self.store.now(), self.policy.digest_hour);
+        let (day, cutoff) = digest_day(self.service.now(), self.policy.digest_hour);
         let after = match *self.digest_progress.lock().unwrap_or_else(|e| e.into_inner()) {
             DigestProgress { day: at, next: Some(after) } if at == day => Some(after),
             DigestProgress { day: at, next: None } if at == day => None,
@@ -118,14 +118,14 @@ impl Worker {
         };
         let mut more = false;
         if let Some(after) = after {
-            let next = match self.store.digest_candidates(day, cutoff, after, self.policy.batch).await {
+            let next = match self.service.digests().candidates(day, cutoff, after, self.policy.batch).await {
                 Ok((users, last)) => {
                     let mut next = last;
                     for &user in &users {
                         if shutdown.is_cancelled() {
                             return false;
                         }
-                        match self.store.claim_digest(user, day, cutoff, self.policy.lease).await {
+                        match self.service.digests().claim(user, day, cutoff, self.policy.lease).await {
                             Ok(Some(digest)) => self.send_digest(digest).await,
                             Ok(None) => {}
                             Err(error) => {
@@ -146,7 +146,7 @@ impl Worker {
             };
             *self.digest_progress.lock().unwrap_or_else(|e| e.into_inner()) = DigestProgress { day, next };
         }
-        let due = match self.store.due_digests(self.policy.batch).await {
+        let due = match self.service.digests().due(self.policy.batch).await {
             Ok(due) => due,
             Err(error) => {
                 log_store_error(&error, "could not look for digests to retry");
@@ -157,7 +157,7 @@ impl Worker {
             if shutdown.is_cancelled() {
                 return false;
             }
-            if let Ok(Some(digest)) = self.store.reclaim_digest(due, self.policy.lease).await {
+            if let Ok(Some(digest)) = self.service.digests().reclaim(due, self.policy.lease).await {
                 self.send_digest(digest).await;
             }
         }
@@ -181,13 +181,13 @@ impl Worker {
                 let retry_at = self
                     .policy
                     .retry_after(&error, attempt)
-                    .map(|wait| self.store.now().plus_millis(wait.as_millis() as i64));
+                    .map(|wait| self.service.now().plus_millis(wait.as_millis() as i64));
                 let will_retry = retry_at.is_some();
                 tracing::warn!(user_id = user, day, attempt, will_retry, %error, "daily digest failed");
                 Err((error.message, retry_at))
             }
         };
-        if let Err(error) = self.store.record_digest(digest.user, day, outcome).await {
+        if let Err(error) = self.service.digests().record(digest.user, day, outcome).await {
             tracing::warn!(user_id = user, day, %error, "could not record the digest's outcome; it will be retried");
         }
     }

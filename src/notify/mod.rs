@@ -1,6 +1,6 @@
 //! Delivery of notifications from the outbox.
 //!
-//! The store writes each notification in the same transaction as the change it reports; this
+//! A use case writes each notification in the same transaction as the change it reports; this
 //! worker delivers them after commit, so a slow or failing sink never slows or fails a request.
 //! It wakes as soon as a commit wrote a notification, retries failures with exponential backoff
 //! and jitter, and gives up after a set number of attempts, leaving the row marked failed.
@@ -26,7 +26,8 @@ use rand::Rng;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::store::{Claim, DueDelivery, Store};
+use crate::service::{Claim, Service};
+use crate::store::DueDelivery;
 
 use digest::DigestProgress;
 pub use digest::{DIGEST_SUBJECT, digest_day};
@@ -115,7 +116,7 @@ impl DeliveryPolicy {
 /// Starts the delivery worker. When `shutdown` is cancelled it finishes the delivery in hand,
 /// closes the sink and ends; rows it had not reached stay due for the next start.
 pub fn spawn_worker(
-    store: Store,
+    service: Service,
     sink: Sink,
     links: MailLinks,
     policy: DeliveryPolicy,
@@ -126,7 +127,7 @@ pub fn spawn_worker(
         for counter in [DELIVERED, ATTEMPT_FAILURES, GIVEN_UP, TURNED_OFF, HELD, CAPPED, DIGESTS] {
             metrics::counter!(counter).increment(0);
         }
-        let worker = Worker { store, sink, links, policy, digest_progress: Mutex::new(DigestProgress::NOT_STARTED) };
+        let worker = Worker { service, sink, links, policy, digest_progress: Mutex::new(DigestProgress::NOT_STARTED) };
         worker.run(&shutdown).await;
         worker.sink.shutdown().await;
         tracing::info!("delivery worker stopped");
@@ -134,7 +135,7 @@ pub fn spawn_worker(
 }
 
 struct Worker {
-    store: Store,
+    service: Service,
     sink: Sink,
     links: MailLinks,
     policy: DeliveryPolicy,
@@ -146,7 +147,7 @@ impl Worker {
     async fn run(&self, shutdown: &CancellationToken) {
         let mut wait = OUTBOX_FIRST_RETRY;
         while !shutdown.is_cancelled() {
-            let due = match self.store.due_deliveries(self.policy.batch).await {
+            let due = match self.service.delivery().due(self.policy.batch).await {
                 Ok(due) => {
                     wait = OUTBOX_FIRST_RETRY;
                     due
@@ -178,7 +179,7 @@ impl Worker {
             }
             let wait = self.until_next_due().await;
             tokio::select! {
-                () = self.store.outbox_written() => {}
+                () = self.service.delivery().written() => {}
                 () = tokio::time::sleep(wait) => {}
                 () = shutdown.cancelled() => break,
             }
@@ -186,7 +187,7 @@ impl Worker {
     }
 
     async fn claim_and_deliver(&self, due: &DueDelivery) {
-        let claim = self.store.claim_delivery(due, self.policy.lease, self.policy.per_recipient_hour).await;
+        let claim = self.service.delivery().claim(due, self.policy.lease, self.policy.per_recipient_hour).await;
         let delivery = match claim {
             Ok(Some(Claim::Mail(delivery))) => delivery,
             Ok(Some(Claim::Off)) => {
@@ -230,7 +231,7 @@ impl Worker {
                 } else {
                     tracing::debug!(notification_id = id, "notification delivered");
                 }
-                self.store.mark_delivered(delivery.notification.id).await
+                self.service.delivery().delivered(delivery.notification.id).await
             }
             Err(error) => {
                 metrics::counter!(ATTEMPT_FAILURES).increment(1);
@@ -243,7 +244,7 @@ impl Worker {
                         %error,
                         "notification delivery failed; will retry"
                     );
-                    self.store.now().plus_millis(wait.as_millis() as i64)
+                    self.service.now().plus_millis(wait.as_millis() as i64)
                 });
                 if retry_at.is_none() {
                     metrics::counter!(GIVEN_UP).increment(1);
@@ -255,7 +256,7 @@ impl Worker {
                         "notification delivery failed; giving up (the row keeps failed_at and last_error)"
                     );
                 }
-                self.store.mark_delivery_failed(delivery.notification.id, &error.message, retry_at).await
+                self.service.delivery().failed(delivery.notification.id, &error.message, retry_at).await
             }
         };
         if let Err(error) = outcome {
@@ -265,7 +266,7 @@ impl Worker {
     }
 
     async fn refresh_backlog(&self) {
-        match self.store.delivery_backlog().await {
+        match self.service.delivery().backlog().await {
             Ok(count) => metrics::gauge!(BACKLOG).set(count as f64),
             Err(error) => log_store_error(&error, "could not count the outbox backlog"),
         }
@@ -273,11 +274,11 @@ impl Worker {
 
     /// How long until the next undelivered row falls due (a retry, or a lease running out).
     async fn until_next_due(&self) -> Duration {
-        let now = self.store.now();
+        let now = self.service.now();
         // The next digest day starts one day after the current one did.
         let (_, day_start) = digest_day(now, self.policy.digest_hour);
         let next_digests = day_start.plus_millis(crate::domain::DAY_MS);
-        let next = match self.store.next_delivery_due().await {
+        let next = match self.service.delivery().next_due().await {
             Ok(Some(due)) => due.min(next_digests),
             _ => next_digests,
         };

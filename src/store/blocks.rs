@@ -1,62 +1,36 @@
-//! Blocks: one user refusing partner requests with another, in both directions.
+//! `blocks`: one user refusing partner requests with another, in both directions.
 
-use super::db::params;
-use super::users::user_in;
-use super::{Store, StoreResult};
-use crate::domain::{Block, RuleError, Timestamp, UserId, check_block, ordered_pair};
+use super::db::{Conn, DbResult, params};
+use crate::domain::{Timestamp, UserId};
 
-impl Store {
-    /// `blocker` blocks `blocked`. A pending request between the two becomes `rejected` without
-    /// notifying anyone, and without starting a cooldown; a partnership stays. Blocking again
-    /// keeps the first block.
-    pub async fn block(&self, blocker: UserId, blocked: UserId) -> StoreResult<Block> {
-        let now = self.now();
-        self.db
-            .write(async move |conn| {
-                check_block(blocker, blocked, user_in(conn, blocked).await?.is_some())?;
-                conn.execute(
-                    "insert into blocks (blocker_id, blocked_id, created_at) values ($1, $2, $3) \
-                     on conflict (blocker_id, blocked_id) do nothing",
-                    params![blocker.get(), blocked.get(), now.millis()],
-                )
-                .await?;
-                let created_at = conn
-                    .fetch_one(
-                        "select created_at from blocks where blocker_id = $1 and blocked_id = $2",
-                        params![blocker.get(), blocked.get()],
-                        &|row| row.int("created_at"),
-                    )
-                    .await?;
-                let (low, high) = ordered_pair(blocker, blocked);
-                conn.execute(
-                    // One past its time (not yet swept) had already expired, and reads so.
-                    "update partner_requests \
-                     set status = case when expires_at <= $1 then 'expired' else 'rejected' end, \
-                         responded_at = case when expires_at <= $1 then expires_at else $1 end \
-                     where user_low = $2 and user_high = $3 and status = 'pending'",
-                    params![now.millis(), low.get(), high.get()],
-                )
-                .await?;
-                Ok(Block { blocker_id: blocker, blocked_id: blocked, created_at: Timestamp::from_millis(created_at) })
-            })
-            .await
-    }
+/// Records that `blocker` blocks `blocked`, keeping the first block when there is one already;
+/// returns when the block began.
+pub(crate) async fn insert(
+    conn: &mut Conn<'_>,
+    blocker: UserId,
+    blocked: UserId,
+    now: Timestamp,
+) -> DbResult<Timestamp> {
+    conn.execute(
+        "insert into blocks (blocker_id, blocked_id, created_at) values ($1, $2, $3) \
+         on conflict (blocker_id, blocked_id) do nothing",
+        params![blocker.get(), blocked.get(), now.millis()],
+    )
+    .await?;
+    let created_at = conn
+        .fetch_one(
+            "select created_at from blocks where blocker_id = $1 and blocked_id = $2",
+            params![blocker.get(), blocked.get()],
+            &|row| row.int("created_at"),
+        )
+        .await?;
+    Ok(Timestamp::from_millis(created_at))
+}
 
-    /// Lifts a block `blocker` placed on `blocked`.
-    pub async fn unblock(&self, blocker: UserId, blocked: UserId) -> StoreResult<()> {
-        self.db
-            .write(async move |conn| {
-                let deleted = conn
-                    .execute(
-                        "delete from blocks where blocker_id = $1 and blocked_id = $2",
-                        params![blocker.get(), blocked.get()],
-                    )
-                    .await?;
-                if deleted == 0 {
-                    return Err(RuleError::BlockNotFound.into());
-                }
-                Ok(())
-            })
-            .await
-    }
+/// Lifts the block `blocker` placed on `blocked`; returns whether there was one.
+pub(crate) async fn delete(conn: &mut Conn<'_>, blocker: UserId, blocked: UserId) -> DbResult<bool> {
+    let deleted = conn
+        .execute("delete from blocks where blocker_id = $1 and blocked_id = $2", params![blocker.get(), blocked.get()])
+        .await?;
+    Ok(deleted > 0)
 }

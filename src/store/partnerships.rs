@@ -1,82 +1,69 @@
-//! Partnerships: the list one member sees, and ending one.
+//! `partnerships`: adding and ending one, its members, and one member's list.
 
-use super::db::{Conn, params};
-use super::records;
-use super::{Backend, Store, StoreResult, UserEventKind};
-use crate::domain::{
-    Id, PageRequest, Paged, Partnership, PartnershipId, RuleError, Timestamp, User, UserId, check_end,
-};
+use super::db::{Conn, DbResult, params};
+use super::open::Backend;
+use super::rows;
+use crate::domain::{CountedPage, Id, PageRequest, PartnershipId, Timestamp, UserId, ordered_pair};
 
-impl Store {
-    /// The partnerships of `user`, newest first, each with the other member, and the total.
-    pub async fn partnerships(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<Partnership>> {
-        let store = self.clone();
-        self.db.read(async move |conn| store.partnerships_in(conn, user, page).await).await
+/// Makes the two partners; `false` when they already are (the unique index
+/// `partnerships_one_per_pair` is the judge).
+pub(crate) async fn insert(conn: &mut Conn<'_>, a: UserId, b: UserId, now: Timestamp) -> DbResult<bool> {
+    let (low, high) = ordered_pair(a, b);
+    let inserted = conn
+        .execute(
+            "insert into partnerships (user_a_id, user_b_id, created_at) values ($1, $2, $3)",
+            params![low.get(), high.get(), now.millis()],
+        )
+        .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e),
     }
+}
 
-    /// The other member of partnership `id`, when `member` is one of its two members.
-    pub async fn partner_in(&self, member: UserId, id: PartnershipId) -> StoreResult<Option<User>> {
-        self.db
-            .read(async move |conn| {
-                let sql = "select u.user_id, u.email, u.name, u.created_at from partnerships p join users u \
-                       on u.user_id = case when p.user_a_id = $2 then p.user_b_id else p.user_a_id end \
-                     where p.partnership_id = $1 and (p.user_a_id = $2 or p.user_b_id = $2)";
-                Ok(conn.fetch_optional(sql, params![id.get(), member.get()], &records::user).await?)
-            })
-            .await
-    }
+/// The two members of partnership `id`, if it exists.
+pub(crate) async fn members(conn: &mut Conn<'_>, id: PartnershipId) -> DbResult<Option<(UserId, UserId)>> {
+    conn.fetch_optional(
+        "select user_a_id, user_b_id from partnerships where partnership_id = $1",
+        params![id.get()],
+        &|row| Ok((Id::new(row.int("user_a_id")?), Id::new(row.int("user_b_id")?))),
+    )
+    .await
+}
 
-    /// Ends a partnership; either member may. Afterwards either may send a new request.
-    pub async fn end_partnership(&self, actor: UserId, id: PartnershipId) -> StoreResult<()> {
-        let events = self
-            .db
-            .write(async move |conn| {
-                let members = conn
-                    .fetch_optional(
-                        "select user_a_id, user_b_id from partnerships where partnership_id = $1",
-                        params![id.get()],
-                        &|row| Ok((Id::new(row.int("user_a_id")?), Id::new(row.int("user_b_id")?))),
-                    )
-                    .await?;
-                check_end(actor, members)?;
-                let ended =
-                    conn.execute("delete from partnerships where partnership_id = $1", params![id.get()]).await?;
-                if ended == 0 {
-                    return Err(RuleError::PartnershipNotFound.into());
-                }
-                let other = members.map_or(actor, |(a, b)| if a == actor { b } else { a });
-                let events = vec![(other, UserEventKind::PartnershipEnded { partnership_id: id, ended_by: actor })];
-                super::event_relay::announce(conn, &events).await?;
-                Ok(events)
-            })
-            .await?;
-        self.committed(events);
-        Ok(())
-    }
+/// Ends partnership `id`; returns whether it was there.
+pub(crate) async fn delete(conn: &mut Conn<'_>, id: PartnershipId) -> DbResult<bool> {
+    Ok(conn.execute("delete from partnerships where partnership_id = $1", params![id.get()]).await? > 0)
+}
 
-    /// One statement (see [`partnerships_page`]), the partners then from the user cache; a page
-    /// past the end counts separately.
-    pub(super) async fn partnerships_in(
-        &self,
-        conn: &mut Conn<'_>,
-        user: UserId,
-        page: PageRequest,
-    ) -> StoreResult<Paged<Partnership>> {
-        let params = params![user.get(), page.limit(), page.offset(), page.limit() + page.offset()];
-        let rows = conn
-            .fetch_all(partnerships_page(self.backend()), params, &|row| {
-                let id: PartnershipId = Id::new(row.int("partnership_id")?);
-                let partner: UserId = Id::new(row.int("partner_id")?);
-                Ok(((id, partner, Timestamp::from_millis(row.int("created_at")?)), row.int("total")?))
-            })
-            .await?;
-        let total = match records::total_of(&rows, page) {
-            Some(total) => total,
-            None => conn.fetch_one(PARTNERSHIPS_COUNT, params![user.get()], &|row| row.int("total")).await?,
-        };
-        let join = |(id, _, created_at), partner| Partnership { id, partner, created_at };
-        self.users.attach(conn, records::paged(rows, page, total), |&(_, partner, _)| partner, join).await
-    }
+/// One page of `user`'s partnerships, newest first, each as (id, the other member, since), with
+/// the total: one statement (see [`page_statement`]); a page past the end counts separately.
+pub(crate) async fn page(
+    conn: &mut Conn<'_>,
+    user: UserId,
+    page: PageRequest,
+) -> DbResult<CountedPage<(PartnershipId, UserId, Timestamp)>> {
+    let params = params![user.get(), page.limit(), page.offset(), page.limit() + page.offset()];
+    let sql = page_statement(conn);
+    let found = conn
+        .fetch_all(sql, params, &|row| {
+            let id: PartnershipId = Id::new(row.int("partnership_id")?);
+            let partner: UserId = Id::new(row.int("partner_id")?);
+            Ok(((id, partner, Timestamp::from_millis(row.int("created_at")?)), row.int("total")?))
+        })
+        .await?;
+    let total = match rows::total_of(&found, page) {
+        Some(total) => total,
+        None => conn.fetch_one(PARTNERSHIPS_COUNT, params![user.get()], &|row| row.int("total")).await?,
+    };
+    Ok(rows::paged(found, page, total))
+}
+
+/// The newest `limit` partners of `user` (the list's own statement, first page).
+pub(crate) async fn newest_partners(conn: &mut Conn<'_>, user: UserId, limit: i64) -> DbResult<Vec<UserId>> {
+    let sql = page_statement(conn);
+    conn.fetch_all(sql, params![user.get(), limit, 0_i64, limit], &|row| Ok(Id::new(row.int("partner_id")?))).await
 }
 
 /// The partnerships of `$1`, newest first, `$2` per page from offset `$3` (`$4` = `$2 + $3`),
@@ -85,8 +72,8 @@ impl Store {
 /// ranges and sort all of the user's partnerships. Instead each side is its own range scan of
 /// `partnerships_by_user_a` / `_by_user_b`, already in the wanted order; how the two ordered
 /// sides are combined is where the planners differ (see the two texts).
-pub(super) fn partnerships_page(backend: Backend) -> &'static str {
-    match backend {
+fn page_statement(conn: &Conn<'_>) -> &'static str {
+    match if conn.is_postgres() { Backend::Postgres } else { Backend::Sqlite } {
         // SQLite merges the sides of a `union all` ordered as a whole ("MERGE (UNION ALL)") and
         // stops after `$2 + $3` rows: no sort, no temporary table, a user read per row taken.
         Backend::Sqlite => {

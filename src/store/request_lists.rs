@@ -1,98 +1,61 @@
 //! The received and sent lists of pending requests. A request past its time is left out (and
 //! out of the total) from its expiry on, whether or not the sweep has marked its row yet.
 
-use super::db::{Conn, params};
-use super::records::{self, pending_request_columns};
-use super::{Store, StoreResult};
-use crate::domain::{InCommon, PageRequest, Paged, PartnerRequest, RequestWithUser, Timestamp, UserId};
-
-impl Store {
-    /// Pending requests sent to `user`, newest first (the requests alone, as the API lists them).
-    pub async fn received_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
-        let now = self.now();
-        self.db.read(async move |conn| pending_list(conn, user, page, Side::Received, now).await).await
-    }
-
-    /// Pending requests `user` sent, newest first.
-    pub async fn sent_requests(&self, user: UserId, page: PageRequest) -> StoreResult<Paged<PartnerRequest>> {
-        let now = self.now();
-        self.db.read(async move |conn| pending_list(conn, user, page, Side::Sent, now).await).await
-    }
-
-    /// Pending requests on one `side` of `user` at `now`, newest first, each with the user on
-    /// the other side (the dashboard's lists).
-    pub(super) async fn pending_with_users(
-        &self,
-        conn: &mut Conn<'_>,
-        user: UserId,
-        page: PageRequest,
-        side: Side,
-        now: Timestamp,
-    ) -> StoreResult<Paged<RequestWithUser>> {
-        let requests = pending_list(conn, user, page, side, now).await?;
-        let join = |request, other| RequestWithUser { request, other, in_common: InCommon::default() };
-        let other = move |r: &PartnerRequest| match side {
-            Side::Received => r.sender_id,
-            Side::Sent => r.recipient_id,
-        };
-        let mut rows = self.users.attach(conn, requests, other, join).await?;
-        // Whom to accept is the question partners in common help with; sent rows go without.
-        if side == Side::Received {
-            let senders: Vec<UserId> = rows.items.iter().map(|row| row.other.id).collect();
-            let found = self.in_common_in(conn, user, &senders).await?;
-            rows.items.iter_mut().zip(found).for_each(|(row, in_common)| row.in_common = in_common);
-        }
-        Ok(rows)
-    }
-}
+use super::db::{Conn, DbResult, params};
+use super::expiry::{expiring_after, overdue, pending_at};
+use super::rows::{self, pending_request_columns};
+use crate::domain::{CountedPage, PageRequest, PartnerRequest, Timestamp, UserId};
 
 /// The received or the sent side of a user's pending requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Side {
+pub(crate) enum Side {
     Received,
     Sent,
 }
 
 /// When the first of `user`'s pending requests (either side) still running at `now` expires:
 /// until then, lists read now stay right as far as time goes.
-pub(super) async fn next_expiry(conn: &mut Conn<'_>, user: UserId, now: Timestamp) -> StoreResult<Option<Timestamp>> {
+pub(crate) async fn next_expiry(conn: &mut Conn<'_>, user: UserId, now: Timestamp) -> DbResult<Option<Timestamp>> {
     let next = conn.fetch_one(NEXT_EXPIRY, params![user.get(), now.millis()], &|row| row.opt_int("next")).await?;
     Ok(next.map(Timestamp::from_millis))
 }
 
 /// Two index lookups (`partner_requests_pending_expiry_by_*`), the first entry after `$2` each.
-const NEXT_EXPIRY: &str = "select min(next) as next from ( \
-       select min(expires_at) as next from partner_requests \
-        where recipient_id = $1 and status = 'pending' and expires_at > $2 \
-       union all \
-       select min(expires_at) as next from partner_requests \
-        where sender_id = $1 and status = 'pending' and expires_at > $2) both_sides";
+const NEXT_EXPIRY: &str = concat!(
+    "select min(next) as next from ( \
+       select min(expires_at) as next from partner_requests where recipient_id = $1 and ",
+    expiring_after!("", "$2"),
+    " union all select min(expires_at) as next from partner_requests where sender_id = $1 and ",
+    expiring_after!("", "$2"),
+    ") both_sides"
+);
 
-/// One statement: the page, and the total as uncorrelated scalar subqueries that the database
-/// evaluates once (a primary-key read of `user_counts`, less the requests past their time that
-/// the sweep has not marked yet). Only a page past the end, which has no row to carry the total,
-/// costs a second query.
-async fn pending_list(
+/// Pending requests on one `side` of `user` at `now`, newest first. One statement: the page,
+/// and the total as uncorrelated scalar subqueries that the database evaluates once (a
+/// primary-key read of `user_counts`, less the requests past their time that the sweep has not
+/// marked yet). Only a page past the end, which has no row to carry the total, costs a second
+/// query.
+pub(crate) async fn pending_page(
     conn: &mut Conn<'_>,
     user: UserId,
     page: PageRequest,
     side: Side,
     now: Timestamp,
-) -> StoreResult<Paged<PartnerRequest>> {
+) -> DbResult<CountedPage<PartnerRequest>> {
     let (sql, count) = match side {
         Side::Received => (PENDING_RECEIVED, PENDING_RECEIVED_COUNT),
         Side::Sent => (PENDING_SENT, PENDING_SENT_COUNT),
     };
     let rows = conn
         .fetch_all(sql, params![user.get(), page.limit(), page.offset(), now.millis()], &|row| {
-            Ok((records::pending_request(row)?, row.int("total")?))
+            Ok((rows::pending_request(row)?, row.int("total")?))
         })
         .await?;
-    let total = match records::total_of(&rows, page) {
+    let total = match rows::total_of(&rows, page) {
         Some(total) => total,
         None => conn.fetch_one(count, params![user.get(), now.millis()], &|row| row.int("total")).await?,
     };
-    Ok(records::paged(rows, page, total))
+    Ok(rows::paged(rows, page, total))
 }
 
 /// The side's total at `$4` (or `$2` alone): the count kept by triggers less the overdue
@@ -104,8 +67,8 @@ macro_rules! pending_total {
             $total,
             " from user_counts where user_id = $1) - (select count(*) from partner_requests where ",
             $mine,
-            " = $1 and status = 'pending' and expires_at <= ",
-            $now,
+            " = $1 and ",
+            overdue!("", $now),
             ")"
         )
     };
@@ -123,8 +86,9 @@ macro_rules! pending_page {
             pending_total!($mine, $total, "$4"),
             " as total from partner_requests where ",
             $mine,
-            " = $1 and status = 'pending' and (expires_at is null or expires_at > $4) \
-             order by created_at desc, request_id desc limit $2 offset $3"
+            " = $1 and ",
+            pending_at!("", "$4"),
+            " order by created_at desc, request_id desc limit $2 offset $3"
         )
     };
 }

@@ -11,21 +11,21 @@
 //!
 //! The users looked at are tested with the literal, case-insensitive `like` (so `%` and `_`
 //! match themselves), sorted by name and paged. When the search stopped at its limit, the total
-//! is a lower bound and the answer says so (`Paged::total_exact`, `Slice::capped`): refining the
+//! is a lower bound and the answer says so (`CountedPage::total_exact`, `UncountedPage::capped`): refining the
 //! search finds the others.
 
 use std::sync::OnceLock;
 
 use super::db::{Columns, Conn, DbResult, params};
-use super::{Backend, StoreResult};
-use crate::domain::{Id, PageRequest, SearchQuery, Slice, UserId};
+use super::open::Backend;
+use crate::domain::{Id, PageRequest, SearchQuery, UserId};
 
 /// Users one search looks at, at most.
 pub const LOOKED_AT_MOST: i64 = 5_000;
 
 /// One page of a search: the matching users' ids in name order, how many matched among those
 /// looked at, and whether the search stopped at its limit.
-pub(super) struct Found {
+pub(crate) struct Found {
     pub ids: Vec<UserId>,
     pub matched: i64,
     pub capped: bool,
@@ -33,7 +33,7 @@ pub(super) struct Found {
 
 /// A query, and how the store will run it on one backend.
 #[derive(Debug, Clone)]
-pub(super) struct UserSearch {
+pub(crate) struct UserSearch {
     shape: Shape,
     pattern: String,
     phrase: String,
@@ -51,7 +51,7 @@ enum Shape {
 }
 
 impl UserSearch {
-    pub fn new(backend: Backend, query: &SearchQuery) -> Self {
+    pub(crate) fn new(backend: Backend, query: &SearchQuery) -> Self {
         // The trigram indexes cannot match fewer than three characters.
         let shape = match (query.is_empty(), query.as_str().chars().count() >= 3, backend) {
             (true, _, _) => Shape::Everyone,
@@ -66,7 +66,7 @@ impl UserSearch {
 
     /// The page `page` of matches (one more row than asked, to tell whether another follows),
     /// leaving out `viewer` when given.
-    pub async fn page(&self, conn: &mut Conn<'_>, page: PageRequest, viewer: Option<UserId>) -> StoreResult<Found> {
+    pub(crate) async fn page(&self, conn: &mut Conn<'_>, page: PageRequest, viewer: Option<UserId>) -> DbResult<Found> {
         let viewer = viewer.map_or(0, Id::get);
         let params = params![self.pattern.as_str(), self.phrase.as_str(), page.limit() + 1, page.offset(), viewer];
         let sql = texts(&PAGES, self.shape, page_statement);
@@ -150,13 +150,6 @@ fn counts_statement(shape: Shape) -> String {
              where $3 = $3 and $4 = $4",
         ),
     }
-}
-
-/// One row more than the page asks for tells whether another page follows, without counting.
-pub(super) fn slice<T>(mut items: Vec<T>, page: PageRequest, capped: bool) -> Slice<T> {
-    let has_more = items.len() as i64 > page.limit();
-    items.truncate(page.size() as usize);
-    Slice { items, page, has_more, capped }
 }
 
 /// The statements of each shape, built the first time and kept (each is a constant text, so

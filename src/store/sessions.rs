@@ -7,15 +7,14 @@ use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion};
 
-use super::db::params;
-use super::{Store, StoreError, Unavailable};
+use super::db::{Database, StoreError, Unavailable, params};
 
 /// Expired records deleted per statement, so cleaning up never holds the writer for long.
 const EXPIRED_PER_ROUND: i64 = 10_000;
 
 /// Session records in the application's database.
 #[derive(Clone)]
-pub struct SessionStore(Store);
+pub struct SessionStore(Database);
 
 impl std::fmt::Debug for SessionStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -24,8 +23,8 @@ impl std::fmt::Debug for SessionStore {
 }
 
 impl SessionStore {
-    pub fn new(store: &Store) -> Self {
-        Self(store.clone())
+    pub(crate) fn new(db: &Database) -> Self {
+        Self(db.clone())
     }
 }
 
@@ -61,7 +60,6 @@ impl SessionStore {
         let expiry = record.expiry_date.unix_timestamp();
         let written = self
             .0
-            .db
             .write(async move |conn| {
                 let sql = if only_new { INSERT_NEW } else { UPSERT };
                 Ok(conn.execute(sql, params![id.as_str(), data.as_str(), expiry]).await?)
@@ -91,7 +89,6 @@ impl tower_sessions::SessionStore for SessionStore {
         let id = id.to_string();
         let data = self
             .0
-            .db
             .read(async move |conn| {
                 let now = OffsetDateTime::now_utc().unix_timestamp();
                 let sql = "select data from tower_sessions where id = $1 and expiry_date > $2";
@@ -111,7 +108,6 @@ impl tower_sessions::SessionStore for SessionStore {
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         let id = id.to_string();
         self.0
-            .db
             .write(async move |conn| {
                 conn.execute("delete from tower_sessions where id = $1", params![id.as_str()]).await?;
                 Ok(())
@@ -128,7 +124,6 @@ impl ExpiredDeletion for SessionStore {
         loop {
             let deleted = self
                 .0
-                .db
                 .write(async |conn| {
                     let now = OffsetDateTime::now_utc().unix_timestamp();
                     Ok(conn

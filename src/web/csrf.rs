@@ -14,14 +14,13 @@
 //! holder could not.
 
 use axum::extract::Request;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Uri, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::error::AppError;
+use super::refusals::refuse;
 use super::request::{bearer_token, is_api, is_safe};
-
-const REFUSED: &str = "This form was sent from another site, so it was refused. Go back to DealNest and try again.";
 
 /// Middleware: refuses unsafe-method requests that a browser sent from another site.
 pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
@@ -33,7 +32,7 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
             sec_fetch_site = ?request.headers().get("sec-fetch-site"),
             "refused a cross-site request"
         );
-        return AppError::new(StatusCode::FORBIDDEN, "cross_site_request", REFUSED).into_response();
+        return refuse(&request, AppError::CrossSite).await;
     }
     next.run(request).await
 }

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -31,14 +31,12 @@ use super::AppState;
 use super::error::AppError;
 use super::signed_in::SignedIn;
 use crate::domain::UserId;
-use crate::store::{Received, Subscription};
+use crate::service::{Received, Subscription};
 
 /// A comment line this often keeps proxies and browsers from closing an idle stream.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// How long a browser waits before reconnecting a dropped stream.
 pub const RETRY: Duration = Duration::from_secs(3);
-/// `Retry-After` of a refused stream, in seconds: as often as the page's fallback poller asks.
-const REFUSED_RETRY_AFTER: u64 = 60;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/events", get(events))
@@ -133,7 +131,7 @@ async fn events(identity: SignedIn, State(state): State<AppState>) -> Response {
     };
     // Subscribed before the response starts, so nothing committed after the client sees the
     // headers can be missed.
-    let subscription = state.store.subscribe(identity.id());
+    let subscription = state.service.events().subscribe(identity.id());
     let stream = event_stream(subscription, slot);
     (
         // Tells nginx-style proxies not to buffer the stream.
@@ -149,22 +147,10 @@ fn refuse(refused: Refused, state: &AppState) -> Response {
         Refused::Process => "per_process",
     })
     .increment(1);
-    let mut error = match refused {
-        Refused::User => AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_streams",
-            format!(
-                "You already have {} live update streams open; close a tab, and this one will update on its own.",
-                state.streams.limits.per_user
-            ),
-        ),
-        Refused::Process => AppError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "Too many live update streams are open; this page will update on its own.",
-        ),
+    let error = match refused {
+        Refused::User => AppError::TooManyStreams { open: state.streams.limits.per_user },
+        Refused::Process => AppError::StreamsFull,
     };
-    error.retry_after = Some(REFUSED_RETRY_AFTER);
     error.into_response()
 }
 

@@ -14,12 +14,13 @@ use axum::http::Method;
 use axum::http::header::CONTENT_LENGTH;
 use axum::http::request::Parts;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::client::{ClientKey, TrustedProxies};
 use super::error::AppError;
+use super::refusals::refuse;
 use super::request::{bearer_token, is_safe};
 use super::session::UserSession;
 use super::{AppState, BODY_LIMIT};
@@ -113,7 +114,7 @@ pub async fn refuse_large_bodies(request: Request, next: Next) -> Response {
     if declared.is_none_or(|length| length <= BODY_LIMIT as u64) {
         return next.run(request).await;
     }
-    AppError::payload_too_large().into_response()
+    refuse(&request, AppError::PayloadTooLarge).await
 }
 
 /// The client a request is counted against: the bearer token's user when it verifies, else the
@@ -146,7 +147,7 @@ pub async fn limit_clients(State(state): State<AppState>, request: Request, next
     };
     metrics::counter!("dealnest_rate_limited_total", "budget" => budget.label()).increment(1);
     let wait = wait.max(1);
-    AppError::rate_limited(budget == Budget::Reads, wait).into_response()
+    refuse(&Request::from_parts(parts, body), AppError::RateLimited { searches: budget == Budget::Reads, wait }).await
 }
 
 #[cfg(test)]

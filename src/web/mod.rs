@@ -12,7 +12,7 @@ pub mod headers;
 pub mod limits;
 mod operations;
 pub mod pages;
-mod render;
+mod refusals;
 pub mod request;
 pub mod session;
 pub mod signed_in;
@@ -35,7 +35,8 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::auth::TokenKeys;
-use crate::store::{SessionStore, Store};
+use crate::service::Service;
+use crate::store::SessionStore;
 use crate::telemetry;
 use error::AppError;
 
@@ -47,24 +48,25 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// What every handler can reach; one shared allocation, so the clone every handler's `State`
 /// extractor makes is one reference count.
 #[derive(Clone)]
-pub struct AppState(Arc<Resources>);
+pub struct AppState(Arc<Shared>);
 
 impl AppState {
-    pub fn new(resources: Resources) -> Self {
-        Self(Arc::new(resources))
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
     }
 }
 
 impl std::ops::Deref for AppState {
-    type Target = Resources;
+    type Target = Shared;
 
-    fn deref(&self) -> &Resources {
+    fn deref(&self) -> &Shared {
         &self.0
     }
 }
 
-pub struct Resources {
-    pub store: Store,
+/// What every handler shares (behind one reference count: see [`AppState`]).
+pub struct Shared {
+    pub service: Service,
     pub tokens: Arc<TokenKeys>,
     pub metrics: PrometheusHandle,
     pub limits: limits::ClientLimits,
@@ -92,7 +94,7 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a handler panicked");
-            AppError::internal().into_response()
+            AppError::Internal.into_response()
         }))
         .layer(axum::middleware::from_fn(telemetry::track_http))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
@@ -112,14 +114,12 @@ pub fn app(state: AppState) -> Router {
         .merge(operations::router())
         .merge(pages::router())
         .merge(assets::router())
-        .fallback(|| async { AppError::not_found() })
+        .fallback(refusals::not_found)
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
         // Inside the session layer, so a signed-in browser is limited as its user, not its address.
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_clients))
         .layer(axum::middleware::from_fn(limits::refuse_large_bodies))
-        // Every failure above is an `AppError`: JSON under `/api`, what a browser should see elsewhere.
-        .layer(axum::middleware::from_fn(render::render_errors))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), error::count_refusals))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), refusals::count_refusals))
         .layer(sessions)
         .layer(middleware)
         .with_state(state)

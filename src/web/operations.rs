@@ -23,11 +23,11 @@ async fn healthz() -> Json<serde_json::Value> {
 /// serves reads, and taken out of a balancer it would see no write that could tell it the
 /// outage ended.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let backend = state.store.backend().name();
-    match state.store.ping().await {
+    let backend = state.service.health().backend().name();
+    match state.service.health().ping().await {
         Ok(()) => {
             let mut body = json!({ "status": "ready", "database": backend });
-            if let Some(cause) = state.store.outages().current() {
+            if let Some(cause) = state.service.health().outages().current() {
                 body["outage"] = cause.code().into();
             }
             (StatusCode::OK, Json(body))
@@ -41,15 +41,15 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    for (pool, in_use, idle) in state.store.pool_usage() {
+    for (pool, in_use, idle) in state.service.health().pool_usage() {
         metrics::gauge!("dealnest_db_connections", "pool" => pool, "state" => "in_use").set(f64::from(in_use));
         metrics::gauge!("dealnest_db_connections", "pool" => pool, "state" => "idle").set(f64::from(idle));
     }
-    for cache in state.store.cache_usage().into_iter().chain([state.tokens.cache_usage()]) {
+    for cache in state.service.health().cache_usage().into_iter().chain([state.tokens.cache_usage()]) {
         metrics::gauge!("dealnest_cache_bytes", "cache" => cache.name).set(cache.bytes as f64);
         metrics::gauge!("dealnest_cache_entries", "cache" => cache.name).set(cache.entries as f64);
     }
-    if let Some((groups, transactions)) = state.store.write_groups() {
+    if let Some((groups, transactions)) = state.service.health().write_groups() {
         metrics::counter!("dealnest_sqlite_commit_groups_total").absolute(groups);
         metrics::counter!("dealnest_sqlite_write_transactions_total").absolute(transactions);
     }

@@ -6,10 +6,10 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use super::AppState;
-use super::error::AppError;
+use super::error::{AppError, Unauthorized};
 use super::request::{Authorization, authorization};
 use super::session::UserSession;
-use crate::domain::{User, UserId};
+use crate::domain::{RuleError, User, UserId};
 
 /// The acting user, who still exists, and the request's session.
 pub struct SignedIn {
@@ -24,7 +24,7 @@ impl SignedIn {
 
     /// The user may act only on its own resources: `user` must be itself.
     pub fn require(&self, user: UserId) -> Result<(), AppError> {
-        if self.user.id == user { Ok(()) } else { Err(AppError::forbidden()) }
+        if self.user.id == user { Ok(()) } else { Err(RuleError::Forbidden.into()) }
     }
 }
 
@@ -34,21 +34,20 @@ impl FromRequestParts<AppState> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let Some(session) = UserSession::from_parts(parts) else {
             tracing::error!("the session layer is missing in front of a handler");
-            return Err(AppError::internal());
+            return Err(AppError::Internal);
         };
         let user = match authorization(&parts.headers) {
             Authorization::Absent => return from_session(session, state).await,
-            Authorization::Bearer(token) => state
-                .tokens
-                .verify(token)
-                .map_err(|_| AppError::unauthorized("The bearer token is invalid or expired."))?,
+            Authorization::Bearer(token) => {
+                state.tokens.verify(token).map_err(|_| AppError::Unauthorized(Unauthorized::BadToken))?
+            }
             Authorization::Unusable => {
-                return Err(AppError::unauthorized("The Authorization header must be `Bearer <token>`."));
+                return Err(AppError::Unauthorized(Unauthorized::BadHeader));
             }
         };
-        match state.store.user(user).await? {
+        match state.service.accounts().user(user).await? {
             Some(user) => Ok(Self { user, session }),
-            None => Err(AppError::unauthorized("The bearer token names a user that does not exist.")),
+            None => Err(AppError::Unauthorized(Unauthorized::NoSuchUser)),
         }
     }
 }
@@ -57,7 +56,7 @@ impl FromRequestParts<AppState> for SignedIn {
 async fn from_session(session: UserSession, state: &AppState) -> Result<SignedIn, AppError> {
     match session_user(state, &session).await? {
         Some(user) => Ok(SignedIn { user, session }),
-        None => Err(AppError::unauthorized("Sign in or send a bearer token.")),
+        None => Err(AppError::Unauthorized(Unauthorized::NoOne)),
     }
 }
 
@@ -65,7 +64,7 @@ async fn from_session(session: UserSession, state: &AppState) -> Result<SignedIn
 /// the session.
 pub async fn session_user(state: &AppState, session: &UserSession) -> Result<Option<User>, AppError> {
     let Some(id) = session.signed_in_user().await? else { return Ok(None) };
-    let user = state.store.user(id).await?;
+    let user = state.service.accounts().user(id).await?;
     if user.is_some() {
         session.touch().await?;
     }

@@ -32,8 +32,8 @@ async fn no_list_pages_deeper_than_ten_thousand_items() {
 /// 6,000 seeded users named "<first> <last> <n>" with e-mails at example.com.
 async fn crowd() -> TestApp {
     let app = TestApp::spawn().await;
-    let plan = dealnest::store::SeedPlan { users: 6_000, requests: 0, partnerships: 0, hubs: 0, hub_partners: 0 };
-    app.server.as_ref().unwrap().store().seed(plan).await.unwrap();
+    let plan = dealnest::seed::SeedPlan { users: 6_000, requests: 0, partnerships: 0, hubs: 0, hub_partners: 0 };
+    dealnest::seed::load(app.server.as_ref().unwrap().service(), plan).await.unwrap();
     app
 }
 

@@ -13,12 +13,12 @@ use crate::support::{TestApp, assert_error};
 async fn runaway_searches_hold_up_neither_health_checks_nor_cheap_reads() {
     let app = TestApp::spawn_with(|s| s.database.statement_timeout = Some(Duration::from_millis(2500))).await;
     let alice = app.user("Alice").await;
-    let store = app.server.as_ref().unwrap().store().clone();
+    let service = app.server.as_ref().unwrap().service().clone();
     let started = Instant::now();
     let runaways: Vec<_> = (0..4)
         .map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move { store.run_runaway_search().await })
+            let service = service.clone();
+            tokio::spawn(async move { service.health().run_runaway_search().await })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -44,8 +44,8 @@ async fn runaway_searches_hold_up_neither_health_checks_nor_cheap_reads() {
 #[tokio::test]
 async fn a_request_past_the_statement_deadline_gets_503_and_the_next_one_is_served() {
     let mut app = TestApp::spawn().await;
-    let plan = dealnest::store::SeedPlan { users: 20_000, requests: 0, partnerships: 0, hubs: 0, hub_partners: 0 };
-    app.server.as_ref().unwrap().store().seed(plan).await.unwrap();
+    let plan = dealnest::seed::SeedPlan { users: 20_000, requests: 0, partnerships: 0, hubs: 0, hub_partners: 0 };
+    dealnest::seed::load(app.server.as_ref().unwrap().service(), plan).await.unwrap();
     app.restart_with(|s| s.database.statement_timeout = Some(Duration::from_millis(1))).await;
     // Testing 5,000 users' names and e-mails takes far longer than a millisecond.
     let response = app.client.get(app.url("/api/v1/users?q=example.com")).send().await.unwrap();

@@ -58,8 +58,8 @@ async fn simultaneous_sends_both_ways_leave_one_pending_request() {
 async fn accept_and_cancel_racing_leave_one_outcome() {
     // Each round asks again right after the last one ended (a withdrawal's cooldown off).
     let app = TestApp::spawn_with(|s| {
-        s.database.quotas.new_account = 0;
-        s.database.lifecycle.cooldown_days = 0;
+        s.service.quotas.new_account = 0;
+        s.service.lifecycle.cooldown_days = 0;
     })
     .await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);

@@ -54,7 +54,7 @@ async fn after_a_withdrawal_the_sender_waits_one_day() {
 
 #[tokio::test]
 async fn a_cooldown_of_zero_lets_the_sender_ask_again_at_once() {
-    let app = TestApp::spawn_with(|s| s.database.lifecycle.cooldown_days = 0).await;
+    let app = TestApp::spawn_with(|s| s.service.lifecycle.cooldown_days = 0).await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     let id = app.request(alice, bob).await;
     app.respond(bob, id, "reject").await;

@@ -74,7 +74,7 @@ async fn the_sweep_marks_expired_rows_and_keeps_the_counts() {
     clock.advance_millis(10 * DAY_MS);
     let young = app.request(carol, bob).await;
     clock.advance_millis(20 * DAY_MS + 1);
-    app.store().sweep_lifecycle().await.unwrap();
+    app.service().lifecycle().sweep().await.unwrap();
     assert_eq!(status_of(&app.db, old).await, "expired");
     assert_eq!(status_of(&app.db, young).await, "pending");
     let raw = app.db.raw().await;
@@ -90,7 +90,7 @@ async fn the_sweep_marks_expired_rows_and_keeps_the_counts() {
         (Some(1), &json!(young))
     );
     // A second sweep finds nothing more to do.
-    let again = app.store().sweep_lifecycle().await.unwrap();
+    let again = app.service().lifecycle().sweep().await.unwrap();
     assert_eq!(again.expired, 0);
 }
 
@@ -100,8 +100,8 @@ async fn a_lifetime_of_zero_never_expires() {
     let app = {
         let clock = clock.clone();
         TestApp::spawn_with(move |s| {
-            s.database.clock = clock;
-            s.database.lifecycle.ttl_days = 0;
+            s.service.clock = clock;
+            s.service.lifecycle.ttl_days = 0;
         })
         .await
     };
@@ -109,7 +109,7 @@ async fn a_lifetime_of_zero_never_expires() {
     let (_, sent) = app.post("/api/v1/partner-requests", Some(alice), json!({"recipient_id": bob})).await;
     assert_eq!(sent["expires_at"], Value::Null);
     clock.advance_millis(3650 * DAY_MS);
-    app.store().sweep_lifecycle().await.unwrap();
+    app.service().lifecycle().sweep().await.unwrap();
     let (_, request) = app.get(&format!("/api/v1/partner-requests/{}", sent["request_id"]), Some(bob)).await;
     assert_eq!(request["status"], "pending");
     assert_eq!(notification_kinds(&app, bob).await, ["request_received"]);
@@ -122,19 +122,19 @@ async fn the_reminder_comes_once_when_its_days_remain_also_across_a_restart() {
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     app.request(alice, bob).await;
     clock.advance_millis(27 * DAY_MS - 60_000);
-    app.store().sweep_lifecycle().await.unwrap();
+    app.service().lifecycle().sweep().await.unwrap();
     assert_eq!(notification_kinds(&app, bob).await, ["request_received"], "more than 3 days remain");
     clock.advance_millis(60_000);
-    app.store().sweep_lifecycle().await.unwrap();
-    app.store().sweep_lifecycle().await.unwrap();
+    app.service().lifecycle().sweep().await.unwrap();
+    app.service().lifecycle().sweep().await.unwrap();
     assert_eq!(notification_kinds(&app, bob).await, ["request_received", "request_reminder"]);
     let (_, notes) = app.get(&format!("/api/v1/users/{bob}/notifications"), Some(bob)).await;
     assert!(notes["notifications"][0]["text"].as_str().unwrap().contains("from Alice expires on"), "{notes}");
     assert_eq!(notification_kinds(&app, alice).await, Vec::<String>::new(), "only the recipient is reminded");
 
     let restart_clock = clock.clone();
-    app.restart_with(move |s| s.database.clock = restart_clock).await;
-    app.store().sweep_lifecycle().await.unwrap();
+    app.restart_with(move |s| s.service.clock = restart_clock).await;
+    app.service().lifecycle().sweep().await.unwrap();
     assert_eq!(notification_kinds(&app, bob).await, ["request_received", "request_reminder"]);
     // It went through the outbox like every notification.
     assert_eq!(app.db.count("select count(*) from notifications where kind = 'request_reminder'").await, 1);
@@ -146,7 +146,7 @@ async fn two_instances_sweeping_at_once_remind_once_and_expire_once() {
     let app = TestApp::with_clock(&clock).await;
     let other = {
         let clock = clock.clone();
-        app.another_instance_with(move |s| s.database.clock = clock).await
+        app.another_instance_with(move |s| s.service.clock = clock).await
     };
     let bob = app.user("Bob").await;
     let mut senders = Vec::new();
@@ -156,13 +156,13 @@ async fn two_instances_sweeping_at_once_remind_once_and_expire_once() {
         senders.push(sender);
     }
     clock.advance_millis(28 * DAY_MS);
-    let (one, two) = tokio::join!(app.store().sweep_lifecycle(), other.store().sweep_lifecycle());
+    let (one, two) = tokio::join!(app.service().lifecycle().sweep(), other.service().lifecycle().sweep());
     let (one, two) = (one.unwrap(), two.unwrap());
     assert_eq!(one.reminded + two.reminded, 12, "{one:?} {two:?}");
     let kinds = notification_kinds(&app, bob).await;
     assert_eq!(kinds.iter().filter(|k| *k == "request_reminder").count(), 12);
     clock.advance_millis(3 * DAY_MS);
-    let (one, two) = tokio::join!(app.store().sweep_lifecycle(), other.store().sweep_lifecycle());
+    let (one, two) = tokio::join!(app.service().lifecycle().sweep(), other.service().lifecycle().sweep());
     assert_eq!(one.unwrap().expired + two.unwrap().expired, 12);
     let kinds = notification_kinds(&app, bob).await;
     assert_eq!(kinds.iter().filter(|k| *k == "request_reminder").count(), 12, "none again after expiry");
@@ -179,22 +179,22 @@ async fn no_reminder_for_a_request_closed_before_or_when_reminders_are_off() {
     let withdrawn = app.request(carol, bob).await;
     app.post(&format!("/api/v1/partner-requests/{withdrawn}/cancel"), Some(carol), json!({})).await;
     clock.advance_millis(28 * DAY_MS);
-    app.store().sweep_lifecycle().await.unwrap();
+    app.service().lifecycle().sweep().await.unwrap();
     assert_eq!(notification_kinds(&app, bob).await, ["request_received", "request_received"]);
 
     let clock = Clock::fixed(Timestamp::now());
     let off = {
         let clock = clock.clone();
         TestApp::spawn_with(move |s| {
-            s.database.clock = clock;
-            s.database.lifecycle.reminder_days = 0;
+            s.service.clock = clock;
+            s.service.lifecycle.reminder_days = 0;
         })
         .await
     };
     let (alice, bob) = (off.user("Alice").await, off.user("Bob").await);
     off.request(alice, bob).await;
     clock.advance_millis(29 * DAY_MS);
-    assert_eq!(off.store().sweep_lifecycle().await.unwrap().reminded, 0);
+    assert_eq!(off.service().lifecycle().sweep().await.unwrap().reminded, 0);
     assert_eq!(notification_kinds(&off, bob).await, ["request_received"]);
 }
 

@@ -9,7 +9,7 @@ use crate::support::{TestApp, assert_error};
 async fn writes_over_the_rate_limit_get_429_with_retry_after() {
     let app = TestApp::spawn_with(|s| {
         s.rate_limit = 3;
-        s.database.lifecycle.cooldown_days = 0;
+        s.service.lifecycle.cooldown_days = 0;
     })
     .await;
     let mut users = Vec::new();
@@ -41,7 +41,7 @@ async fn writes_over_the_rate_limit_get_429_with_retry_after() {
 
 #[tokio::test]
 async fn the_daily_quota_of_new_requests_is_enforced_in_the_store() {
-    let app = TestApp::spawn_with(|s| s.database.quotas.daily = 3).await;
+    let app = TestApp::spawn_with(|s| s.service.quotas.daily = 3).await;
     let alice = app.user("Alice").await;
     let mut others = Vec::new();
     for i in 0..4 {
@@ -60,7 +60,7 @@ async fn the_daily_quota_of_new_requests_is_enforced_in_the_store() {
 
 #[tokio::test]
 async fn a_new_account_may_send_only_a_few_requests_in_its_first_day() {
-    let app = TestApp::spawn_with(|s| s.database.quotas.new_account = 2).await;
+    let app = TestApp::spawn_with(|s| s.service.quotas.new_account = 2).await;
     let alice = app.user("Alice").await;
     let [bob, carol, dan] = [app.user("Bob").await, app.user("Carol").await, app.user("Dan").await];
     app.request(alice, bob).await;
@@ -84,8 +84,8 @@ async fn a_new_account_may_send_only_a_few_requests_in_its_first_day() {
 async fn zero_turns_every_limit_off() {
     let app = TestApp::spawn_with(|s| {
         s.rate_limit = 0;
-        s.database.quotas.daily = 0;
-        s.database.quotas.new_account = 0;
+        s.service.quotas.daily = 0;
+        s.service.quotas.new_account = 0;
     })
     .await;
     let alice = app.user("Alice").await;

@@ -8,8 +8,8 @@ use crate::support::{TestApp, assert_error};
 /// An app where one user may send as many requests as a test needs.
 pub async fn roomy_app() -> TestApp {
     TestApp::spawn_with(|s| {
-        s.database.quotas.new_account = 0;
-        s.database.quotas.daily = 0;
+        s.service.quotas.new_account = 0;
+        s.service.quotas.daily = 0;
         s.rate_limit = 0;
     })
     .await

@@ -25,7 +25,7 @@ async fn a_new_request_notifies_the_recipient_and_acceptance_the_sender() {
 
 #[tokio::test]
 async fn rejection_and_cancellation_notify_nobody() {
-    let app = TestApp::spawn_with(|s| s.database.lifecycle.cooldown_days = 0).await;
+    let app = TestApp::spawn_with(|s| s.service.lifecycle.cooldown_days = 0).await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     let id = app.request(alice, bob).await;
     app.respond(bob, id, "reject").await;

@@ -15,7 +15,7 @@ async fn health_and_readiness() {
 #[tokio::test]
 async fn readiness_fails_when_the_database_is_gone() {
     let app = TestApp::spawn().await;
-    app.server.as_ref().unwrap().store().close().await;
+    app.server.as_ref().unwrap().service().close().await;
     let (status, body) = app.get("/readyz", None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["status"], "unavailable");

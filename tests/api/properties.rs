@@ -72,7 +72,7 @@ impl Model {
 
 async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     // The model knows no cooldown: asking again after a rejection is always open here.
-    let app = TestApp::spawn_with(|s| s.database.lifecycle.cooldown_days = 0).await;
+    let app = TestApp::spawn_with(|s| s.service.lifecycle.cooldown_days = 0).await;
     let mut ids = Vec::new();
     for i in 0..USERS {
         ids.push(app.user(&format!("User{i}")).await);

@@ -236,7 +236,7 @@ async fn only_the_sender_cancels() {
 #[tokio::test]
 async fn after_reject_or_cancel_a_new_request_is_allowed() {
     // The seed's behaviour: asking again at once, with the cooldown switched off.
-    let app = TestApp::spawn_with(|s| s.database.lifecycle.cooldown_days = 0).await;
+    let app = TestApp::spawn_with(|s| s.service.lifecycle.cooldown_days = 0).await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     let first = app.request(alice, bob).await;
     app.respond(bob, first, "reject").await;

@@ -98,7 +98,7 @@ async fn nobody_refuses_every_new_request_and_leaves_pending_ones_alone() {
 
 #[tokio::test]
 async fn partners_of_partners_takes_requests_from_those_sharing_exactly_one_partner() {
-    let app = TestApp::spawn_with(|s| s.database.quotas.new_account = 0).await;
+    let app = TestApp::spawn_with(|s| s.service.quotas.new_account = 0).await;
     let (alice, bob, carol, dan) =
         (app.user("Alice").await, app.user("Bob").await, app.user("Carol").await, app.user("Dan").await);
     partners(&app, alice, bob).await;

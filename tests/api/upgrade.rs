@@ -82,7 +82,7 @@ async fn a_database_of_the_previous_release_upgrades_in_place() {
     }
 
     let clock = Clock::fixed(Timestamp::from_millis(now));
-    let app = TestApp::spawn_on(db, move |s| s.database.clock = clock).await;
+    let app = TestApp::spawn_on(db, move |s| s.service.clock = clock).await;
     let (alice, bob, carol) = (1, 2, 3);
     let (_, young) = app.get("/api/v1/partner-requests/1", Some(alice)).await;
     assert_eq!(young["status"], "pending", "{young}");
@@ -97,7 +97,7 @@ async fn a_database_of_the_previous_release_upgrades_in_place() {
     let (_, notes) = app.get(&format!("/api/v1/users/{bob}/notifications"), Some(bob)).await;
     assert_eq!(notes["pagination"]["total"], 1, "{notes}");
 
-    app.store().sweep_lifecycle().await.unwrap();
+    app.service().lifecycle().sweep().await.unwrap();
     let raw = app.db.raw().await;
     let statuses: Vec<String> =
         sqlx::query_scalar("select status from partner_requests order by request_id").fetch_all(&raw).await.unwrap();

@@ -16,8 +16,8 @@ pub async fn a_full_disk_refuses_writes_keeps_reads_and_loses_nothing() {
     let app = TestApp::spawn_on(TestDb::sqlite(), |_| {}).await;
     let (alice, bob) = (app.user("Alice").await, app.user("Bob").await);
     let request = app.request(alice, bob).await;
-    let store = app.server.as_ref().unwrap().store();
-    store.limit_database_growth(Some(0)).await.unwrap();
+    let service = app.server.as_ref().unwrap().service();
+    service.health().limit_database_growth(Some(0)).await.unwrap();
 
     // Writes fit while the pages in the file have room; the first that needs a new one fails.
     let mut acknowledged = Vec::new();
@@ -62,7 +62,7 @@ pub async fn a_full_disk_refuses_writes_keeps_reads_and_loses_nothing() {
     assert!(metric(&metrics, r#"dealnest_requests_refused_total{cause="storage_full"}"#) >= 4.0, "{metrics}");
 
     // Room again: writes succeed, and everything acknowledged is there.
-    store.limit_database_growth(None).await.unwrap();
+    service.health().limit_database_growth(None).await.unwrap();
     app.post("/api/v1/users", None, json!({ "email": "dan@example.com", "name": "Dan" })).await;
     let (status, _) = app.post("/api/v1/users", None, json!({ "email": "erin@example.com", "name": "Erin" })).await;
     assert_eq!(status, StatusCode::CREATED);

@@ -78,7 +78,7 @@ pub async fn while_the_database_refuses_connections_requests_are_503_and_none_fa
 /// dies runs again on a fresh one, so nearly all succeed; the others (killed twice, or while
 /// committing) are 503, never 500, and every acknowledged write is there.
 pub async fn connections_killed_under_load_cost_no_request_and_lose_no_write() {
-    let app = postgres_app(|s| s.database.quotas.new_account = 0).await;
+    let app = postgres_app(|s| s.service.quotas.new_account = 0).await;
     let (mut admin, database) = admin(&app).await;
     let mut users = Vec::new();
     for i in 0..41 {

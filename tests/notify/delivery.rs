@@ -176,8 +176,8 @@ async fn failed_notifications_can_be_queued_again() {
 
     let receiver = SmtpReceiver::start().await;
     app.restart_with(mailing(&receiver.url(), fast_retries(5))).await;
-    let store = app.server.as_ref().unwrap().store();
-    assert_eq!(store.requeue_failed_deliveries().await.unwrap(), 1);
+    let service = app.server.as_ref().unwrap().service();
+    assert_eq!(service.delivery().requeue_failed().await.unwrap(), 1);
 
     receiver.wait_for(1, SOON).await;
     let rows = wait_outbox(&raw, SOON, "the notification is marked delivered", |rows| rows[0].delivered).await;

@@ -29,7 +29,7 @@ fn configured(receiver: &SmtpReceiver, clock: &Clock) -> impl FnOnce(&mut Settin
     let clock = clock.clone();
     move |s| {
         mail(s);
-        s.database.clock = clock;
+        s.service.clock = clock;
     }
 }
 
@@ -71,12 +71,12 @@ async fn the_digest_comes_at_the_hour_once_across_a_restart_and_never_repeats_an
         app.request(sender, bob).await;
     }
     wait_outbox(&raw, SOON, "held", |rows| rows.len() == 3 && rows.iter().all(|r| r.delivered)).await;
-    app.store().wake_outbox();
+    app.service().delivery().wake();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(receiver.messages().is_empty(), "nothing before the hour");
 
     clock.advance_millis(HOUR_MS);
-    app.store().wake_outbox();
+    app.service().delivery().wake();
     let digest = wait_digests(&receiver, 1).await.remove(0);
     assert_eq!(digest.to, ["bob@example.com"]);
     assert_deliverable(&app, &digest);
@@ -93,12 +93,12 @@ async fn the_digest_comes_at_the_hour_once_across_a_restart_and_never_repeats_an
     let erin = app.user("Erin").await;
     app.request(erin, bob).await;
     app.restart_with(configured(&receiver, &clock)).await;
-    app.store().wake_outbox();
+    app.service().delivery().wake();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(digests(&receiver).len(), 1, "once per day, across the restart");
 
     clock.advance_millis(DAY_MS);
-    app.store().wake_outbox();
+    app.service().delivery().wake();
     let second = wait_digests(&receiver, 2).await.remove(1);
     let text = second.text();
     assert!(text.contains("New partner requests (1)") && text.contains("from Erin."), "{text}");
@@ -107,7 +107,7 @@ async fn the_digest_comes_at_the_hour_once_across_a_restart_and_never_repeats_an
 
     // Nothing new: no digest the day after.
     clock.advance_millis(DAY_MS);
-    app.store().wake_outbox();
+    app.service().delivery().wake();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(digests(&receiver).len(), 2, "nothing when there is nothing");
 
@@ -149,8 +149,8 @@ async fn two_instances_send_one_digest_per_user() {
     let other = app.another_instance_with(in_small_rounds(&receiver, &clock)).await;
 
     clock.advance_millis(HOUR_MS);
-    app.store().wake_outbox();
-    other.store().wake_outbox();
+    app.service().delivery().wake();
+    other.service().delivery().wake();
     wait_digests(&receiver, 6).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut to: Vec<String> = digests(&receiver).iter().map(|m| m.to[0].clone()).collect();
@@ -184,7 +184,7 @@ async fn twenty_requests_from_twenty_new_accounts_mail_ten_now_and_the_rest_in_t
 
     // Within the hour the cap still holds; the held ten come in tomorrow's digest, none lost.
     clock.advance_millis(DAY_MS - 30 * 60 * 1000);
-    app.store().wake_outbox();
+    app.service().delivery().wake();
     let digest = wait_digests(&receiver, 1).await.remove(0);
     let text = digest.text();
     assert!(text.contains("New partner requests (10)"), "{text}");

@@ -61,7 +61,7 @@ async fn every_kind_of_mail_carries_the_headers_and_its_own_unsubscribe() {
         let clock = clock.clone();
         move |s| {
             mail(s);
-            s.database.clock = clock;
+            s.service.clock = clock;
         }
     })
     .await;
@@ -74,7 +74,7 @@ async fn every_kind_of_mail_carries_the_headers_and_its_own_unsubscribe() {
     receiver.wait_for(3, SOON).await;
     // Carol's request enters its reminder window (3 days before its 30 run out).
     clock.advance_millis(27 * DAY_MS + 1);
-    app.store().sweep_lifecycle().await.unwrap();
+    app.service().lifecycle().sweep().await.unwrap();
     let mails = receiver.wait_for(4, SOON).await;
 
     let subjects: Vec<_> = mails.iter().map(|m| m.header("Subject").unwrap()).collect();

@@ -137,7 +137,7 @@ impl TestApp {
     /// A server whose clock is `clock`: the test moves time with `Clock::advance_millis`.
     pub async fn with_clock(clock: &Clock) -> Self {
         let clock = clock.clone();
-        Self::spawn_with(move |s| s.database.clock = clock).await
+        Self::spawn_with(move |s| s.service.clock = clock).await
     }
 
     pub async fn spawn() -> Self {
@@ -231,9 +231,9 @@ impl TestApp {
         start_server(&self.db, configure).await
     }
 
-    /// The running server's store (to run its background work at a moment the test chooses).
-    pub fn store(&self) -> &dealnest::store::Store {
-        self.server.as_ref().expect("the server runs").store()
+    /// The running server's use cases (to run its background work at a moment the test chooses).
+    pub fn service(&self) -> &dealnest::service::Service {
+        self.server.as_ref().expect("the server runs").service()
     }
 
     /// Stops the server (if it runs) and starts a new one on the same database, with settings

@@ -236,7 +236,7 @@ async fn opening_the_notifications_lists_them_and_marks_them_read() {
 /// are; one that arrives afterwards is unread, and the API says when each was read.
 #[tokio::test]
 async fn the_read_mark_covers_what_was_there_and_nothing_that_came_after() {
-    let app = TestApp::spawn_with(|s| s.database.quotas.new_account = 0).await;
+    let app = TestApp::spawn_with(|s| s.service.quotas.new_account = 0).await;
     let alice = app.user("Alice").await;
     let senders = [app.user("Sam").await, app.user("Sue").await, app.user("Sid").await];
     for &sender in &senders[..2] {

@@ -35,12 +35,12 @@ async fn the_demo_fills_an_empty_database_with_something_to_click() {
 async fn the_demo_never_touches_a_database_that_has_users() {
     let db = TestDb::new().await;
     let settings = Settings::for_database(db.url.clone());
-    let store = dealnest::open_store(&settings.database).await.unwrap();
+    let service = dealnest::open_service(&settings.database, &settings.service).await.unwrap();
     let email = dealnest::domain::Email::parse("only@example.com").unwrap();
-    store.create_user(&email, &dealnest::domain::UserName::parse("Only One").unwrap()).await.unwrap();
-    assert!(!store.seed_demo().await.unwrap(), "seeded a database with users");
+    service.accounts().create(&email, &dealnest::domain::UserName::parse("Only One").unwrap()).await.unwrap();
+    assert!(!dealnest::seed::demo::seed(&service).await.unwrap(), "seeded a database with users");
     let all = dealnest::domain::SearchQuery::parse(None).unwrap();
-    let users = store.search_users(&all, dealnest::domain::PageRequest::default()).await.unwrap();
+    let users = service.directory().search(&all, dealnest::domain::PageRequest::default()).await.unwrap();
     assert_eq!(users.total, 1);
-    store.close().await;
+    service.close().await;
 }

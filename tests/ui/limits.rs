@@ -40,7 +40,7 @@ async fn the_rate_limit_is_shown_inline_and_counted_per_signed_in_user() {
 
 #[tokio::test]
 async fn the_daily_quota_is_shown_inline() {
-    let app = TestApp::spawn_with(|s| s.database.quotas.daily = 1).await;
+    let app = TestApp::spawn_with(|s| s.service.quotas.daily = 1).await;
     let (alice, bob, carol) = (app.user("Alice").await, app.user("Bob").await, app.user("Carol").await);
     let browser = Browser::signed_in(&app, alice).await;
     browser.post("/requests", &[("recipient_id", &bob.to_string())]).await;

@@ -208,7 +208,7 @@ async fn a_database_gone_away_is_a_friendly_page_or_message_never_json_or_blank(
     let alice = app.user("Alice").await;
     let browser = Browser::signed_in(&app, alice).await;
     // The database goes away under the running server.
-    app.server.as_ref().unwrap().store().close().await;
+    app.server.as_ref().unwrap().service().close().await;
     let sentence = "The database is not reachable right now; nothing was changed. Please try again shortly.";
 
     let page = browser.get("/").await;

@@ -195,14 +195,13 @@ async fn with_secure_cookies_the_cookie_is_secure_and_hsts_is_sent() {
 
 #[tokio::test]
 async fn expired_sessions_are_deleted_by_the_cleanup() {
-    use dealnest::store::SessionStore as Sessions;
     use tower_sessions::session::{Id, Record};
     use tower_sessions::{ExpiredDeletion, SessionStore};
 
     let db = crate::support::TestDb::new().await;
-    let store = dealnest::store::Store::connect(&dealnest::store::StoreOptions::new(db.url.clone())).await.unwrap();
-    store.migrate().await.unwrap();
-    let sessions = Sessions::new(&store);
+    let settings = dealnest::config::Settings::for_database(db.url.clone());
+    let service = dealnest::open_service(&settings.database, &settings.service).await.unwrap();
+    let sessions = service.accounts().sessions();
     let now = time::OffsetDateTime::now_utc();
     for expiry_date in [now - time::Duration::hours(1), now + time::Duration::hours(1)] {
         let mut record = Record { id: Id::default(), data: Default::default(), expiry_date };
@@ -212,5 +211,5 @@ async fn expired_sessions_are_deleted_by_the_cleanup() {
 
     let left: i64 = sqlx::query_scalar("select count(*) from tower_sessions").fetch_one(&db.raw().await).await.unwrap();
     assert_eq!(left, 1, "only the live session is left");
-    store.close().await;
+    service.close().await;
 }

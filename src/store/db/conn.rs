@@ -104,14 +104,19 @@ pub(in crate::store) type Mapper<'m, T> = &'m (dyn Fn(&dyn Columns) -> DbResult<
 
 /// One connection, for the length of one store call: a SQLite connection on the thread that owns
 /// it, or a PostgreSQL connection (pooled, or a transaction's).
-pub(in crate::store) enum Conn<'c> {
+pub(crate) enum Conn<'c> {
     Sqlite(&'c SqliteConn),
     Postgres(&'c mut AnyConnection),
 }
 
 impl Conn<'_> {
     /// Every row `sql` returns.
-    pub async fn fetch_all<T>(&mut self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<Vec<T>> {
+    pub(in crate::store) async fn fetch_all<T>(
+        &mut self,
+        sql: &str,
+        params: &[Value<'_>],
+        map: Mapper<'_, T>,
+    ) -> DbResult<Vec<T>> {
         match self {
             Self::Sqlite(conn) => query_sqlite(&lock(conn), sql, params, map, usize::MAX),
             Self::Postgres(conn) => {
@@ -121,7 +126,7 @@ impl Conn<'_> {
     }
 
     /// The first row `sql` returns, if any.
-    pub async fn fetch_optional<T>(
+    pub(in crate::store) async fn fetch_optional<T>(
         &mut self,
         sql: &str,
         params: &[Value<'_>],
@@ -136,12 +141,17 @@ impl Conn<'_> {
     }
 
     /// The first row `sql` returns; none is an error.
-    pub async fn fetch_one<T>(&mut self, sql: &str, params: &[Value<'_>], map: Mapper<'_, T>) -> DbResult<T> {
+    pub(in crate::store) async fn fetch_one<T>(
+        &mut self,
+        sql: &str,
+        params: &[Value<'_>],
+        map: Mapper<'_, T>,
+    ) -> DbResult<T> {
         self.fetch_optional(sql, params, map).await?.ok_or(DatabaseError::NoRow)
     }
 
     /// Runs a statement; returns how many rows it changed.
-    pub async fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> DbResult<u64> {
+    pub(in crate::store) async fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> DbResult<u64> {
         match self {
             Self::Sqlite(conn) => {
                 let conn = lock(conn);
@@ -153,7 +163,7 @@ impl Conn<'_> {
         }
     }
 
-    pub fn is_postgres(&self) -> bool {
+    pub(in crate::store) fn is_postgres(&self) -> bool {
         matches!(self, Self::Postgres(_))
     }
 }

@@ -1,4 +1,5 @@
-//! What a database call can fail with, and what each failure means for the caller.
+//! What a database call can fail with, and what each failure means for the caller; and what a
+//! store call can fail with: that, or a broken rule.
 
 /// What a database call failed with.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +63,8 @@ impl Unavailable {
     pub const ALL: [Self; 6] =
         [Self::Down, Self::Busy, Self::Timeout, Self::StorageFull, Self::ReadOnly, Self::OutcomeUnknown];
 
-    /// The error code of the contract's error body.
+    /// The cause's name: the error code of the contract's error body (its sentence is in the
+    /// web layer's table), the metrics' label and `/readyz`'s `cause`.
     pub fn code(self) -> &'static str {
         match self {
             Self::Down => "database_unavailable",
@@ -71,23 +73,6 @@ impl Unavailable {
             Self::StorageFull => "storage_full",
             Self::ReadOnly => "database_read_only",
             Self::OutcomeUnknown => "outcome_unknown",
-        }
-    }
-
-    /// A sentence for people.
-    pub fn message(self) -> &'static str {
-        match self {
-            Self::Down => "The database is not reachable right now; nothing was changed. Please try again shortly.",
-            Self::Busy => "The service is busy right now; nothing was changed. Please try again in a moment.",
-            Self::Timeout => "That took too long and was stopped; nothing was changed. Please try again.",
-            Self::StorageFull => {
-                "The service has run out of storage space; nothing was changed. Please try again later."
-            }
-            Self::ReadOnly => "The service accepts no changes right now; nothing was changed. Please try again later.",
-            Self::OutcomeUnknown => {
-                "We lost contact with the database while saving, so we cannot tell whether the change was \
-                 made. Please check, then try again."
-            }
         }
     }
 
@@ -190,3 +175,24 @@ fn postgres_unavailable(error: &sqlx::Error) -> Option<Unavailable> {
 }
 
 pub(in crate::store) type DbResult<T> = Result<T, DatabaseError>;
+
+/// What a store call can fail with: a broken rule (the caller's fault) or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Rule(#[from] crate::domain::RuleError),
+    #[error("database error: {0}")]
+    Database(#[from] DatabaseError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl StoreError {
+    /// When the database, not the request, is why the call failed: which way it is unavailable.
+    pub fn unavailable(&self) -> Option<Unavailable> {
+        match self {
+            Self::Database(error) => error.unavailable(),
+            Self::Rule(_) => None,
+        }
+    }
+}

@@ -1,9 +1,10 @@
 //! Running the store's SQL on either backend. Every query is written once, with `$1`-style
 //! parameters that both databases read, inside a store call handed to one of three entry points:
 //!
-//! - [`Db::read`]: statements on one connection, each seeing the latest commit;
-//! - [`Db::snapshot`]: statements in one read transaction, all seeing the same moment;
-//! - [`Db::write`]: a write transaction, committed when the call returns `Ok`.
+//! - [`Database::read`]: statements on one connection, each seeing the latest commit;
+//! - [`Database::snapshot`]: statements in one read transaction, all seeing the same moment;
+//! - [`Database::search`]: like a snapshot, in a lane of its own for searches;
+//! - [`Database::write`]: a write transaction, committed when the call returns `Ok`.
 //!
 //! A store call is an async closure given a [`Conn`]. On SQLite it runs on a thread of the
 //! store's own (`sqlite.rs`, `group_commit.rs`): handed over once, its statements run there while
@@ -25,22 +26,22 @@ use std::sync::Arc;
 
 use tokio::sync::{OwnedSemaphorePermit, oneshot};
 
-pub(in crate::store) use conn::{Columns, Conn, Value, params};
+pub(crate) use conn::Conn;
+pub(in crate::store) use conn::{Columns, Value, params};
 pub(in crate::store) use error::DbResult;
-pub use error::{DatabaseError, Unavailable};
+pub use error::{DatabaseError, StoreError, StoreResult, Unavailable};
 pub(in crate::store) use group_commit::Job;
 pub use outage::Outages;
 pub(in crate::store) use postgres::{Postgres, PostgresOptions};
 pub(in crate::store) use sqlite::{ReadLane, Sqlite, SqliteOptions};
-pub(in crate::store) use sqlite_conn::SqliteConn;
+pub(crate) use sqlite_conn::SqliteConn;
 
-use super::{StoreError, StoreResult};
-
-/// The database behind a store, and how available it has been.
+/// The database, and how available it has been: the runner every store call goes through.
+/// Cheap to clone.
 #[derive(Clone)]
-pub(in crate::store) struct Db {
-    pub runtime: Runtime,
-    pub outages: Arc<Outages>,
+pub(crate) struct Database {
+    pub(in crate::store) runtime: Runtime,
+    pub(in crate::store) outages: Arc<Outages>,
 }
 
 /// Where a store call runs.
@@ -50,13 +51,13 @@ pub(in crate::store) enum Runtime {
     Postgres(Postgres),
 }
 
-impl Db {
-    pub fn new(runtime: Runtime) -> Self {
+impl Database {
+    pub(in crate::store) fn new(runtime: Runtime) -> Self {
         Self { runtime, outages: Arc::default() }
     }
 
     /// Runs `work` with one connection; its statements each see the latest commit.
-    pub async fn read<R, F>(&self, work: F) -> StoreResult<R>
+    pub(crate) async fn read<R, F>(&self, work: F) -> StoreResult<R>
     where
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
@@ -65,12 +66,12 @@ impl Db {
             Runtime::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Quick, false, work).await,
             Runtime::Postgres(postgres) => postgres.run(None, &work).await,
         };
-        self.noted(result, false)
+        self.tell_outages(result, false)
     }
 
     /// Runs `work` in a read transaction: every statement sees the database as it was at the
     /// first one, so several lists read together agree with each other.
-    pub async fn snapshot<R, F>(&self, work: F) -> StoreResult<R>
+    pub(crate) async fn snapshot<R, F>(&self, work: F) -> StoreResult<R>
     where
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
@@ -79,13 +80,13 @@ impl Db {
             Runtime::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Quick, true, work).await,
             Runtime::Postgres(postgres) => postgres.run(Some(SNAPSHOT), &work).await,
         };
-        self.noted(result, false)
+        self.tell_outages(result, false)
     }
 
     /// Runs `work`, a user search that may look at thousands of rows, in a read transaction.
     /// Searches may hold half the readers (SQLite) or half the pool (PostgreSQL) at most, so
     /// quick reads never wait for them.
-    pub async fn search<R, F>(&self, work: F) -> StoreResult<R>
+    pub(crate) async fn search<R, F>(&self, work: F) -> StoreResult<R>
     where
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
@@ -94,12 +95,12 @@ impl Db {
             Runtime::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Search, true, work).await,
             Runtime::Postgres(postgres) => postgres.search(Some(SNAPSHOT), &work).await,
         };
-        self.noted(result, false)
+        self.tell_outages(result, false)
     }
 
     /// Runs `work` in a write transaction, committed when it returns `Ok` and rolled back when it
     /// returns `Err`. The call returns after the commit.
-    pub async fn write<R, F>(&self, work: F) -> StoreResult<R>
+    pub(crate) async fn write<R, F>(&self, work: F) -> StoreResult<R>
     where
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
@@ -114,12 +115,12 @@ impl Db {
             }
             Runtime::Postgres(postgres) => postgres.run(Some("BEGIN"), &work).await,
         };
-        self.noted(result, true)
+        self.tell_outages(result, true)
     }
 
     /// Tells the outage tracker how a call went. A call refused by a rule of the product was
     /// answered by the database, though nothing was written.
-    fn noted<R>(&self, result: StoreResult<R>, wrote: bool) -> StoreResult<R> {
+    fn tell_outages<R>(&self, result: StoreResult<R>, wrote: bool) -> StoreResult<R> {
         match &result {
             Ok(_) => self.outages.succeeded(wrote),
             Err(error) => match error.unavailable() {
@@ -131,7 +132,7 @@ impl Db {
     }
 
     /// Refuses further calls and waits for those in progress.
-    pub async fn close(&self) {
+    pub(crate) async fn close(&self) {
         match &self.runtime {
             Runtime::Sqlite(sqlite) => sqlite.close().await,
             Runtime::Postgres(postgres) => postgres.close().await,
@@ -217,7 +218,7 @@ mod tests {
                         select count(*) as n from c";
 
     struct TestDb {
-        db: Db,
+        db: Database,
         path: std::path::PathBuf,
         _dir: tempfile::TempDir,
     }
@@ -226,7 +227,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("runtime.db");
         let options = SqliteOptions { readers, acquire_timeout: Duration::from_millis(200), statement_timeout };
-        let db = Db::new(Runtime::Sqlite(Arc::new(Sqlite::open(&path, options).unwrap())));
+        let db = Database::new(Runtime::Sqlite(Arc::new(Sqlite::open(&path, options).unwrap())));
         TestDb { db, path, _dir: dir }
     }
 

@@ -17,8 +17,8 @@ use sqlx::{AnyPool, Connection, Executor};
 
 use super::conn::Conn;
 use super::error::{DatabaseError, DbResult};
+use super::error::{StoreError, StoreResult};
 use crate::domain::Timestamp;
-use crate::store::StoreResult;
 
 /// A pooled connection idle longer than this is pinged before use: the server or a proxy may
 /// have closed it meanwhile.
@@ -96,7 +96,7 @@ impl Postgres {
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R>,
     {
         match self.attempt(transaction, work).await {
-            Err(crate::store::StoreError::Database(error)) if error.is_connection_lost() => {
+            Err(StoreError::Database(error)) if error.is_connection_lost() => {
                 tracing::info!(%error, "a database connection was lost; trying once more on a fresh one");
                 self.lost_at.store(Timestamp::now().millis(), Ordering::Relaxed);
                 self.attempt(transaction, work).await

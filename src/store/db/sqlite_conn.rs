@@ -9,7 +9,7 @@ use super::error::DbResult;
 /// A SQLite connection as its thread keeps it. Only that thread ever locks it; the lock makes a
 /// store call's future `Send` (the same future runs on PostgreSQL, inside async handlers), and is
 /// taken for one statement at a time, never across an `.await`.
-pub(in crate::store) type SqliteConn = std::sync::Mutex<rusqlite::Connection>;
+pub(crate) type SqliteConn = std::sync::Mutex<rusqlite::Connection>;
 
 /// The connection of `conn`; a job that panicked while holding it left nothing half-done that the
 /// next statement could see, so a poisoned lock is taken as it is.

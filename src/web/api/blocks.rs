@@ -37,7 +37,7 @@ pub async fn block(
 ) -> AppResult<(StatusCode, Json<BlockJson>)> {
     let user = UserId::parse(user_id)?;
     me.require(user)?;
-    let block = state.store.block(user, UserId::parse(body.blocked_user_id)?).await?;
+    let block = state.service.blocks().block(user, UserId::parse(body.blocked_user_id)?).await?;
     Ok((StatusCode::CREATED, Json(block.into())))
 }
 
@@ -59,6 +59,6 @@ pub async fn unblock(
 ) -> AppResult<StatusCode> {
     let user = UserId::parse(user_id)?;
     me.require(user)?;
-    state.store.unblock(user, UserId::parse(blocked_user_id)?).await?;
+    state.service.blocks().unblock(user, UserId::parse(blocked_user_id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -54,14 +54,13 @@ pub async fn bulk(
 ) -> AppResult<Json<BulkResults>> {
     let action = BulkAction::parse(&body.action)?;
     let ids = BulkIds::parse(body.request_ids)?;
-    let outcomes = state.store.bulk(me.id(), action, &ids).await;
+    let outcomes = state.service.requests().bulk(me.id(), action, &ids).await;
     let results = outcomes
         .into_iter()
         .map(|outcome| match outcome.result {
             Ok(request) => BulkResult { request_id: outcome.raw_id, status: Some(request.status), error: None },
             Err(error) => {
-                let error = AppError::from(error);
-                let detail = ErrorDetail { code: error.code.to_owned(), message: error.message, retry_at: None };
+                let detail = AppError::from(error).problem().detail();
                 BulkResult { request_id: outcome.raw_id, status: None, error: Some(detail) }
             }
         })

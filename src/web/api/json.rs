@@ -3,7 +3,9 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{Block, Notification, NotificationKind, Paged, PartnerRequest, Partnership, RequestStatus, User};
+use crate::domain::{
+    Block, CountedPage, Notification, NotificationKind, PartnerRequest, Partnership, RequestStatus, User,
+};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserJson {
@@ -130,8 +132,8 @@ pub struct Pagination {
     pub total_exact: bool,
 }
 
-impl<T> From<&Paged<T>> for Pagination {
-    fn from(paged: &Paged<T>) -> Self {
+impl<T> From<&CountedPage<T>> for Pagination {
+    fn from(paged: &CountedPage<T>) -> Self {
         Self { page: paged.page.page(), size: paged.page.size(), total: paged.total, total_exact: paged.total_exact }
     }
 }

@@ -71,8 +71,8 @@ pub fn router() -> Router<AppState> {
     let document = Arc::new(openapi);
 
     routes
-        .method_not_allowed_fallback(|| async { AppError::method_not_allowed() })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .route("/api/openapi.json", get(move || async move { Json(document.as_ref().clone()) }))
-        .route("/api", any(|| async { AppError::not_found() }))
-        .route("/api/{*rest}", any(|| async { AppError::not_found() }))
+        .route("/api", any(|| async { AppError::NotFound }))
+        .route("/api/{*rest}", any(|| async { AppError::NotFound }))
 }

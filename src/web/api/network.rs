@@ -34,7 +34,7 @@ pub async fn partners_in_common(
     let user = UserId::parse(user_id)?;
     me.require(user)?;
     let other = UserId::parse(other_id)?;
-    let found = state.store.partners_in_common(user, other, paging.parse()?).await?;
+    let found = state.service.network().in_common(user, other, paging.parse()?).await?;
     let pagination = Pagination::from(&found);
     Ok(Json(UserPage { users: found.items.into_iter().map(Into::into).collect(), pagination }))
 }
@@ -81,7 +81,7 @@ pub async fn suggestions(
     let user = UserId::parse(user_id)?;
     me.require(user)?;
     let count = SuggestionCount::parse(query.size)?;
-    let found = state.store.suggestions(user, count).await?;
+    let found = state.service.network().suggestions(user, count).await?;
     let suggestions = found
         .into_iter()
         .map(|s| SuggestionJson { user: s.user.into(), partners_in_common: s.partners_in_common })

@@ -27,7 +27,7 @@ pub async fn notifications(
 ) -> AppResult<Json<NotificationPage>> {
     let user = UserId::parse(user_id)?;
     me.require(user)?;
-    let page = state.store.notifications(user, paging.parse()?).await?;
+    let page = state.service.notifications().list(user, paging.parse()?).await?;
     let pagination = Pagination::from(&page);
     Ok(Json(NotificationPage { notifications: page.items.into_iter().map(Into::into).collect(), pagination }))
 }

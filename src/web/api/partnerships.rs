@@ -28,7 +28,7 @@ pub async fn partnerships(
 ) -> AppResult<Json<PartnershipPage>> {
     let user = UserId::parse(user_id)?;
     me.require(user)?;
-    let page = state.store.partnerships(user, paging.parse()?).await?;
+    let page = state.service.partnerships().list(user, paging.parse()?).await?;
     let pagination = Pagination::from(&page);
     Ok(Json(PartnershipPage { partnerships: page.items.into_iter().map(Into::into).collect(), pagination }))
 }
@@ -48,6 +48,6 @@ pub async fn end_partnership(
     me: SignedIn,
     ApiPath(partnership_id): ApiPath<i64>,
 ) -> AppResult<StatusCode> {
-    state.store.end_partnership(me.id(), PartnershipId::parse(partnership_id)?).await?;
+    state.service.partnerships().end(me.id(), PartnershipId::parse(partnership_id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::json::{Pagination, PartnerRequestJson, RequestPage};
-use crate::domain::{Answer, Paged, PartnerRequest, RequestId, RequestMessage, UserId};
+use crate::domain::{Answer, CountedPage, PartnerRequest, RequestId, RequestMessage, UserId};
 use crate::web::AppState;
 use crate::web::error::{AppResult, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
@@ -54,7 +54,7 @@ pub async fn send_request(
     }
     let recipient = UserId::parse(body.recipient_id)?;
     let message = RequestMessage::parse(body.message.as_deref())?;
-    let request = state.store.send_request(identity.id(), recipient, message.as_ref()).await?;
+    let request = state.service.requests().send(identity.id(), recipient, message.as_ref()).await?;
     Ok((StatusCode::CREATED, Json(request.into())))
 }
 
@@ -76,7 +76,7 @@ pub async fn received(
 ) -> AppResult<Json<RequestPage>> {
     let user = UserId::parse(user_id)?;
     identity.require(user)?;
-    let page = state.store.received_requests(user, paging.parse()?).await?;
+    let page = state.service.requests().received(user, paging.parse()?).await?;
     Ok(Json(request_page(page)))
 }
 
@@ -98,11 +98,11 @@ pub async fn sent(
 ) -> AppResult<Json<RequestPage>> {
     let user = UserId::parse(user_id)?;
     identity.require(user)?;
-    let page = state.store.sent_requests(user, paging.parse()?).await?;
+    let page = state.service.requests().sent(user, paging.parse()?).await?;
     Ok(Json(request_page(page)))
 }
 
-fn request_page(page: Paged<PartnerRequest>) -> RequestPage {
+fn request_page(page: CountedPage<PartnerRequest>) -> RequestPage {
     let pagination = Pagination::from(&page);
     RequestPage { requests: page.items.into_iter().map(Into::into).collect(), pagination }
 }
@@ -122,7 +122,7 @@ pub async fn get_request(
     identity: SignedIn,
     ApiPath(request_id): ApiPath<i64>,
 ) -> AppResult<Json<PartnerRequestJson>> {
-    let request = state.store.request_for(identity.id(), RequestId::parse(request_id)?).await?;
+    let request = state.service.requests().get(identity.id(), RequestId::parse(request_id)?).await?;
     Ok(Json(request.into()))
 }
 
@@ -145,7 +145,7 @@ pub async fn respond(
 ) -> AppResult<Json<PartnerRequestJson>> {
     let request_id = RequestId::parse(request_id)?;
     let answer = Answer::parse(&body.action)?;
-    let request = state.store.respond(identity.id(), request_id, answer).await?;
+    let request = state.service.requests().answer(identity.id(), request_id, answer).await?;
     Ok(Json(request.into()))
 }
 
@@ -165,6 +165,6 @@ pub async fn cancel(
     identity: SignedIn,
     ApiPath(request_id): ApiPath<i64>,
 ) -> AppResult<Json<PartnerRequestJson>> {
-    let request = state.store.cancel_request(identity.id(), RequestId::parse(request_id)?).await?;
+    let request = state.service.requests().withdraw(identity.id(), RequestId::parse(request_id)?).await?;
     Ok(Json(request.into()))
 }

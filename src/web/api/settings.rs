@@ -83,7 +83,7 @@ pub async fn get_settings(
 ) -> AppResult<Json<SettingsJson>> {
     let user = UserId::parse(user_id)?;
     identity.require(user)?;
-    Ok(Json(state.store.settings(user).await?.into()))
+    Ok(Json(state.service.settings().get(user).await?.into()))
 }
 
 /// Replace a user's own settings (the whole object). Requests already pending are not touched.
@@ -104,5 +104,5 @@ pub async fn put_settings(
     let user = UserId::parse(user_id)?;
     identity.require(user)?;
     let settings = SettingsJson::parse(body)?;
-    Ok(Json(state.store.save_settings(user, settings).await?.into()))
+    Ok(Json(state.service.settings().save(user, settings).await?.into()))
 }

@@ -42,7 +42,7 @@ pub async fn create_user(
 ) -> AppResult<(StatusCode, Json<UserJson>)> {
     let name = UserName::parse(&body.name)?;
     let email = Email::parse(&body.email)?;
-    let user = state.store.create_user(&email, &name).await?;
+    let user = state.service.accounts().create(&email, &name).await?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
@@ -63,7 +63,7 @@ pub async fn list_users(
 ) -> AppResult<Json<UserPage>> {
     let page = PageQuery { page: query.page, size: query.size }.parse()?;
     let q = SearchQuery::parse(query.q.as_deref())?;
-    let found = state.store.search_users(&q, page).await?;
+    let found = state.service.directory().search(&q, page).await?;
     let pagination = Pagination::from(&found);
     Ok(Json(UserPage { users: found.items.into_iter().map(Into::into).collect(), pagination }))
 }
@@ -77,6 +77,6 @@ pub async fn list_users(
     ))]
 pub async fn get_user(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) -> AppResult<Json<UserJson>> {
     let id = UserId::parse(id)?;
-    let user = state.store.user(id).await?.ok_or(RuleError::UserNotFound)?;
+    let user = state.service.accounts().user(id).await?.ok_or(RuleError::UserNotFound)?;
     Ok(Json(user.into()))
 }

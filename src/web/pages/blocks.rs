@@ -1,14 +1,15 @@
-//! Blocking and unblocking from the pages, through the same store functions as the API.
+//! Blocking and unblocking from the pages, through the same use cases as the API.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use super::replies::{ActionContext, Changed, Done, finish};
+use super::actions::{Action, Done, answer_action};
+use super::errors::Asked;
 use crate::domain::UserId;
 use crate::web::AppState;
-use crate::web::error::AppResult;
+use crate::web::error::AppError;
 use crate::web::signed_in::SignedIn;
 
 #[derive(Debug, Deserialize)]
@@ -19,31 +20,32 @@ pub struct BlockForm {
 
 pub async fn block(
     State(state): State<AppState>,
-    me: SignedIn,
-    ctx: ActionContext,
+    asked: Asked,
+    me: Result<SignedIn, AppError>,
     Form(form): Form<BlockForm>,
-) -> AppResult<Response> {
-    let other = UserId::parse_text(&form.user_id)?;
-    state.store.block(me.id(), other).await?;
-    let user = state.store.existing_user(other).await?;
-    let done = Done {
-        message: format!("You blocked {}. Neither of you can send the other a request.", user.name),
-        // A pending request between the two, either way, was turned down.
-        changed: Changed { incoming: true, sent: true, ..Changed::default() },
-        other,
-    };
-    finish(&state, &me, ctx, done).await
+) -> Response {
+    asked
+        .answer(async {
+            let me = me?;
+            let other = UserId::parse_text(&form.user_id)?;
+            state.service.blocks().block(me.id(), other).await?;
+            answer_action(&state, &me, &asked, Done { action: Action::Blocked, other }).await
+        })
+        .await
 }
 
 pub async fn unblock(
     State(state): State<AppState>,
-    me: SignedIn,
-    ctx: ActionContext,
+    asked: Asked,
+    me: Result<SignedIn, AppError>,
     Path(user_id): Path<String>,
-) -> AppResult<Response> {
-    let other = UserId::parse_text(&user_id)?;
-    state.store.unblock(me.id(), other).await?;
-    let user = state.store.existing_user(other).await?;
-    let done = Done { message: format!("You unblocked {}.", user.name), changed: Changed::default(), other };
-    finish(&state, &me, ctx, done).await
+) -> Response {
+    asked
+        .answer(async {
+            let me = me?;
+            let other = UserId::parse_text(&user_id)?;
+            state.service.blocks().unblock(me.id(), other).await?;
+            answer_action(&state, &me, &asked, Done { action: Action::Unblocked, other }).await
+        })
+        .await
 }

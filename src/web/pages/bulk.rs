@@ -1,5 +1,5 @@
 //! `POST /requests/bulk`: accept, reject or withdraw the checked requests of a list. Each goes
-//! through the store call of its single action (see `store::bulk`); the answer says how many
+//! through the use case of its single action (`service.requests().bulk`); the answer says how many
 //! succeeded and why the others did not: a flash message without JavaScript, and with htmx the
 //! lists updated in place with each failure beside its row when the row is still there.
 
@@ -11,14 +11,15 @@ use axum_extra::extract::Form;
 use axum_htmx::{HxResponseTrigger, VaryHxRequest};
 use serde::Deserialize;
 
+use super::actions::{ActionUpdate, RELATIONS_CHANGED};
+use super::errors::Asked;
 use super::layout::StatusRegion;
 use super::lists::Lists;
 use super::network::SuggestionsSection;
-use super::replies::{ActionContext, ActionUpdate, RELATIONS_CHANGED};
 use crate::domain::{BulkAction, BulkIds, RuleError};
-use crate::store::BulkOutcome;
+use crate::service::BulkOutcome;
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult};
+use crate::web::error::AppError;
 use crate::web::session::Flash;
 use crate::web::signed_in::SignedIn;
 
@@ -32,45 +33,52 @@ pub struct BulkForm {
 
 pub async fn bulk(
     State(state): State<AppState>,
-    me: SignedIn,
-    ctx: ActionContext,
+    asked: Asked,
+    me: Result<SignedIn, AppError>,
     Form(form): Form<BulkForm>,
-) -> AppResult<Response> {
-    let action = BulkAction::parse(&form.action)?;
-    let ids = form
-        .request_id
-        .iter()
-        .map(|raw| raw.trim().parse::<i64>().map_err(|_| RuleError::InvalidId))
-        .collect::<Result<Vec<i64>, _>>()?;
-    let ids = BulkIds::parse(ids)?;
-    let outcomes = state.store.bulk(me.id(), action, &ids).await;
-    let failures: Vec<(i64, AppError)> = outcomes
-        .into_iter()
-        .filter_map(|BulkOutcome { raw_id, result }| result.err().map(|error| (raw_id, AppError::from(error))))
-        .collect();
-    let succeeded = ids.iter().count() - failures.len();
-    let summary = summary(action, succeeded, &failures);
-    let flash = if succeeded == 0 { Flash::error(summary) } else { Flash::success(summary) };
-    if !ctx.is_htmx() {
-        me.session.set_flash(flash).await?;
-        return Ok((VaryHxRequest, Redirect::to(ctx.back())).into_response());
-    }
-    let mut lists = Lists::load(&state.store, me.id()).await?.out_of_band();
-    let why: HashMap<i64, &str> = failures.iter().map(|(id, error)| (*id, error.message.as_str())).collect();
-    for row in lists.incoming.rows.iter_mut().chain(lists.sent.rows.iter_mut()) {
-        row.error = why.get(&row.id.get()).map(|message| (*message).to_owned());
-    }
-    let update = ActionUpdate {
-        find_row: None,
-        incoming: Some(lists.incoming),
-        sent: Some(lists.sent),
-        partners: Some(lists.partners),
-        suggestions: Some(SuggestionsSection::load(&state, me.id()).await?),
-        nav: lists.nav,
-        status: Some(StatusRegion { flash: Some(flash), oob: true }),
-        live: lists.live,
-    };
-    Ok((VaryHxRequest, HxResponseTrigger::normal([RELATIONS_CHANGED]), update).into_response())
+) -> Response {
+    asked
+        .answer(async {
+            let me = me?;
+            let action = BulkAction::parse(&form.action)?;
+            let ids = form
+                .request_id
+                .iter()
+                .map(|raw| raw.trim().parse::<i64>().map_err(|_| RuleError::InvalidId))
+                .collect::<Result<Vec<i64>, _>>()?;
+            let ids = BulkIds::parse(ids)?;
+            let outcomes = state.service.requests().bulk(me.id(), action, &ids).await;
+            let failures: Vec<(i64, AppError)> = outcomes
+                .into_iter()
+                .filter_map(|BulkOutcome { raw_id, result }| result.err().map(|error| (raw_id, AppError::from(error))))
+                .collect();
+            let succeeded = ids.iter().count() - failures.len();
+            let summary = summary(action, succeeded, &failures);
+            let flash = if succeeded == 0 { Flash::error(summary) } else { Flash::success(summary) };
+            if !asked.is_htmx() {
+                me.session.set_flash(flash).await?;
+                return Ok((VaryHxRequest, Redirect::to(asked.back())).into_response());
+            }
+            let after = state.service.dashboard().after_action(me.id(), None, false).await?;
+            let mut lists = Lists::new(&after.relations, state.service.now()).out_of_band();
+            let why: HashMap<i64, String> =
+                failures.iter().map(|(id, error)| (*id, error.problem().message.into_owned())).collect();
+            for row in lists.incoming.rows.iter_mut().chain(lists.sent.rows.iter_mut()) {
+                row.error = why.get(&row.id.get()).cloned();
+            }
+            let update = ActionUpdate {
+                find_row: None,
+                incoming: Some(lists.incoming),
+                sent: Some(lists.sent),
+                partners: Some(lists.partners),
+                suggestions: Some(SuggestionsSection::new(&after.suggestions).out_of_band()),
+                nav: lists.nav,
+                status: Some(StatusRegion { flash: Some(flash), oob: true }),
+                live: lists.live,
+            };
+            Ok((VaryHxRequest, HxResponseTrigger::normal([RELATIONS_CHANGED]), update).into_response())
+        })
+        .await
 }
 
 /// "Accepted 18, 2 were no longer pending."
@@ -98,13 +106,13 @@ fn summary(action: BulkAction, succeeded: usize, failures: &[(i64, AppError)]) -
 }
 
 fn reason(action: BulkAction, error: &AppError) -> String {
-    match (error.code, action) {
-        ("not_pending", _) => "no longer pending".into(),
-        ("request_not_found", _) => "not found".into(),
-        ("forbidden", BulkAction::Cancel) => "not yours to withdraw".into(),
-        ("forbidden", _) => "not yours to answer".into(),
-        ("already_partners", _) => "from someone already your partner".into(),
-        _ => format!("refused ({})", error.message.trim_end_matches('.')),
+    match (error, action) {
+        (AppError::Rule(RuleError::NotPending), _) => "no longer pending".into(),
+        (AppError::Rule(RuleError::RequestNotFound), _) => "not found".into(),
+        (AppError::Rule(RuleError::Forbidden), BulkAction::Cancel) => "not yours to withdraw".into(),
+        (AppError::Rule(RuleError::Forbidden), _) => "not yours to answer".into(),
+        (AppError::Rule(RuleError::AlreadyPartners), _) => "from someone already your partner".into(),
+        _ => format!("refused ({})", error.problem().message.trim_end_matches('.')),
     }
 }
 

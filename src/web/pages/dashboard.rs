@@ -8,16 +8,16 @@ use axum::response::{IntoResponse, Response};
 use axum_htmx::{HxResponseTrigger, VaryHxRequest};
 use serde::Deserialize;
 
+use super::actions::{ActionUpdate, RELATIONS_CHANGED};
+use super::errors::Asked;
 use super::find::{FindResults, FindSection, SEARCH_PAGE_SIZE, Search, SearchParams};
 use super::layout::{Layout, SizedRender};
 use super::lists::{IncomingSection, Lists, LivePoller, PartnersSection, SentSection};
 use super::network::SuggestionsSection;
-use super::replies::{ActionUpdate, RELATIONS_CHANGED};
 use super::signin;
 use crate::domain::{PageRequest, User};
 use crate::web::AppState;
-use crate::web::error::AppResult;
-use crate::web::request::Htmx;
+use crate::web::error::{AppError, AppResult};
 use crate::web::session::UserSession;
 use crate::web::signed_in::{SignedIn, session_user};
 
@@ -34,19 +34,23 @@ pub struct DashboardPage {
     pub live: LivePoller,
 }
 
-pub async fn home(State(state): State<AppState>, session: UserSession) -> AppResult<Response> {
-    start_page(&state, &session, SearchParams::default(), false).await
+pub async fn home(State(state): State<AppState>, asked: Asked, session: UserSession) -> Response {
+    asked.answer(start_page(&state, &session, SearchParams::default(), false)).await
 }
 
 /// One address, four answers: signed in or not, htmx (the results alone) or not (the whole page).
 pub async fn search(
     State(state): State<AppState>,
-    Htmx(htmx): Htmx,
+    asked: Asked,
     session: UserSession,
     Query(params): Query<SearchParams>,
-) -> AppResult<Response> {
-    let response = start_page(&state, &session, params, htmx).await?;
-    Ok((VaryHxRequest, response).into_response())
+) -> Response {
+    asked
+        .answer(async {
+            let response = start_page(&state, &session, params, asked.is_htmx()).await?;
+            Ok((VaryHxRequest, response).into_response())
+        })
+        .await
 }
 
 async fn start_page(state: &AppState, session: &UserSession, params: SearchParams, htmx: bool) -> AppResult<Response> {
@@ -55,21 +59,21 @@ async fn start_page(state: &AppState, session: &UserSession, params: SearchParam
         return signin::page_or_list(state, session, search, htmx).await;
     };
     if htmx {
-        let found = state.store.candidates(user.id, &search.query, search.page).await?;
+        let found = state.service.network().candidates(user.id, &search.query, search.page).await?;
         return Ok(FindResults::new(&search.text, &found).into_response());
     }
     if search.text.is_empty() && search.page == first_search_page() {
-        // The dashboard as it opens: kept by the store while nothing it shows has changed.
-        let kept = state.store.dashboard(user.id, search.page).await?;
+        // The dashboard as it opens: kept by the service while nothing it shows has changed.
+        let kept = state.service.dashboard().view(user.id, search.page).await?;
         let find = FindSection { results: FindResults::new("", &kept.candidates), q: String::new() };
         let suggestions = SuggestionsSection::new(&kept.suggestions);
-        return dashboard(session, user, find, suggestions, Lists::new(&kept.relations, state.store.now())).await;
+        return dashboard(session, user, find, suggestions, Lists::new(&kept.relations, state.service.now())).await;
     }
     // A search typed with JavaScript off: everything the page shows, as of one moment.
-    let found = state.store.dashboard_search(user.id, &search.query, search.page).await?;
+    let found = state.service.dashboard().search(user.id, &search.query, search.page).await?;
     let find = FindSection { results: FindResults::new(&search.text, &found.candidates), q: search.text };
     let suggestions = SuggestionsSection::new(&found.suggestions);
-    dashboard(session, user, find, suggestions, Lists::new(&found.relations, state.store.now())).await
+    dashboard(session, user, find, suggestions, Lists::new(&found.relations, state.service.now())).await
 }
 
 /// The first page of user search (sign-in list and "Find partners").
@@ -98,7 +102,7 @@ async fn dashboard(
         live: lists.live,
     };
     static RENDER: SizedRender = SizedRender::new();
-    Ok(RENDER.respond(&page))
+    RENDER.respond(&page)
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,12 +115,18 @@ pub struct LiveParams {
 /// band, and a nudge to the search results, which may show a stale standing.
 pub async fn live(
     State(state): State<AppState>,
-    me: SignedIn,
+    asked: Asked,
+    me: Result<SignedIn, AppError>,
     Query(params): Query<LiveParams>,
-) -> AppResult<Response> {
+) -> Response {
+    asked.answer(live_update(state, me, params)).await
+}
+
+async fn live_update(state: AppState, me: Result<SignedIn, AppError>, params: LiveParams) -> AppResult<Response> {
+    let me = me?;
     // Answered from the kept dashboard while nothing changed: one primary-key read.
-    let kept = state.store.dashboard(me.id(), first_search_page()).await?;
-    let lists = Lists::new(&kept.relations, state.store.now());
+    let kept = state.service.dashboard().view(me.id(), first_search_page()).await?;
+    let lists = Lists::new(&kept.relations, state.service.now());
     if lists.live.stamp == params.v {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }

@@ -9,7 +9,7 @@ use super::network::InCommonView;
 use super::person::Person;
 use super::plain::{Plain, action_path, dom_id};
 use super::relative_time::When;
-use crate::domain::{Candidate, PageRequest, PartnershipId, RequestId, SearchQuery, Slice, Standing};
+use crate::domain::{Candidate, PageRequest, PartnershipId, RequestId, SearchQuery, Standing, UncountedPage};
 use crate::web::error::AppResult;
 
 /// Results per page of user search (sign-in list and "Find partners").
@@ -64,7 +64,7 @@ pub struct FindResults {
 }
 
 impl FindResults {
-    pub fn new(q: &str, found: &Slice<Candidate>) -> Self {
+    pub fn new(q: &str, found: &UncountedPage<Candidate>) -> Self {
         let page = found.page.page();
         Self {
             q: q.to_owned(),

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::domain::User;
 use crate::web::assets::{AssetUrls, urls};
-use crate::web::error::AppError;
+use crate::web::error::{AppError, AppResult};
 use crate::web::session::Flash;
 
 /// The data of `base.html`.
@@ -65,16 +65,16 @@ impl SizedRender {
         Self(AtomicUsize::new(0))
     }
 
-    pub fn respond(&self, page: &impl Template) -> Response {
+    pub fn respond(&self, page: &impl Template) -> AppResult<Response> {
         let mut html = String::with_capacity(self.0.load(Ordering::Relaxed));
         match page.render_into(&mut html) {
             Ok(()) => {
                 self.0.store(html.len() + html.len() / 8, Ordering::Relaxed);
-                Html(html).into_response()
+                Ok(Html(html).into_response())
             }
             Err(error) => {
                 tracing::error!(%error, "a page failed to render");
-                AppError::internal().into_response()
+                Err(AppError::Internal)
             }
         }
     }

@@ -11,9 +11,7 @@ use super::network::InCommonView;
 use super::person::Person;
 use super::plain::{Plain, action_path, dom_id};
 use super::relative_time::When;
-use crate::domain::{Paged, PartnershipId, RequestId, RequestWithUser, Timestamp, UserId};
-use crate::store::{Relations, Store};
-use crate::web::error::AppResult;
+use crate::domain::{CountedPage, PartnershipId, Relations, RequestId, RequestWithUser, Timestamp};
 
 /// A pending request as a row: the other person, their note, when it was sent.
 pub struct RequestRow {
@@ -107,17 +105,11 @@ pub struct Lists {
 }
 
 impl Lists {
-    /// The newest page of each list, read now. Longer lists say how many more there are; the
-    /// search in "Find partners" reaches everyone.
-    pub async fn load(store: &Store, user: UserId) -> AppResult<Self> {
-        Ok(Self::new(&store.relations(user).await?, store.now()))
-    }
-
     /// The lists of `relations`, with times relative to `now`.
     pub fn new(relations: &Relations, now: Timestamp) -> Self {
         let Relations { incoming, sent, partners, unread, .. } = relations;
         let stamp = fingerprint(incoming, sent, partners, *unread);
-        let rows = |list: &Paged<RequestWithUser>, side: &'static str| -> Vec<RequestRow> {
+        let rows = |list: &CountedPage<RequestWithUser>, side: &'static str| -> Vec<RequestRow> {
             list.items.iter().map(|item| RequestRow::new(item, side, now)).collect()
         };
         Self {
@@ -155,9 +147,9 @@ impl Lists {
 
 /// Ids, totals and the unread count: what, when it changes, changes what the lists show.
 fn fingerprint(
-    incoming: &Paged<RequestWithUser>,
-    sent: &Paged<RequestWithUser>,
-    partners: &Paged<crate::domain::Partnership>,
+    incoming: &CountedPage<RequestWithUser>,
+    sent: &CountedPage<RequestWithUser>,
+    partners: &CountedPage<crate::domain::Partnership>,
     unread: i64,
 ) -> String {
     let mut hasher = DefaultHasher::new();

@@ -3,9 +3,11 @@
 //! flash message); with htmx the same address answers with only the fragments that changed.
 //! Full pages and fragments render the same partial templates, so they cannot drift apart.
 //!
-//! Handlers hold no SQL and no rules: they parse what was typed, call the store functions the
-//! API calls, and choose how to answer.
+//! Handlers hold no SQL and no rules: they parse what was typed, call the use cases of `service`
+//! the API calls, and choose how to answer, each through `errors::Asked::answer`, which answers
+//! a failure as the pages do.
 
+mod actions;
 mod blocks;
 mod bulk;
 mod dashboard;
@@ -19,7 +21,6 @@ mod partnerships;
 mod person;
 mod plain;
 mod relative_time;
-mod replies;
 mod requests;
 mod settings;
 mod signin;
@@ -52,9 +53,9 @@ pub fn router() -> Router<AppState> {
         .route("/notifications", get(notifications::page))
         .route("/settings", get(settings::page).post(settings::save))
         .route("/unsubscribe/{token}", get(unsubscribe::show).post(unsubscribe::confirm))
-        // A panic in a page handler still answers with a page (see `errors`), not a bare 500.
+        // A panic in a page handler still answers with a page, not a bare 500.
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a page handler panicked");
-            axum::response::IntoResponse::into_response(AppError::internal())
+            errors::page(&AppError::Internal.problem())
         }))
 }

@@ -10,11 +10,12 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum_htmx::VaryHxRequest;
 
+use super::errors::Asked;
 use super::person::Person;
 use super::plain::{Plain, dom_id};
 use crate::domain::{InCommon, PageRequest, Suggestion, User, UserId};
 use crate::web::AppState;
-use crate::web::error::AppResult;
+use crate::web::error::AppError;
 use crate::web::signed_in::SignedIn;
 
 /// "3 partners in common" and the names behind it; renders nothing when there are none.
@@ -74,12 +75,22 @@ impl InCommonNames {
 
 /// `GET /people/{id}/in-common`: the names of the partners the signed-in user shares with
 /// `id`, as read now (the fragment a row's "partners in common" loads when opened).
-pub async fn names(State(state): State<AppState>, me: SignedIn, Path(id): Path<String>) -> AppResult<Response> {
-    let other = UserId::parse_text(&id)?;
-    let page = PageRequest::parse(None, Some(InCommon::NAMES_SHOWN as i64))?;
-    let found = state.store.partners_in_common(me.id(), other, page).await?;
-    let names = InCommonNames::new(&found.items, found.total - found.items.len() as i64);
-    Ok((VaryHxRequest, names).into_response())
+pub async fn names(
+    State(state): State<AppState>,
+    asked: Asked,
+    me: Result<SignedIn, AppError>,
+    Path(id): Path<String>,
+) -> Response {
+    asked
+        .answer(async {
+            let me = me?;
+            let other = UserId::parse_text(&id)?;
+            let page = PageRequest::parse(None, Some(InCommon::NAMES_SHOWN as i64))?;
+            let found = state.service.network().in_common(me.id(), other, page).await?;
+            let names = InCommonNames::new(&found.items, found.total - found.items.len() as i64);
+            Ok((VaryHxRequest, names).into_response())
+        })
+        .await
 }
 
 /// One person the viewer may know.
@@ -114,12 +125,10 @@ impl SuggestionsSection {
         Self { rows, oob: false }
     }
 
-    /// Read now, for an htmx answer (out of band).
-    pub async fn load(state: &AppState, me: UserId) -> AppResult<Self> {
-        let count = crate::domain::SuggestionCount::parse(Some(crate::store::DASHBOARD_SUGGESTIONS as i64))?;
-        let mut section = Self::new(&state.store.suggestions(me, count).await?);
-        section.oob = true;
-        Ok(section)
+    /// Marked for an out-of-band swap (in an htmx answer).
+    pub fn out_of_band(mut self) -> Self {
+        self.oob = true;
+        self
     }
 }
 

@@ -7,12 +7,13 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::errors::Asked;
 use super::find::Pager;
 use super::layout::Layout;
 use super::relative_time::When;
-use crate::domain::{PageRequest, Timestamp};
+use crate::domain::PageRequest;
 use crate::web::AppState;
-use crate::web::error::AppResult;
+use crate::web::error::{AppError, AppResult};
 use crate::web::signed_in::SignedIn;
 
 pub struct NoteRow {
@@ -38,16 +39,22 @@ pub struct NotesParams {
 
 pub async fn page(
     State(state): State<AppState>,
-    me: SignedIn,
+    asked: Asked,
+    me: Result<SignedIn, AppError>,
     Query(params): Query<NotesParams>,
-) -> AppResult<Response> {
+) -> Response {
+    asked.answer(notes(state, me, params)).await
+}
+
+async fn notes(state: AppState, me: Result<SignedIn, AppError>, params: NotesParams) -> AppResult<Response> {
+    let me = me?;
     let page = params.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).filter(|p| *p >= 1);
     let page = PageRequest::parse(page, None)?;
-    let list = state.store.notifications(me.id(), page).await?;
-    state.store.mark_notifications_read(me.id()).await?;
-    let unread = state.store.unread_notifications(me.id()).await?;
+    let list = state.service.notifications().list(me.id(), page).await?;
+    state.service.notifications().mark_read(me.id()).await?;
+    let unread = state.service.notifications().unread(me.id()).await?;
     let flash = me.session.take_flash().await?;
-    let now = Timestamp::now();
+    let now = state.service.now();
     let has_more = page.offset() + page.limit() < list.total;
     let notes = list
         .items

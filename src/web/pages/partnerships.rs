@@ -1,32 +1,27 @@
-//! Ending a partnership from the pages, through the same store function as the API.
+//! Ending a partnership from the pages, through the same use case as the API.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-use super::replies::{ActionContext, Changed, Done, finish};
+use super::actions::{Action, Done, answer_action};
+use super::errors::Asked;
 use crate::domain::PartnershipId;
 use crate::web::AppState;
-use crate::web::error::AppResult;
+use crate::web::error::AppError;
 use crate::web::signed_in::SignedIn;
 
 pub async fn end_partnership(
     State(state): State<AppState>,
-    me: SignedIn,
-    ctx: ActionContext,
+    asked: Asked,
+    me: Result<SignedIn, AppError>,
     Path(id): Path<String>,
-) -> AppResult<Response> {
-    let id = PartnershipId::parse_text(&id)?;
-    // Read first: once ended, the partnership no longer says who the partner was.
-    let partner = state.store.partner_in(me.id(), id).await?;
-    state.store.end_partnership(me.id(), id).await?;
-    let message = match &partner {
-        Some(user) => format!("Your partnership with {} has ended.", user.name),
-        None => "The partnership has ended.".to_owned(),
-    };
-    let done = Done {
-        message,
-        changed: Changed { partners: true, ..Changed::default() },
-        other: partner.map_or(me.id(), |user| user.id),
-    };
-    finish(&state, &me, ctx, done).await
+) -> Response {
+    asked
+        .answer(async {
+            let me = me?;
+            let id = PartnershipId::parse_text(&id)?;
+            let other = state.service.partnerships().end(me.id(), id).await?;
+            answer_action(&state, &me, &asked, Done { action: Action::Ended, other }).await
+        })
+        .await
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::domain::{User, UserId};
 
-/// The user's texts are shared with the store's kept user, not copied.
+/// The user's texts are shared with the service's kept user, not copied.
 pub struct Person {
     pub id: UserId,
     pub name: Arc<str>,

@@ -1,15 +1,16 @@
-//! Partner requests from the pages: send, accept, reject, withdraw. Each calls the same store
-//! function as the API, so the rules and their messages are the same.
+//! Partner requests from the pages: send, accept, reject, withdraw. Each calls the same use case
+//! as the API, so the rules and their messages are the same.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use super::replies::{ActionContext, Changed, Done, finish};
+use super::actions::{Action, Done, answer_action};
+use super::errors::Asked;
 use crate::domain::{Answer, RequestId, RequestMessage, UserId};
 use crate::web::AppState;
-use crate::web::error::AppResult;
+use crate::web::error::{AppError, AppResult};
 use crate::web::signed_in::SignedIn;
 
 #[derive(Debug, Deserialize)]
@@ -22,61 +23,68 @@ pub struct SendForm {
 
 pub async fn send(
     State(state): State<AppState>,
-    me: SignedIn,
-    ctx: ActionContext,
+    asked: Asked,
+    me: Result<SignedIn, AppError>,
     Form(form): Form<SendForm>,
-) -> AppResult<Response> {
-    let recipient = UserId::parse_text(&form.recipient_id)?;
-    let message = RequestMessage::parse(form.message.as_deref())?;
-    state.store.send_request(me.id(), recipient, message.as_ref()).await?;
-    let other = state.store.existing_user(recipient).await?;
-    let done = Done {
-        message: format!("Request sent to {}.", other.name),
-        changed: Changed { sent: true, ..Changed::default() },
-        other: recipient,
-    };
-    finish(&state, &me, ctx, done).await
+) -> Response {
+    asked
+        .answer(async {
+            let me = me?;
+            let recipient = UserId::parse_text(&form.recipient_id)?;
+            let message = RequestMessage::parse(form.message.as_deref())?;
+            state.service.requests().send(me.id(), recipient, message.as_ref()).await?;
+            answer_action(&state, &me, &asked, Done { action: Action::Sent, other: recipient }).await
+        })
+        .await
 }
 
-pub async fn accept(state: State<AppState>, me: SignedIn, ctx: ActionContext, id: Path<String>) -> AppResult<Response> {
-    respond(state, me, ctx, id, Answer::Accept).await
+pub async fn accept(
+    state: State<AppState>,
+    asked: Asked,
+    me: Result<SignedIn, AppError>,
+    id: Path<String>,
+) -> Response {
+    asked.answer(answer_request(state, &asked, me, id, Answer::Accept)).await
 }
 
-pub async fn reject(state: State<AppState>, me: SignedIn, ctx: ActionContext, id: Path<String>) -> AppResult<Response> {
-    respond(state, me, ctx, id, Answer::Reject).await
+pub async fn reject(
+    state: State<AppState>,
+    asked: Asked,
+    me: Result<SignedIn, AppError>,
+    id: Path<String>,
+) -> Response {
+    asked.answer(answer_request(state, &asked, me, id, Answer::Reject)).await
 }
 
-async fn respond(
+async fn answer_request(
     State(state): State<AppState>,
-    me: SignedIn,
-    ctx: ActionContext,
+    asked: &Asked,
+    me: Result<SignedIn, AppError>,
     Path(id): Path<String>,
     answer: Answer,
 ) -> AppResult<Response> {
+    let me = me?;
     let id = RequestId::parse_text(&id)?;
-    let request = state.store.respond(me.id(), id, answer).await?;
-    let other = state.store.existing_user(request.sender_id).await?;
-    let (message, partners) = match answer {
-        Answer::Accept => (format!("You and {} are now partners.", other.name), true),
-        Answer::Reject => (format!("You turned down {}’s request.", other.name), false),
+    let request = state.service.requests().answer(me.id(), id, answer).await?;
+    let action = match answer {
+        Answer::Accept => Action::Accepted,
+        Answer::Reject => Action::Rejected,
     };
-    let done = Done { message, changed: Changed { incoming: true, partners, ..Changed::default() }, other: other.id };
-    finish(&state, &me, ctx, done).await
+    answer_action(&state, &me, asked, Done { action, other: request.sender_id }).await
 }
 
 pub async fn cancel(
     State(state): State<AppState>,
-    me: SignedIn,
-    ctx: ActionContext,
+    asked: Asked,
+    me: Result<SignedIn, AppError>,
     Path(id): Path<String>,
-) -> AppResult<Response> {
-    let id = RequestId::parse_text(&id)?;
-    let request = state.store.cancel_request(me.id(), id).await?;
-    let other = state.store.existing_user(request.recipient_id).await?;
-    let done = Done {
-        message: format!("You withdrew your request to {}.", other.name),
-        changed: Changed { sent: true, ..Changed::default() },
-        other: other.id,
-    };
-    finish(&state, &me, ctx, done).await
+) -> Response {
+    asked
+        .answer(async {
+            let me = me?;
+            let id = RequestId::parse_text(&id)?;
+            let request = state.service.requests().withdraw(me.id(), id).await?;
+            answer_action(&state, &me, &asked, Done { action: Action::Withdrew, other: request.recipient_id }).await
+        })
+        .await
 }

@@ -11,11 +11,11 @@ use axum_extra::extract::Form;
 use axum_htmx::VaryHxRequest;
 use serde::Deserialize;
 
+use super::errors::Asked;
 use super::layout::{Layout, StatusRegion};
 use crate::domain::{AcceptsFrom, MailPreferences, MailWhen, RuleError, UserSettings};
 use crate::web::AppState;
-use crate::web::error::AppResult;
-use crate::web::request::is_htmx;
+use crate::web::error::AppError;
 use crate::web::session::Flash;
 use crate::web::signed_in::SignedIn;
 
@@ -89,27 +89,37 @@ fn groups(settings: UserSettings) -> Vec<Group> {
     ]
 }
 
-pub async fn page(State(state): State<AppState>, me: SignedIn) -> AppResult<Response> {
-    let settings = state.store.settings(me.id()).await?;
-    let unread = state.store.unread_notifications(me.id()).await?;
-    let flash = me.session.take_flash().await?;
-    let page = SettingsPage { layout: Layout::new("Settings", Some(me.user), unread, flash), groups: groups(settings) };
-    Ok((VaryHxRequest, page).into_response())
+pub async fn page(State(state): State<AppState>, asked: Asked, me: Result<SignedIn, AppError>) -> Response {
+    asked
+        .answer(async {
+            let me = me?;
+            let settings = state.service.settings().get(me.id()).await?;
+            let unread = state.service.notifications().unread(me.id()).await?;
+            let flash = me.session.take_flash().await?;
+            let layout = Layout::new("Settings", Some(me.user), unread, flash);
+            Ok((VaryHxRequest, SettingsPage { layout, groups: groups(settings) }).into_response())
+        })
+        .await
 }
 
 pub async fn save(
     State(state): State<AppState>,
-    me: SignedIn,
-    headers: axum::http::HeaderMap,
+    asked: Asked,
+    me: Result<SignedIn, AppError>,
     Form(form): Form<SettingsForm>,
-) -> AppResult<Response> {
-    state.store.save_settings(me.id(), form.parse()?).await?;
-    let saved = Flash::success("Your settings are saved.".to_owned());
-    if is_htmx(&headers) {
-        // The error slot (the form's target) empties; the message goes to the status region.
-        let status = StatusRegion { flash: Some(saved), oob: true };
-        return Ok((VaryHxRequest, WebTemplate(status)).into_response());
-    }
-    me.session.set_flash(saved).await?;
-    Ok((VaryHxRequest, Redirect::to("/settings")).into_response())
+) -> Response {
+    asked
+        .answer(async {
+            let me = me?;
+            state.service.settings().save(me.id(), form.parse()?).await?;
+            let saved = Flash::success("Your settings are saved.".to_owned());
+            if asked.is_htmx() {
+                // The error slot (the form's target) empties; the message goes to the status region.
+                let status = StatusRegion { flash: Some(saved), oob: true };
+                return Ok((VaryHxRequest, WebTemplate(status)).into_response());
+            }
+            me.session.set_flash(saved).await?;
+            Ok((VaryHxRequest, Redirect::to("/settings")).into_response())
+        })
+        .await
 }

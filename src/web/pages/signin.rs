@@ -11,6 +11,7 @@ use axum_extra::extract::Form;
 use axum_htmx::{HxRedirect, VaryHxRequest};
 use serde::Deserialize;
 
+use super::errors::Asked;
 use super::find::Search;
 use super::find::{Pager, REFINE, search_url};
 use super::layout::Layout;
@@ -18,7 +19,6 @@ use super::person::Person;
 use crate::domain::{Email, UserId, UserName};
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, Kind};
-use crate::web::request::Htmx;
 use crate::web::session::{Flash, SignupDraft, UserSession};
 
 #[derive(Template, WebTemplate)]
@@ -41,7 +41,7 @@ pub struct SigninList {
 
 /// The sign-in page, or (for htmx) just its list, for a search.
 pub async fn page_or_list(state: &AppState, session: &UserSession, search: Search, htmx: bool) -> AppResult<Response> {
-    let found = state.store.users_page(&search.query, search.page).await?;
+    let found = state.service.directory().page(&search.query, search.page).await?;
     let q = search.text;
     let list = SigninList {
         pager: Pager::new(
@@ -73,18 +73,27 @@ pub struct SignInForm {
 
 pub async fn sign_in(
     State(state): State<AppState>,
+    asked: Asked,
     session: UserSession,
     Form(form): Form<SignInForm>,
-) -> AppResult<Response> {
-    let id = UserId::parse_text(&form.user_id)?;
-    let user = state.store.existing_user(id).await?;
-    session.sign_in(user.id).await?;
-    go_home(&session, format!("Signed in as {}.", user.name)).await
+) -> Response {
+    asked
+        .answer(async {
+            let id = UserId::parse_text(&form.user_id)?;
+            let user = state.service.accounts().existing(id).await?;
+            session.sign_in(user.id).await?;
+            go_home(&session, format!("Signed in as {}.", user.name)).await
+        })
+        .await
 }
 
-pub async fn sign_out(session: UserSession) -> AppResult<Response> {
-    session.sign_out().await?;
-    go_home(&session, "You have signed out.".to_owned()).await
+pub async fn sign_out(asked: Asked, session: UserSession) -> Response {
+    asked
+        .answer(async {
+            session.sign_out().await?;
+            go_home(&session, "You have signed out.".to_owned()).await
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,19 +108,23 @@ pub struct SignupForm {
 /// sign-in page comes back with the message and what was typed.
 pub async fn create_user(
     State(state): State<AppState>,
-    Htmx(htmx): Htmx,
+    asked: Asked,
     session: UserSession,
     Form(form): Form<SignupForm>,
-) -> AppResult<Response> {
+) -> Response {
+    asked.answer(sign_up(&state, asked.is_htmx(), &session, form)).await
+}
+
+async fn sign_up(state: &AppState, htmx: bool, session: &UserSession, form: SignupForm) -> AppResult<Response> {
     let created = async {
         let name = UserName::parse(&form.name)?;
         let email = Email::parse(&form.email)?;
-        Ok::<_, AppError>(state.store.create_user(&email, &name).await?)
+        Ok::<_, AppError>(state.service.accounts().create(&email, &name).await?)
     }
     .await;
     let user = match created {
         Ok(user) => user,
-        Err(error) if error.kind == Kind::Mistake && !htmx => {
+        Err(error) if error.problem().kind == Kind::Mistake && !htmx => {
             let draft = SignupDraft { name: form.name.trim().to_owned(), email: form.email.trim().to_owned() };
             session.set_signup_draft(draft).await?;
             return Err(error);
@@ -121,7 +134,7 @@ pub async fn create_user(
     session.sign_in(user.id).await?;
     let message = format!("Welcome, {}! You are signed in.", user.name);
     if !htmx {
-        return go_home(&session, message).await;
+        return go_home(session, message).await;
     }
     session.set_flash(Flash::success(message)).await?;
     // A new identity is a new page: htmx loads it whole.

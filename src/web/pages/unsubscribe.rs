@@ -8,8 +8,9 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 
+use super::errors::Asked;
 use super::layout::Layout;
 use crate::domain::{Unsubscribe, UserId};
 use crate::web::AppState;
@@ -30,15 +31,7 @@ pub struct UnsubscribePage {
 const MAX_TOKEN: usize = 1_000;
 
 fn verify(state: &AppState, token: &str) -> AppResult<(UserId, Unsubscribe)> {
-    let refused = || {
-        AppError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_unsubscribe_link",
-            "This unsubscribe link is not valid: it may have been cut short or changed, or it was signed with a \
-             key this server no longer uses. Nothing was changed. Sign in and open Settings to choose which \
-             mails you get.",
-        )
-    };
+    let refused = || AppError::InvalidUnsubscribeLink;
     if token.len() > MAX_TOKEN {
         return Err(refused());
     }
@@ -47,9 +40,9 @@ fn verify(state: &AppState, token: &str) -> AppResult<(UserId, Unsubscribe)> {
 
 async fn page(state: &AppState, token: String, done: bool) -> AppResult<UnsubscribePage> {
     let (user, scope) = verify(state, &token)?;
-    let user = state.store.user(user).await?.ok_or_else(AppError::not_found)?;
+    let user = state.service.accounts().user(user).await?.ok_or(AppError::NotFound)?;
     if done {
-        state.store.unsubscribe(user.id, scope).await?;
+        state.service.settings().unsubscribe(user.id, scope).await?;
     }
     Ok(UnsubscribePage {
         layout: Layout::bare(if done { "Unsubscribed" } else { "Unsubscribe" }),
@@ -60,11 +53,11 @@ async fn page(state: &AppState, token: String, done: bool) -> AppResult<Unsubscr
     })
 }
 
-pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<UnsubscribePage> {
-    page(&state, token, false).await
+pub async fn show(State(state): State<AppState>, asked: Asked, Path(token): Path<String>) -> Response {
+    asked.answer(async { Ok(page(&state, token, false).await?.into_response()) }).await
 }
 
 /// Whatever the body says (`List-Unsubscribe=One-Click`, a form, nothing), the token decides.
-pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<UnsubscribePage> {
-    page(&state, token, true).await
+pub async fn confirm(State(state): State<AppState>, asked: Asked, Path(token): Path<String>) -> Response {
+    asked.answer(async { Ok(page(&state, token, true).await?.into_response()) }).await
 }

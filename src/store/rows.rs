@@ -2,8 +2,8 @@
 
 use super::db::{Columns, DatabaseError, DbResult};
 use crate::domain::{
-    Email, Id, Notification, NotificationKind, PageRequest, Paged, PartnerRequest, RequestStatus, Timestamp, User,
-    UserName,
+    CountedPage, Email, Id, Notification, NotificationKind, PageRequest, PartnerRequest, RequestStatus, Timestamp,
+    User, UserName,
 };
 
 /// The total that a page's rows each carry: `None` for a page past the end, which has no row to
@@ -17,8 +17,8 @@ pub(super) fn total_of<T>(rows: &[(T, i64)], page: PageRequest) -> Option<i64> {
 }
 
 /// A page from rows that each carried the total.
-pub(super) fn paged<T>(rows: Vec<(T, i64)>, page: PageRequest, total: i64) -> Paged<T> {
-    Paged { items: rows.into_iter().map(|(item, _)| item).collect(), page, total, total_exact: true }
+pub(super) fn paged<T>(rows: Vec<(T, i64)>, page: PageRequest, total: i64) -> CountedPage<T> {
+    CountedPage { items: rows.into_iter().map(|(item, _)| item).collect(), page, total, total_exact: true }
 }
 
 pub(super) fn user(row: &dyn Columns) -> DbResult<User> {

@@ -1,4 +1,4 @@
-//! Opening the pools and running the embedded migrations.
+//! Opening the database (its SQLite threads or PostgreSQL pool) and running the embedded migrations.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Once};
@@ -7,12 +7,10 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+
+use super::db::{Database, DatabaseError, Postgres, PostgresOptions, Runtime, Sqlite, SqliteOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
-use tokio::sync::Notify;
-
-use super::db::{DatabaseError, Db, Postgres, PostgresOptions, Runtime, Sqlite, SqliteOptions};
-use super::{EventBus, Store};
 
 /// This backend's embedded migrations. A database that a newer version already migrated further
 /// is accepted: migrations are only ever added, and each leaves the schema usable by the code
@@ -101,7 +99,7 @@ impl DatabaseUrl {
         Err("expected sqlite://<path> or postgres://…".into())
     }
 
-    pub fn backend(&self) -> super::Backend {
+    pub fn backend(&self) -> Backend {
         match self {
             Self::Sqlite(_) => Backend::Sqlite,
             Self::Postgres(_) => Backend::Postgres,
@@ -123,26 +121,18 @@ impl std::fmt::Debug for DatabaseUrl {
 /// costs, short enough that a runaway one is stopped while its client still waits.
 pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How to open the store.
+/// How to open the database.
 #[derive(Debug, Clone)]
-pub struct StoreOptions {
+pub struct DatabaseOptions {
     pub url: DatabaseUrl,
     /// Connections for reads (SQLite) or for everything (PostgreSQL).
     pub max_connections: u32,
     pub acquire_timeout: Duration,
     /// How long one statement may run (both backends); `None`: no limit of ours.
     pub statement_timeout: Option<Duration>,
-    /// How many partner requests one user may send.
-    pub quotas: crate::domain::SendQuotas,
-    /// Request lifetime, reminder and cooldown.
-    pub lifecycle: crate::domain::Lifecycle,
-    /// Where "now" comes from.
-    pub clock: crate::domain::Clock,
-    /// Bytes of dashboards kept between views (see `dashboard.rs`); 0 keeps none.
-    pub dashboard_cache_bytes: u64,
 }
 
-impl StoreOptions {
+impl DatabaseOptions {
     pub fn new(url: DatabaseUrl) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
         Self {
@@ -150,67 +140,49 @@ impl StoreOptions {
             max_connections: (cores * 2).clamp(4, 16),
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
-            quotas: crate::domain::SendQuotas::default(),
-            lifecycle: crate::domain::Lifecycle::default(),
-            clock: crate::domain::Clock::default(),
-            dashboard_cache_bytes: 8 << 20,
         }
     }
 }
 
-impl Store {
-    /// Opens the database; creates the SQLite file if it does not exist. Does not migrate.
-    pub async fn connect(options: &StoreOptions) -> Result<Self, DatabaseError> {
-        let db = match &options.url {
-            DatabaseUrl::Sqlite(path) => Runtime::Sqlite(Arc::new(Sqlite::open(
-                path,
-                SqliteOptions {
-                    readers: options.max_connections as usize,
-                    acquire_timeout: options.acquire_timeout,
-                    statement_timeout: options.statement_timeout,
-                },
-            )?)),
-            DatabaseUrl::Postgres(raw) => {
-                static DRIVERS: Once = Once::new();
-                DRIVERS.call_once(sqlx::any::install_default_drivers);
-                Runtime::Postgres(
-                    Postgres::connect(
-                        raw,
-                        PostgresOptions {
-                            max_connections: options.max_connections,
-                            acquire_timeout: options.acquire_timeout,
-                            statement_timeout: options.statement_timeout,
-                        },
-                    )
-                    .await?,
+/// Opens the database; creates the SQLite file if it does not exist. Does not migrate.
+pub(crate) async fn open(options: &DatabaseOptions) -> Result<Database, DatabaseError> {
+    let runtime = match &options.url {
+        DatabaseUrl::Sqlite(path) => Runtime::Sqlite(Arc::new(Sqlite::open(
+            path,
+            SqliteOptions {
+                readers: options.max_connections as usize,
+                acquire_timeout: options.acquire_timeout,
+                statement_timeout: options.statement_timeout,
+            },
+        )?)),
+        DatabaseUrl::Postgres(raw) => {
+            static DRIVERS: Once = Once::new();
+            DRIVERS.call_once(sqlx::any::install_default_drivers);
+            Runtime::Postgres(
+                Postgres::connect(
+                    raw,
+                    PostgresOptions {
+                        max_connections: options.max_connections,
+                        acquire_timeout: options.acquire_timeout,
+                        statement_timeout: options.statement_timeout,
+                    },
                 )
-            }
-        };
-        Ok(Self(Arc::new(super::Inner {
-            db: Db::new(db),
-            outbox: Notify::new(),
-            quotas: options.quotas,
-            lifecycle: options.lifecycle,
-            clock: options.clock.clone(),
-            events: EventBus::default(),
-            users: super::users::UserCache::new(),
-            searches: crate::cache::Cache::new("searches", super::users::SEARCH_CACHE_BYTES, 4 << 10),
-            dashboards: crate::cache::Cache::new(
-                "dashboards",
-                options.dashboard_cache_bytes,
-                super::dashboard::TYPICAL_DASHBOARD_BYTES,
-            ),
-        })))
-    }
+                .await?,
+            )
+        }
+    };
+    Ok(Database::new(runtime))
+}
 
+impl Database {
     /// Applies the embedded migrations of this backend that have not run yet (through sqlx's
     /// migrator; on SQLite over a connection of its own, closed afterwards).
     /// On PostgreSQL the migrations run on a connection of their own, without the statement
     /// timeout of the pool: a migration may rightly take long (an index on a large table), and
     /// so may waiting for another instance's migrations (sqlx's migrator holds an advisory lock
     /// meanwhile, so instances starting together take turns).
-    pub async fn migrate(&self) -> Result<(), DatabaseError> {
-        match &self.db.runtime {
+    pub(crate) async fn migrate(&self) -> Result<(), DatabaseError> {
+        match &self.runtime {
             Runtime::Sqlite(sqlite) => {
                 let mut conn = SqliteConnectOptions::new()
                     .filename(sqlite.path())

@@ -1,9 +1,9 @@
-//! Live events for users: what the store's writes changed for someone other than the actor,
+//! Live events for users: what the use cases' writes changed for someone other than the actor,
 //! published after commit, so a page can update without polling.
 //!
-//! The bus is in-process, fed through [`EventBus::publish`]: directly by the store on SQLite, and
-//! on PostgreSQL by the `LISTEN` relay of `fanout.rs`, which hears every instance's
-//! announcements. Each user with a subscriber has a channel of their own (a
+//! The bus is in-process, fed through [`EventBus::publish`]: directly by the service after each
+//! commit on SQLite, and on PostgreSQL by the `LISTEN` relay (`store/live.rs`), which hears every
+//! instance's announcements. Each user with a subscriber has a channel of their own (a
 //! `tokio::sync::broadcast` channel shared by that user's subscribers), so an event wakes only
 //! the streams of the user it concerns, and a user without subscribers costs nothing. Events are
 //! hints to refresh, not a record: the database stays the truth, and a subscriber that falls
@@ -77,7 +77,12 @@ impl UserEventKind {
 impl UserEvent {
     /// The event as one line of JSON, to cross process boundaries.
     pub fn to_wire(&self) -> String {
-        json!({ "user_id": self.user_id, "event": self.kind.name(), "data": self.kind.data() }).to_string()
+        Self::wire_of(self.user_id, &self.kind)
+    }
+
+    /// What [`UserEvent::to_wire`] writes for `kind` happening to `user_id`.
+    pub fn wire_of(user_id: UserId, kind: &UserEventKind) -> String {
+        json!({ "user_id": user_id, "event": kind.name(), "data": kind.data() }).to_string()
     }
 
     /// Reads what [`UserEvent::to_wire`] wrote; `None` for anything else.
