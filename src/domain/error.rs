@@ -8,16 +8,16 @@ pub enum RuleError {
     InvalidEmail(&'static str),
     #[error("{0}")]
     InvalidName(&'static str),
-    #[error("The message can be at most 500 characters.")]
-    InvalidMessage,
+    #[error("{0}")]
+    InvalidMessage(&'static str),
     #[error("{0}")]
     InvalidPagination(&'static str),
     #[error(
         "Only the first {0} items of a list can be paged through; narrow it down (refine the search) to see others."
     )]
     PageTooDeep(i64),
-    #[error("The search text can be at most 254 characters.")]
-    InvalidQuery,
+    #[error("{0}")]
+    InvalidQuery(&'static str),
     #[error("An id must be a positive whole number.")]
     InvalidId,
     #[error("The action must be \"accept\" or \"reject\".")]
@@ -70,10 +70,10 @@ impl RuleError {
         match self {
             Self::InvalidEmail(_) => "invalid_email",
             Self::InvalidName(_) => "invalid_name",
-            Self::InvalidMessage => "invalid_message",
+            Self::InvalidMessage(_) => "invalid_message",
             Self::InvalidPagination(_) => "invalid_pagination",
             Self::PageTooDeep(_) => "page_too_deep",
-            Self::InvalidQuery => "invalid_query",
+            Self::InvalidQuery(_) => "invalid_query",
             Self::InvalidId => "invalid_id",
             Self::InvalidAction | Self::InvalidBulkAction => "invalid_action",
             Self::InvalidRequestIds(_) => "invalid_request_ids",

@@ -1,9 +1,19 @@
 //! The user-typed strings of the domain, each parsed once at the boundary.
+//!
+//! None of them may hold a control character (Unicode's `Cc`: the C0 set, DEL and the C1 set):
+//! such a character shows as nothing or garbles what follows it, PostgreSQL's text cannot hold
+//! NUL at all, and SQLite would store it. A request message, the one text written in lines, may
+//! keep line breaks and tabs; names, addresses and searches refuse every control character.
 
 use std::fmt;
 use std::sync::Arc;
 
 use super::RuleError;
+
+/// A control character other than those in `allowed`.
+fn has_control(text: &str, allowed: &[char]) -> bool {
+    text.chars().any(|c| c.is_control() && !allowed.contains(&c))
+}
 
 /// A syntactically valid e-mail address, trimmed and lower-cased so that uniqueness is
 /// case-insensitive. Shared rather than copied: users are kept once read and every page of
@@ -21,6 +31,9 @@ impl Email {
         }
         if email.chars().count() > Self::MAX_LEN {
             return Err(RuleError::InvalidEmail("An e-mail address can be at most 254 characters."));
+        }
+        if has_control(&email, &[]) {
+            return Err(RuleError::InvalidEmail("An e-mail address cannot contain control characters."));
         }
         let has_dotted_domain =
             email.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.') && !domain.starts_with('['));
@@ -67,7 +80,7 @@ impl UserName {
         if chars > Self::MAX_CHARS {
             return Err(RuleError::InvalidName("A name can be at most 100 characters."));
         }
-        if name.chars().any(char::is_control) {
+        if has_control(name, &[]) {
             return Err(RuleError::InvalidName("A name cannot contain control characters."));
         }
         Ok(Self(name.into()))
@@ -98,8 +111,8 @@ impl fmt::Display for UserName {
     }
 }
 
-/// The optional note that travels with a partner request: at most 500 characters after trimming;
-/// blank means none.
+/// The optional note that travels with a partner request: at most 500 characters after trimming,
+/// line breaks and tabs allowed but no other control character; blank means none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestMessage(String);
 
@@ -111,7 +124,12 @@ impl RequestMessage {
             return Ok(None);
         };
         if text.chars().count() > Self::MAX_CHARS {
-            return Err(RuleError::InvalidMessage);
+            return Err(RuleError::InvalidMessage("The message can be at most 500 characters."));
+        }
+        if has_control(text, &['\n', '\r', '\t']) {
+            return Err(RuleError::InvalidMessage(
+                "The message cannot contain control characters (line breaks and tabs are fine).",
+            ));
         }
         Ok(Some(Self(text.to_owned())))
     }
@@ -121,8 +139,8 @@ impl RequestMessage {
     }
 }
 
-/// A literal, case-insensitive substring to find in names and e-mails; `%` and `_` match
-/// themselves.
+/// A literal, case-insensitive substring to find in names and e-mails, without control
+/// characters; `%` and `_` match themselves.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SearchQuery(String);
 
@@ -132,7 +150,10 @@ impl SearchQuery {
     pub fn parse(raw: Option<&str>) -> Result<Self, RuleError> {
         let text = raw.unwrap_or_default().trim();
         if text.chars().count() > Self::MAX_CHARS {
-            return Err(RuleError::InvalidQuery);
+            return Err(RuleError::InvalidQuery("The search text can be at most 254 characters."));
+        }
+        if has_control(text, &[]) {
+            return Err(RuleError::InvalidQuery("The search text cannot contain control characters."));
         }
         Ok(Self(text.to_lowercase()))
     }
@@ -193,7 +214,24 @@ mod tests {
         assert_eq!(RequestMessage::parse(Some("   ")).unwrap(), None);
         assert_eq!(RequestMessage::parse(None).unwrap(), None);
         assert!(RequestMessage::parse(Some(&"x".repeat(500))).unwrap().is_some());
-        assert_eq!(RequestMessage::parse(Some(&"x".repeat(501))), Err(RuleError::InvalidMessage));
+        assert_eq!(
+            RequestMessage::parse(Some(&"x".repeat(501))),
+            Err(RuleError::InvalidMessage("The message can be at most 500 characters."))
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_a_message_keeps_its_lines() {
+        for bad in ["nul \u{0} here", "bell\u{7}", "del\u{7f}x", "c1\u{85}x", "esc\u{1b}[31m"] {
+            assert!(UserName::parse(bad).is_err(), "{bad:?}");
+            assert!(RequestMessage::parse(Some(bad)).is_err(), "{bad:?}");
+            assert!(SearchQuery::parse(Some(bad)).is_err(), "{bad:?}");
+            assert!(Email::parse(&format!("a{bad}@example.com")).is_err(), "{bad:?}");
+        }
+        assert!(UserName::parse("two\nlines").is_err());
+        assert!(SearchQuery::parse(Some("a\tb")).is_err());
+        let message = RequestMessage::parse(Some("Hello,\r\n\tshall we?")).unwrap().unwrap();
+        assert_eq!(message.as_str(), "Hello,\r\n\tshall we?");
     }
 
     #[test]

@@ -143,9 +143,9 @@ impl AppError {
 pub fn rule_status(rule: &RuleError) -> StatusCode {
     use RuleError::*;
     match rule {
-        InvalidEmail(_) | InvalidName(_) | InvalidMessage | InvalidPagination(_) | PageTooDeep(_) | InvalidQuery
-        | InvalidId | InvalidAction | InvalidBulkAction | InvalidRequestIds(_) | SelfRequest | SelfBlock
-        | InvalidSettings(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        InvalidEmail(_) | InvalidName(_) | InvalidMessage(_) | InvalidPagination(_) | PageTooDeep(_)
+        | InvalidQuery(_) | InvalidId | InvalidAction | InvalidBulkAction | InvalidRequestIds(_) | SelfRequest
+        | SelfBlock | InvalidSettings(_) => StatusCode::UNPROCESSABLE_ENTITY,
         EmailTaken
         | DuplicateRequest
         | ReverseRequestPending(_)

@@ -12,6 +12,7 @@ mod web;
 mod bounded_cost;
 mod client_identity;
 mod connection_cap;
+mod control_characters;
 mod event_streams;
 mod metrics_flood;
 mod read_rate_limit;

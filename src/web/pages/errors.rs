@@ -46,7 +46,8 @@ pub async fn answer(error: AppError, asked: Asked) -> Response {
     let mut response = match error.kind {
         Kind::SignedOut => signed_out(&asked).await,
         Kind::Mistake if asked.form && !asked.htmx => flash_and_back(&error, &asked).await,
-        Kind::SearchesLimited if asked.htmx => refused_results(&error, asked.target.as_deref()),
+        // A refused search (too many, or text it cannot search for) answers where the results go.
+        Kind::SearchesLimited | Kind::Mistake if asked.htmx => refused_results(&error, asked.target.as_deref()),
         _ if asked.htmx => (error.status, InlineError { message: error.message.clone() }).into_response(),
         _ => page(&error),
     };
