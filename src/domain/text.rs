@@ -15,9 +15,12 @@ fn has_control(text: &str, allowed: &[char]) -> bool {
     text.chars().any(|c| c.is_control() && !allowed.contains(&c))
 }
 
-/// A syntactically valid e-mail address, trimmed and lower-cased so that uniqueness is
-/// case-insensitive. Shared rather than copied: users are kept once read and every page of
-/// lists clones dozens of them.
+/// An e-mail address that the mail library can put in a mail's `To:` header as it is: lettre's
+/// own parser reads it as a bare address, unchanged (no display name, no quoted local part,
+/// which many servers refuse and which can smuggle a second address past a looser check), with a
+/// dotted domain name (no IP literal, no `localhost`). Trimmed and lower-cased so that
+/// uniqueness is case-insensitive. Shared rather than copied: users are kept once read and every
+/// page of lists clones dozens of them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(Arc<str>);
 
@@ -35,12 +38,23 @@ impl Email {
         if has_control(&email, &[]) {
             return Err(RuleError::InvalidEmail("An e-mail address cannot contain control characters."));
         }
-        let has_dotted_domain =
-            email.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.') && !domain.starts_with('['));
-        if !email_address::EmailAddress::is_valid(&email) || !has_dotted_domain {
+        if !Self::mailable(&email) {
             return Err(RuleError::InvalidEmail("That is not a valid e-mail address."));
         }
         Ok(Self(email.into()))
+    }
+
+    /// Whether lettre reads `email` as one bare address, exactly as written, on a dotted domain.
+    fn mailable(email: &str) -> bool {
+        let Ok(mailbox) = email.parse::<lettre::message::Mailbox>() else {
+            return false;
+        };
+        let domain = mailbox.email.domain();
+        mailbox.name.is_none()
+            && mailbox.email.to_string() == email
+            && email.parse::<lettre::Address>().is_ok()
+            && domain.contains('.')
+            && !domain.starts_with('[')
     }
 
     pub fn as_str(&self) -> &str {
@@ -232,6 +246,24 @@ mod tests {
         assert!(SearchQuery::parse(Some("a\tb")).is_err());
         let message = RequestMessage::parse(Some("Hello,\r\n\tshall we?")).unwrap().unwrap();
         assert_eq!(message.as_str(), "Hello,\r\n\tshall we?");
+    }
+
+    #[test]
+    fn only_addresses_the_mail_library_can_send_to_as_written_are_accepted() {
+        for bad in [
+            "\"bcc: evil@attacker.example\"@example.com",
+            "\"alice\"@example.com",
+            "Alice <alice@example.com>",
+            "alice@[192.0.2.1]",
+            "alice@example.com.",
+            "a..b@example.com",
+            "alice@example.com, bob@example.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        for good in ["alice+deals@example.com", "o'brien@mail.example.co.uk", "zoë@exämple.de"] {
+            assert_eq!(Email::parse(good).unwrap().as_str(), good);
+        }
     }
 
     #[test]

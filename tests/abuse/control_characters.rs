@@ -1,7 +1,8 @@
 //! Control characters in what people type are refused with 422, on both backends alike (NUL
 //! was a 500 on PostgreSQL and stored on SQLite): a request's message may keep line breaks and
 //! tabs; names, e-mail addresses and search terms keep none. The pages say so where the action
-//! or the results were.
+//! or the results were. An address the mail library would not send to as written is refused
+//! the same way.
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -43,6 +44,28 @@ async fn names_addresses_and_search_terms_with_control_characters_are_422() {
     let email = app.post("/api/v1/users", None, json!({ "email": "a\u{0}b@example.com", "name": "N" })).await;
     assert_error(&email, StatusCode::UNPROCESSABLE_ENTITY, "invalid_email");
     assert_eq!(app.db.count("select count(*) from users").await, 1);
+}
+
+#[tokio::test]
+async fn an_address_the_mail_library_cannot_send_to_as_written_is_422() {
+    let app = TestApp::spawn().await;
+    for email in [
+        r#""bcc: evil@attacker.example"@example.com"#,
+        r#""alice"@example.com"#,
+        "Alice <alice@example.com>",
+        "alice@[192.0.2.1]",
+        "alice@example.com, bob@example.com",
+    ] {
+        let refused = app.post("/api/v1/users", None, json!({ "email": email, "name": "Mallory" })).await;
+        assert_error(&refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_email");
+    }
+    assert_eq!(app.db.count("select count(*) from users").await, 0);
+    // Trimmed and compared case-insensitively, as before.
+    let (status, user) =
+        app.post("/api/v1/users", None, json!({ "email": " Zoe+Deals@Example.COM ", "name": "Zoe" })).await;
+    assert_eq!((status, user["email"].as_str()), (StatusCode::CREATED, Some("zoe+deals@example.com")));
+    let again = app.post("/api/v1/users", None, json!({ "email": "ZOE+deals@example.com", "name": "Zoe" })).await;
+    assert_error(&again, StatusCode::CONFLICT, "email_taken");
 }
 
 #[tokio::test]
