@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod error;
 pub mod events;
 pub mod extract;
+mod forms;
 pub mod headers;
 pub mod limits;
 mod operations;
@@ -113,6 +114,8 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::router())
         .merge(assets::router())
         .fallback(|| async { AppError::not_found() })
+        // Innermost, so that a refused request is never read.
+        .layer(axum::middleware::from_fn(forms::refuse_malformed_forms))
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
         // Inside the session layer, so a signed-in browser is limited as its user, not its address.
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_clients))

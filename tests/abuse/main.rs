@@ -14,6 +14,7 @@ mod client_identity;
 mod connection_cap;
 mod control_characters;
 mod event_streams;
+mod form_utf8;
 mod metrics_flood;
 mod read_rate_limit;
 mod request_ids;
