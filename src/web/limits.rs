@@ -97,6 +97,11 @@ impl ClientLimits {
         Self { writes: Limiter::new(writes_per_minute), reads: Limiter::new(reads_per_minute), proxies }
     }
 
+    /// The proxies whose forwarding headers are believed.
+    pub fn proxies(&self) -> &TrustedProxies {
+        &self.proxies
+    }
+
     fn limiter(&self, budget: Budget) -> &Limiter {
         match budget {
             Budget::Writes => &self.writes,

@@ -116,7 +116,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { AppError::not_found() })
         // Innermost, so that a refused request is never read.
         .layer(axum::middleware::from_fn(forms::refuse_malformed_forms))
-        .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::refuse_cross_site))
         // Inside the session layer, so a signed-in browser is limited as its user, not its address.
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_clients))
         .layer(axum::middleware::from_fn(limits::refuse_large_bodies))

@@ -15,6 +15,7 @@ mod connection_cap;
 mod control_characters;
 mod event_streams;
 mod form_utf8;
+mod forwarded_host;
 mod metrics_flood;
 mod read_rate_limit;
 mod request_ids;
