@@ -158,7 +158,10 @@ impl Server {
         let events = store.events().clone();
         let limits = web::connections::ConnectionLimits {
             max_connections: settings.max_connections,
+            per_client: settings.max_connections_per_client,
             header_timeout: settings.header_timeout,
+            body_timeout: settings.body_timeout,
+            trusted_proxies: settings.trusted_proxies.clone(),
         };
         // Event streams never end by themselves; graceful shutdown waits for every connection,
         // so they are closed first.

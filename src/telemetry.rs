@@ -63,6 +63,10 @@ fn describe_metrics() {
         "Time to answer an HTTP request, by matched route, method and status."
     );
     describe_gauge!("dealnest_http_connections", "HTTP connections open now.");
+    describe_counter!(
+        "dealnest_connections_refused_total",
+        "Connections closed on arrival, by reason (per_client: the address held its share)."
+    );
     describe_gauge!("dealnest_db_connections", "Database connections, by pool and state (in_use, idle).");
     describe_counter!("dealnest_partner_requests_total", "Partner requests sent, accepted, rejected and cancelled.");
     describe_gauge!("dealnest_notification_backlog", "Notifications waiting for delivery.");
@@ -84,7 +88,10 @@ fn describe_metrics() {
     describe_counter!("dealnest_digests_sent_total", "Daily digest mails sent.");
     describe_histogram!("dealnest_notification_delivery_seconds", Unit::Seconds, "Time to deliver one notification.");
     describe_gauge!("dealnest_sse_connections", "Live event streams open now.");
-    describe_counter!("dealnest_sse_refused_total", "Live event streams refused, by reason (per_user, per_process).");
+    describe_counter!(
+        "dealnest_sse_refused_total",
+        "Live event streams refused, by reason (per_user, per_client, per_process)."
+    );
     describe_counter!("dealnest_rate_limited_total", "Requests refused for their client's rate limit, by budget.");
     describe_counter!(
         "dealnest_requests_refused_total",

@@ -118,9 +118,16 @@ pub struct ServeArgs {
     /// Open connections at most; past it new ones wait in the listen queue until one closes.
     #[arg(long, env = "DEALNEST_MAX_CONNECTIONS", default_value = "1000", value_parser = at_least(1usize))]
     pub max_connections: usize,
+    /// Open connections one client address may hold at once (an IPv6 client by its /64; trusted
+    /// proxies have no share); default a quarter of DEALNEST_MAX_CONNECTIONS.
+    #[arg(long, env = "DEALNEST_MAX_CONNECTIONS_PER_CLIENT", value_parser = at_least(1usize))]
+    pub max_connections_per_client: Option<usize>,
     /// Seconds a client has to send a request's headers (and that an idle connection is kept).
     #[arg(long, env = "DEALNEST_HEADER_TIMEOUT", default_value = "10", value_parser = seconds(1))]
     pub header_timeout: Duration,
+    /// Seconds a client has to send a request's body once its headers arrived.
+    #[arg(long, env = "DEALNEST_BODY_TIMEOUT", default_value = "10", value_parser = seconds(1))]
+    pub body_timeout: Duration,
     /// Live event streams (GET /events) open at once in this process, below
     /// DEALNEST_MAX_CONNECTIONS (each holds a connection); default half of it.
     #[arg(long, env = "DEALNEST_MAX_EVENT_STREAMS", value_parser = at_least(1usize))]
@@ -128,6 +135,11 @@ pub struct ServeArgs {
     /// Live event streams one user may have open at once in this process (one per open tab).
     #[arg(long, env = "DEALNEST_MAX_EVENT_STREAMS_PER_USER", default_value = "4", value_parser = at_least(1usize))]
     pub max_event_streams_per_user: usize,
+    /// Live event streams one client address may have open at once in this process, whatever
+    /// users it signs in as; default a quarter of DEALNEST_MAX_EVENT_STREAMS, at least the
+    /// per-user number.
+    #[arg(long, env = "DEALNEST_MAX_EVENT_STREAMS_PER_CLIENT", value_parser = at_least(1usize))]
+    pub max_event_streams_per_client: Option<usize>,
     /// Partner requests one user may create per 24 hours; 0 turns the quota off.
     #[arg(long, env = "DEALNEST_DAILY_REQUEST_QUOTA", default_value = "50", value_parser = at_least(0u32))]
     pub daily_request_quota: u32,

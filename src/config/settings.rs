@@ -43,8 +43,12 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// Connections open at once.
     pub max_connections: usize,
+    /// Connections one client address may hold at once.
+    pub max_connections_per_client: usize,
     /// Time to send a request's headers; also how long an idle connection is kept.
     pub header_timeout: Duration,
+    /// Time to send a request's body once its headers arrived.
+    pub body_timeout: Duration,
     /// Live event streams at once, per user and in all.
     pub event_streams: StreamLimits,
     pub mail: MailSettings,
@@ -67,7 +71,9 @@ impl std::fmt::Debug for Settings {
             .field("read_rate_limit", &self.read_rate_limit)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("max_connections", &self.max_connections)
+            .field("max_connections_per_client", &self.max_connections_per_client)
             .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
             .field("event_streams", &self.event_streams)
             .field("mail", &self.mail)
             .field("delivery", &self.delivery)
@@ -106,6 +112,10 @@ impl ServeArgs {
                 ),
             ));
         }
+        let per_user = self.max_event_streams_per_user;
+        // A quarter: four clients at least are needed to fill either cap.
+        let streams_per_client = self.max_event_streams_per_client.unwrap_or((per_process / 4).max(per_user));
+        let connections_per_client = self.max_connections_per_client.unwrap_or((max_connections / 4).max(1));
         let mut database = self.database.settings();
         database.quotas = SendQuotas { daily: self.daily_request_quota, new_account: self.new_user_request_quota };
         database.lifecycle = Lifecycle {
@@ -125,8 +135,10 @@ impl ServeArgs {
             read_rate_limit: self.read_rate_limit,
             trusted_proxies: self.trusted_proxies.clone().unwrap_or_default(),
             max_connections,
+            max_connections_per_client: connections_per_client,
             header_timeout: self.header_timeout,
-            event_streams: StreamLimits { per_process, per_user: self.max_event_streams_per_user },
+            body_timeout: self.body_timeout,
+            event_streams: StreamLimits { per_process, per_user, per_client: streams_per_client },
             mail,
             delivery,
             secure_cookies: self.secure_cookies,
@@ -175,7 +187,9 @@ impl Settings {
             read_rate_limit: 300,
             trusted_proxies: TrustedProxies::default(),
             max_connections: 1_000,
+            max_connections_per_client: 250,
             header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
             event_streams: StreamLimits::default(),
             mail: MailSettings::default(),
             delivery: DeliveryPolicy::default(),

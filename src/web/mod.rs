@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod body;
 pub mod client;
 pub mod connections;
 pub mod csrf;

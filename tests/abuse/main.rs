@@ -11,8 +11,10 @@ mod web;
 
 mod bounded_cost;
 mod client_identity;
+mod client_shares;
 mod connection_cap;
 mod control_characters;
+mod early_refusals;
 mod event_streams;
 mod form_utf8;
 mod forwarded_host;
