@@ -18,6 +18,7 @@ mod early_refusals;
 mod event_streams;
 mod form_utf8;
 mod forwarded_host;
+mod metric_series;
 mod metrics_flood;
 mod read_rate_limit;
 mod request_ids;

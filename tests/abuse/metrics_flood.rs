@@ -20,13 +20,18 @@ const WARM_UP: usize = 2_000;
 const IN_FLIGHT: usize = 32;
 
 /// The server binary on `db`, killed when dropped.
-struct ServerProcess {
+pub struct ServerProcess {
     child: Child,
-    base: String,
+    pub base: String,
 }
 
 impl ServerProcess {
     async fn start(db: &TestDb) -> Self {
+        Self::start_with(db, &[]).await
+    }
+
+    /// Started with more variables (or others' values) in its environment.
+    pub async fn start_with(db: &TestDb, env: &[(&str, &str)]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let binary = std::env::var_os("DEALNEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_dealnest").into());
         let child = Command::new(binary)
@@ -36,6 +41,7 @@ impl ServerProcess {
             .env("DEALNEST_RATE_LIMIT", "0")
             .env("DEALNEST_READ_RATE_LIMIT", "0")
             .env("RUST_LOG", "error")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -108,7 +114,7 @@ async fn flood(client: &reqwest::Client, base: &str, count: usize) {
     }
 }
 
-async fn metrics_text(client: &reqwest::Client, base: &str) -> String {
+pub async fn metrics_text(client: &reqwest::Client, base: &str) -> String {
     client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap()
 }
 
