@@ -10,6 +10,7 @@ mod support;
 mod web;
 
 mod disk_full;
+mod fail_fast;
 mod postgres;
 
 /// `name`'s value in the Prometheus text `metrics`, 0 when absent.

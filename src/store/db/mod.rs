@@ -11,7 +11,8 @@
 //! asynchronous), and once more on a fresh connection if the first turned out dead
 //! (`postgres.rs`). A closure captures what it needs by value (a captured reference trips the
 //! compiler's `Send` check of the handler's future). Every call's outcome tells the outage
-//! tracker (`outage.rs`) whether the database serves.
+//! tracker (`outage.rs`) whether the database serves; while it is out of reach, calls are
+//! refused at once and one probe ([`Db::watch`]) looks for its return.
 
 mod conn;
 mod error;
@@ -22,8 +23,10 @@ mod sqlite;
 mod sqlite_conn;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, oneshot};
+use tokio_util::sync::CancellationToken;
 
 pub(in crate::store) use conn::{Columns, Conn, Value, params};
 pub(in crate::store) use error::DbResult;
@@ -41,7 +44,12 @@ use super::{StoreError, StoreResult};
 pub(in crate::store) struct Db {
     pub runtime: Runtime,
     pub outages: Arc<Outages>,
+    /// Cancelled when the store closes: the probe stops.
+    closing: CancellationToken,
 }
+
+/// How long one probe of a database out of reach waits for its answer.
+const PROBE_WITHIN: Duration = Duration::from_millis(1500);
 
 /// Where a store call runs.
 #[derive(Clone)]
@@ -52,7 +60,15 @@ pub(in crate::store) enum Runtime {
 
 impl Db {
     pub fn new(runtime: Runtime) -> Self {
-        Self { runtime, outages: Arc::default() }
+        Self { runtime, outages: Arc::default(), closing: CancellationToken::new() }
+    }
+
+    /// `Err` without trying while the database is known to be out of reach.
+    fn reachable(&self) -> StoreResult<()> {
+        match self.outages.is_out_of_reach() {
+            true => Err(DatabaseError::OutOfReach.into()),
+            false => Ok(()),
+        }
     }
 
     /// Runs `work` with one connection; its statements each see the latest commit.
@@ -61,11 +77,21 @@ impl Db {
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
     {
-        let result = match &self.runtime {
+        self.reachable()?;
+        let result = self.read_now(work).await;
+        self.noted(result, false)
+    }
+
+    /// [`Db::read`] whether or not the database is known to be out of reach, and unnoted.
+    async fn read_now<R, F>(&self, work: F) -> StoreResult<R>
+    where
+        R: Send + 'static,
+        F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
+    {
+        match &self.runtime {
             Runtime::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Quick, false, work).await,
             Runtime::Postgres(postgres) => postgres.run(None, &work).await,
-        };
-        self.noted(result, false)
+        }
     }
 
     /// Runs `work` in a read transaction: every statement sees the database as it was at the
@@ -75,6 +101,7 @@ impl Db {
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
     {
+        self.reachable()?;
         let result = match &self.runtime {
             Runtime::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Quick, true, work).await,
             Runtime::Postgres(postgres) => postgres.run(Some(SNAPSHOT), &work).await,
@@ -90,6 +117,7 @@ impl Db {
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
     {
+        self.reachable()?;
         let result = match &self.runtime {
             Runtime::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Search, true, work).await,
             Runtime::Postgres(postgres) => postgres.search(Some(SNAPSHOT), &work).await,
@@ -104,6 +132,7 @@ impl Db {
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
     {
+        self.reachable()?;
         let result = match &self.runtime {
             Runtime::Sqlite(sqlite) => {
                 let (reply, answer) = oneshot::channel();
@@ -122,6 +151,11 @@ impl Db {
     fn noted<R>(&self, result: StoreResult<R>, wrote: bool) -> StoreResult<R> {
         match &result {
             Ok(_) => self.outages.succeeded(wrote),
+            Err(StoreError::Database(error)) if error.is_out_of_reach() => {
+                if self.outages.out_of_reach() {
+                    self.watch();
+                }
+            }
             Err(error) => match error.unavailable() {
                 Some(cause) => self.outages.failed(cause),
                 None => self.outages.succeeded(false),
@@ -130,8 +164,38 @@ impl Db {
         result
     }
 
+    /// The one probe of a database out of reach: every [`outage::PROBE_EVERY`] it asks for a
+    /// trivial answer, and the first it gets ends the outage. It stops then, or when the store
+    /// closes.
+    fn watch(&self) {
+        let db = self.clone();
+        tokio::spawn(async move {
+            loop {
+                while db.outages.is_out_of_reach() {
+                    tokio::select! {
+                        () = db.closing.cancelled() => break,
+                        () = tokio::time::sleep(outage::PROBE_EVERY) => {}
+                    }
+                    let probe = db.read_now(async |conn| {
+                        Ok(conn.fetch_one("select 1 as one", &[], &|row| row.int("one")).await?)
+                    });
+                    if let Ok(Ok(_)) = tokio::time::timeout(PROBE_WITHIN, probe).await {
+                        db.outages.reached();
+                    }
+                }
+                db.outages.probe_ended();
+                // A call may have found the database out of reach again while this probe stopped,
+                // and left the watching to it.
+                if db.closing.is_cancelled() || !db.outages.is_out_of_reach() || !db.outages.claim_probe() {
+                    break;
+                }
+            }
+        });
+    }
+
     /// Refuses further calls and waits for those in progress.
     pub async fn close(&self) {
+        self.closing.cancel();
         match &self.runtime {
             Runtime::Sqlite(sqlite) => sqlite.close().await,
             Runtime::Postgres(postgres) => postgres.close().await,
