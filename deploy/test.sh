@@ -8,7 +8,9 @@
 #     deploy/compose.yaml describes them, and through the balancer: creates users, sends and
 #     accepts a partner request, signs in through the pages and stays signed in whichever
 #     instance answers, hears a server-sent event, keeps serving with one instance stopped, and
-#     sees /readyz fail while PostgreSQL is down and recover when it is back;
+#     sees /readyz fail while PostgreSQL is down (and the site answer 503 at once) and recover
+#     when it is back; /metrics is served on each instance's metrics port only, and the
+#     balancer passes neither /metrics nor /readyz;
 #   - starts two instances at the same moment on fresh databases, several times;
 #   - removes everything it started, however it ends.
 #
@@ -203,7 +205,8 @@ start_stack() {
 
     # Each instance listens on its own address; the balancer reaches them from loopback.
     for app in app1 app2; do
-        run_service "$app" --env "DEALNEST_BIND=${address[$app]}:8004" --env "DEALNEST_TRUSTED_PROXIES=127.0.0.0/8"
+        run_service "$app" --env "DEALNEST_BIND=${address[$app]}:8004" --env "DEALNEST_TRUSTED_PROXIES=127.0.0.0/8" \
+            --env "DEALNEST_METRICS_BIND=${address[$app]}:9004"
     done
     wait_healthy app1
     wait_healthy app2
@@ -212,7 +215,7 @@ start_stack() {
     sed "s/^\(\s*\)listen 80;/\1listen ${address[balancer]}:80;/" deploy/nginx.conf >"$work/nginx.conf"
     grep -q "listen ${address[balancer]}:80;" "$work/nginx.conf" || fail "no 'listen 80;' in deploy/nginx.conf"
     run_service balancer --volume-source "./nginx.conf=$work/nginx.conf"
-    wait_for_status 200 "$site/readyz"
+    wait_for_status 200 "$site/healthz"
     echo "site up at $site"
 }
 
@@ -250,11 +253,11 @@ api_post() {
     expect "$want" -X POST "$site/api/v1/$path" "${auth[@]}" -H 'content-type: application/json' -d "$json"
 }
 
-# Requests an instance has served (from its /metrics), but for the health checks and metrics
-# themselves; or, given a route, the GETs of that route.
+# Requests an instance has served (from its /metrics, on its metrics port), but for the health
+# checks; or, given a route, the GETs of that route.
 served_by() {
     local counters
-    counters=$(curl -s --max-time 5 "http://${address[$1]}:8004/metrics" | grep '^http_requests_total' || true)
+    counters=$(curl -s --max-time 5 "http://${address[$1]}:9004/metrics" | grep '^http_requests_total' || true)
     if [ $# -gt 1 ]; then
         counters=$(grep -F "{route=\"$2\",method=\"GET\"" <<<"$counters" || true)
     else
@@ -264,6 +267,21 @@ served_by() {
 }
 
 # --- the site --------------------------------------------------------------------------------
+
+operators_only() {
+    log "/metrics on each instance's metrics port only; the balancer passes neither it nor /readyz"
+    for path in /metrics /readyz; do
+        expect 404 "$site$path" >/dev/null
+    done
+    expect 200 "$site/healthz" >/dev/null
+    for app in app1 app2; do
+        expect 404 "http://${address[$app]}:8004/metrics" >/dev/null
+        expect 200 "http://${address[$app]}:9004/metrics" | grep -q '^http_requests_total' ||
+            fail "$app serves no request counters on its metrics port"
+        expect 200 "http://${address[$app]}:8004/readyz" >/dev/null
+    done
+    echo "metrics on :9004 of each instance, 404 on the site's port and through the balancer"
+}
 
 exercise_site() {
     log "the partner flow through the balancer"
@@ -353,14 +371,23 @@ database_outage() {
     for app in app1 app2; do
         wait_for_status 503 "http://${address[$app]}:8004/readyz"
     done
-    wait_for_status 503 "$site/readyz"
-    echo "/readyz: 503 on both instances and through the balancer"
+    # Once an instance has found the database gone, it answers at once rather than after the
+    # acquire timeout.
+    local took
+    for app in app1 app2; do
+        wait_for_status 503 "http://${address[$app]}:8004/api/v1/users?size=1"
+        took=$(curl -s -o /dev/null -w '%{time_total}' --max-time 5 "http://${address[$app]}:8004/api/v1/users?size=1")
+        python3 -c "import sys; sys.exit(float(sys.argv[1]) >= 0.5)" "$took" || fail "$app: a 503 took $took s"
+        echo "$app: 503 in $took s"
+    done
+    expect 503 "$site/api/v1/users?size=1" >/dev/null
+    echo "/readyz: 503 on both instances; the site: 503"
     podman start "$prefix-postgres" >/dev/null 2>>"$work/podman.log"
     wait_healthy postgres
     for app in app1 app2; do
         wait_for_status 200 "http://${address[$app]}:8004/readyz"
     done
-    wait_for_status 200 "$site/readyz"
+    wait_for_status 200 "$site/api/v1/users?size=1"
     api_post 201 users "" '{"email": "carol@example.com", "name": "Carol Nguyen"}' >/dev/null
     echo "/readyz: 200 again, and writes go through"
 }
@@ -376,7 +403,7 @@ concurrent_starts() {
         podman exec "$prefix-postgres" createdb --username=dealnest "$database"
         for instance in race1 race2; do
             env "${env[@]}" DATABASE_URL="postgres://dealnest:dealnest@${address[postgres]}:5432/$database" \
-                DEALNEST_BIND="${address[$instance]}:8004" "$binary" >"$work/$database.$instance.log" 2>&1 &
+                DEALNEST_BIND="${address[$instance]}:8004" DEALNEST_METRICS_BIND="${address[$instance]}:9004" "$binary" >"$work/$database.$instance.log" 2>&1 &
             pids+=($!)
             background_pids+=($!)
         done
@@ -406,6 +433,7 @@ main() {
     check_files
     build_images
     start_stack
+    operators_only
     exercise_site
     one_instance_down
     database_outage

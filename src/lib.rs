@@ -64,9 +64,15 @@ const MIN_SECRET_LEN: usize = 32;
 /// How long a graceful shutdown waits for requests in flight.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
+/// Connections the metrics listener serves at once: a scraper or two.
+const METRICS_CONNECTIONS: usize = 16;
+
 /// A running server: its address, and the means to stop it gracefully.
 pub struct Server {
     addr: SocketAddr,
+    /// Where `/metrics` is served apart, if it is.
+    metrics_addr: Option<SocketAddr>,
+    metrics_http: Option<JoinHandle<std::io::Result<()>>>,
     store: Store,
     shutdown: CancellationToken,
     http: JoinHandle<std::io::Result<()>>,
@@ -89,6 +95,14 @@ impl Server {
 
     /// Like [`Server::start`] on a listener the caller bound (tests bind port 0).
     pub async fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        let metrics_listener = match settings.metrics_bind {
+            Some(bind) => Some(
+                TcpListener::bind(bind)
+                    .await
+                    .with_context(|| format!("cannot listen on {bind} (DEALNEST_METRICS_BIND)"))?,
+            ),
+            None => None,
+        };
         let store = open_store(&settings.database).await?;
         if settings.demo {
             match store.seed_demo().await.context("cannot seed the demo data")? {
@@ -131,6 +145,7 @@ impl Server {
             streams: web::events::StreamSlots::new(settings.event_streams),
             sessions: sessions.clone(),
             https: settings.secure_cookies,
+            metrics_apart: metrics_listener.is_some(),
         });
         let sink = notify::Sink::from_settings(&settings.mail).map_err(anyhow::Error::msg)?;
         tracing::info!(
@@ -151,11 +166,6 @@ impl Server {
             tokio::spawn(async move { store.relay_events(shutdown).await })
         };
 
-        // Trailing slashes are trimmed before routing, so `/users/` is `/users`.
-        let app = NormalizePathLayer::trim_trailing_slash().layer(web::app(state));
-        let addr = listener.local_addr()?;
-        let stop = shutdown.clone();
-        let events = store.events().clone();
         let limits = web::connections::ConnectionLimits {
             max_connections: settings.max_connections,
             per_client: settings.max_connections_per_client,
@@ -163,15 +173,53 @@ impl Server {
             body_timeout: settings.body_timeout,
             trusted_proxies: settings.trusted_proxies.clone(),
         };
+        let (metrics_addr, metrics_http) = match metrics_listener {
+            Some(listener) => {
+                let addr = listener.local_addr()?;
+                let limits = web::connections::ConnectionLimits {
+                    max_connections: METRICS_CONNECTIONS,
+                    per_client: METRICS_CONNECTIONS,
+                    trusted_proxies: web::client::TrustedProxies::default(),
+                    ..limits.clone()
+                };
+                let app = web::operations::metrics_app(state.clone());
+                let served = web::connections::serve(listener, app, limits, shutdown.clone(), || {});
+                tracing::info!(%addr, "serving /metrics apart");
+                (Some(addr), Some(tokio::spawn(served)))
+            }
+            None => (None, None),
+        };
+        // Trailing slashes are trimmed before routing, so `/users/` is `/users`.
+        let app = NormalizePathLayer::trim_trailing_slash().layer(web::app(state));
+        let addr = listener.local_addr()?;
+        let stop = shutdown.clone();
+        let events = store.events().clone();
         // Event streams never end by themselves; graceful shutdown waits for every connection,
         // so they are closed first.
         let http = tokio::spawn(web::connections::serve(listener, app, limits, stop, move || events.close()));
         tracing::info!(%addr, database = store.backend().name(), "serving");
-        Ok(Self { addr, store, shutdown, http, worker, relay, session_cleanup, metrics_upkeep, lifecycle_sweep })
+        Ok(Self {
+            addr,
+            metrics_addr,
+            metrics_http,
+            store,
+            shutdown,
+            http,
+            worker,
+            relay,
+            session_cleanup,
+            metrics_upkeep,
+            lifecycle_sweep,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where `/metrics` is served apart from the site (`DEALNEST_METRICS_BIND`), if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     pub fn store(&self) -> &Store {
@@ -188,8 +236,18 @@ impl Server {
     /// Waits until the server has stopped (after [`Server::shutdown_token`] was cancelled).
     /// Requests still running [`SHUTDOWN_GRACE`] after shutdown began are cut off.
     pub async fn wait(self) -> anyhow::Result<()> {
-        let Self { store, shutdown, mut http, worker, relay, session_cleanup, metrics_upkeep, lifecycle_sweep, .. } =
-            self;
+        let Self {
+            store,
+            shutdown,
+            mut http,
+            metrics_http,
+            worker,
+            relay,
+            session_cleanup,
+            metrics_upkeep,
+            lifecycle_sweep,
+            ..
+        } = self;
         let deadline = async {
             shutdown.cancelled().await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -202,6 +260,10 @@ impl Server {
                 Ok(())
             }
         };
+        if let Some(metrics_http) = metrics_http {
+            metrics_http.abort();
+            let _ = metrics_http.await;
+        }
         let _ = worker.await;
         let _ = relay.await;
         let _ = session_cleanup.await;

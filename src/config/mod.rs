@@ -101,6 +101,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "DEALNEST_BIND", default_value = "127.0.0.1:8004", value_parser = listen_address)]
     pub bind: SocketAddr,
+    /// Address of a listener of its own for GET /metrics (e.g. 0.0.0.0:9004, reached only by the
+    /// scraper); the main listener then answers /metrics 404. Unset: /metrics on the main one.
+    #[arg(long, env = "DEALNEST_METRICS_BIND", value_parser = optional_listen_address)]
+    pub metrics_bind: Option<OptionalAddress>,
     /// HS256 secret for bearer tokens; a random one per start when unset.
     #[arg(long, env = "DEALNEST_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
@@ -306,6 +310,18 @@ fn seconds(min: u64) -> impl Fn(&str) -> Result<Duration, String> + Clone + Send
 
 fn listen_address(raw: &str) -> Result<SocketAddr, String> {
     raw.trim().parse().map_err(|_| format!("{raw:?} is not a listen address (host:port, e.g. 127.0.0.1:8004)"))
+}
+
+/// A listen address, or none when blank (so that a deployment can pass the variable through
+/// empty).
+#[derive(Debug, Clone, Copy)]
+pub struct OptionalAddress(pub Option<SocketAddr>);
+
+fn optional_listen_address(raw: &str) -> Result<OptionalAddress, String> {
+    if raw.trim().is_empty() {
+        return Ok(OptionalAddress(None));
+    }
+    listen_address(raw).map(|addr| OptionalAddress(Some(addr)))
 }
 
 fn digest_hour(raw: &str) -> Result<u8, String> {

@@ -32,6 +32,8 @@ pub struct DatabaseSettings {
 pub struct Settings {
     pub database: DatabaseSettings,
     pub bind: SocketAddr,
+    /// Where `/metrics` is served apart from the site; `None`: on the main listener.
+    pub metrics_bind: Option<SocketAddr>,
     /// `None`: a random secret is made at start.
     pub jwt_secret: Option<String>,
     pub log_format: LogFormat,
@@ -65,6 +67,7 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("database", &self.database)
             .field("bind", &self.bind)
+            .field("metrics_bind", &self.metrics_bind)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "[redacted]"))
             .field("log_format", &self.log_format)
             .field("rate_limit", &self.rate_limit)
@@ -129,6 +132,7 @@ impl ServeArgs {
         Ok(Settings {
             database,
             bind: self.bind,
+            metrics_bind: self.metrics_bind.and_then(|bind| bind.0),
             jwt_secret: self.jwt_secret.clone().filter(|secret| !secret.is_empty()),
             log_format: self.log_format,
             rate_limit: self.rate_limit,
@@ -181,6 +185,7 @@ impl Settings {
                 dashboard_cache_mb: 8,
             },
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            metrics_bind: None,
             jwt_secret: None,
             log_format: LogFormat::Pretty,
             rate_limit: 120,

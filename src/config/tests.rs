@@ -181,6 +181,15 @@ fn per_client_shares_default_to_a_quarter_and_parse() {
 }
 
 #[test]
+fn metrics_may_have_a_listener_of_their_own() {
+    assert_eq!(serve(&[]).metrics_bind, None);
+    assert_eq!(serve(&["--metrics-bind", " "]).metrics_bind, None);
+    let apart = serve(&["--metrics-bind", "0.0.0.0:9004"]);
+    assert_eq!(apart.metrics_bind, Some("0.0.0.0:9004".parse().unwrap()));
+    assert_eq!(variable(&["--metrics-bind", "metrics"]), "DEALNEST_METRICS_BIND");
+}
+
+#[test]
 fn bad_client_limits_name_their_variable() {
     assert_eq!(variable(&["--rate-limit", "many"]), "DEALNEST_RATE_LIMIT");
     assert_eq!(variable(&["--read-rate-limit=-1"]), "DEALNEST_READ_RATE_LIMIT");

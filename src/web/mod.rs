@@ -12,7 +12,7 @@ pub mod extract;
 mod forms;
 pub mod headers;
 pub mod limits;
-mod operations;
+pub mod operations;
 pub mod pages;
 mod render;
 pub mod request;
@@ -76,6 +76,8 @@ pub struct Resources {
     pub sessions: SessionStore,
     /// The site is reached over HTTPS: `Secure` cookies and HSTS.
     pub https: bool,
+    /// `/metrics` is served on a listener of its own (`DEALNEST_METRICS_BIND`), not on this one.
+    pub metrics_apart: bool,
 }
 
 /// The whole application: API, pages and operators' endpoints behind the shared middleware.
@@ -111,7 +113,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(events::router())
-        .merge(operations::router())
+        .merge(operations::router(state.metrics_apart))
         .merge(pages::router())
         .merge(assets::router())
         .fallback(|| async { AppError::not_found() })

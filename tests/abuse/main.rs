@@ -20,6 +20,7 @@ mod form_utf8;
 mod forwarded_host;
 mod metric_series;
 mod metrics_flood;
+mod metrics_listener;
 mod read_rate_limit;
 mod request_ids;
 mod slow_clients;
