@@ -10,7 +10,8 @@
 #     instance answers, hears a server-sent event, keeps serving with one instance stopped, and
 #     sees /readyz fail while PostgreSQL is down (and the site answer 503 at once) and recover
 #     when it is back; /metrics is served on each instance's metrics port only, and the
-#     balancer passes neither /metrics nor /readyz;
+#     balancer passes neither /metrics nor /readyz; one client's writes are limited across both
+#     instances (the rate limits are counted in the compose file's Redis);
 #   - starts two instances at the same moment on fresh databases, several times;
 #   - removes everything it started, however it ends.
 #
@@ -32,7 +33,7 @@ readonly binary=target/release/dealnest
 # whatever listens on 127.0.0.1.
 declare -A address=(
     [postgres]=127.0.84.2 [app1]=127.0.84.3 [app2]=127.0.84.4 [balancer]=127.0.84.5
-    [race1]=127.0.84.6 [race2]=127.0.84.7
+    [race1]=127.0.84.6 [race2]=127.0.84.7 [redis]=127.0.84.8
 )
 readonly site="http://${address[balancer]}"
 readonly concurrent_start_rounds=5
@@ -47,7 +48,7 @@ fail() {
 }
 
 remove_services() {
-    for name in balancer app1 app2 migrate postgres; do
+    for name in balancer app1 app2 migrate redis postgres; do
         podman rm --force --volumes --time 0 "$prefix-$name" >/dev/null 2>&1 || true
     done
     podman volume rm --force "${prefix}_pgdata" >/dev/null 2>&1 || true
@@ -57,7 +58,7 @@ cleanup() {
     local status=$?
     set +e
     if [ "$status" -ne 0 ]; then
-        for name in postgres migrate app1 app2 balancer; do
+        for name in postgres redis migrate app1 app2 balancer; do
             podman container exists "$prefix-$name" || continue
             printf '\n--- last lines of %s\n' "$prefix-$name" >&2
             podman logs --tail 25 "$prefix-$name" >&2 2>&1
@@ -139,7 +140,7 @@ build_images() {
         rm "$work/base.tar"
     fi
     local service image
-    for service in postgres balancer; do
+    for service in postgres redis balancer; do
         image=$(python3 deploy/test/compose_podman.py "$compose" "$service" --print-image)
         if needs_stand_in "$image"; then
             log "stand-in for $image"
@@ -167,7 +168,7 @@ run_service() {
     local name=$1
     shift
     local hosts=() derived=()
-    for service in postgres app1 app2 balancer; do
+    for service in postgres redis app1 app2 balancer; do
         hosts+=(--add-host "$service:${address[$service]}")
     done
     mapfile -d '' derived < <(python3 deploy/test/compose_podman.py "$compose" "$name" --project "$prefix" "$@")
@@ -196,6 +197,12 @@ start_stack() {
     remove_services
     run_service postgres --command=postgres --command=-c --command="listen_addresses=${address[postgres]}"
     wait_healthy postgres
+    # The compose file's command, listening on the service's own address.
+    local redis_command=()
+    mapfile -t redis_command < <(python3 -c 'import sys, yaml; [print(a) for a in yaml.safe_load(open(sys.argv[1]))["services"]["redis"]["command"]]' "$compose")
+    run_service redis "${redis_command[@]/#/--command=}" --command=--bind --command="${address[redis]}" \
+        --command=--protected-mode --command=no
+    wait_healthy redis
 
     # The one-shot migration, which the instances wait for.
     run_service migrate
@@ -351,6 +358,24 @@ exercise_site() {
     fi
 }
 
+limits_across_instances() {
+    log "one client's writes limited across both instances (counted in Redis)"
+    # A client address of its own (nginx passes it on in X-Forwarded-For), so that nothing else
+    # has spent from its allowance: DEALNEST_RATE_LIMIT's default of 120 a minute.
+    local status allowed=0 refused=0
+    for _ in $(seq 1 130); do
+        status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --interface 127.0.84.9 -X POST \
+            -H 'content-type: application/json' -d '{}' "$site/api/v1/users")
+        case $status in
+            429) refused=$((refused + 1)) ;;
+            422) allowed=$((allowed + 1)) ;;
+            *) fail "a write answered $status" ;;
+        esac
+    done
+    echo "130 writes from one client, round robin over two instances: $allowed answered, $refused refused"
+    [ "$allowed" = 120 ] || fail "expected 120 writes a minute across both instances, $allowed were allowed"
+}
+
 one_instance_down() {
     log "one instance stopped: the site keeps answering"
     local started
@@ -435,6 +460,7 @@ main() {
     start_stack
     operators_only
     exercise_site
+    limits_across_instances
     one_instance_down
     database_outage
     concurrent_starts

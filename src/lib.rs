@@ -133,15 +133,22 @@ impl Server {
             None => format!("http://{}", listener.local_addr()?),
         };
         let links = notify::MailLinks::new(&public_url, tokens.clone());
+        let mut limits = web::limits::ClientLimits::new(
+            settings.rate_limit,
+            settings.read_rate_limit,
+            settings.trusted_proxies.clone(),
+        );
+        if let Some(url) = &settings.redis_url {
+            let shared = web::shared_limits::SharedLimits::new(url, &settings.redis_prefix)
+                .map_err(|e| anyhow::anyhow!("DEALNEST_REDIS_URL: {e}"))?;
+            limits = limits.shared_by_instances(shared);
+            tracing::info!(prefix = settings.redis_prefix, "rate limits are counted in Redis, for every instance");
+        }
         let state = AppState::new(web::Resources {
             store: store.clone(),
             tokens,
             metrics: telemetry::metrics_handle(),
-            limits: web::limits::ClientLimits::new(
-                settings.rate_limit,
-                settings.read_rate_limit,
-                settings.trusted_proxies.clone(),
-            ),
+            limits,
             streams: web::events::StreamSlots::new(settings.event_streams),
             sessions: sessions.clone(),
             https: settings.secure_cookies,

@@ -99,6 +99,10 @@ fn describe_metrics() {
     );
     describe_counter!("dealnest_rate_limited_total", "Requests refused for their client's rate limit, by budget.");
     describe_counter!(
+        "dealnest_rate_limit_fallbacks_total",
+        "Rate-limit checks counted in this process because Redis did not answer (DEALNEST_REDIS_URL)."
+    );
+    describe_counter!(
         "dealnest_requests_refused_total",
         "Requests answered 503 because the database was unavailable, by cause."
     );

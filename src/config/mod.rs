@@ -115,6 +115,13 @@ pub struct ServeArgs {
     /// 0 turns limiting off. Reads of one's own lists are never limited.
     #[arg(long, env = "DEALNEST_READ_RATE_LIMIT", default_value = "300", value_parser = at_least(0u32))]
     pub read_rate_limit: u32,
+    /// Redis in which every instance counts the rate limits (redis://[:password@]host:port[/db],
+    /// rediss:// for TLS); unset: each instance counts its own.
+    #[arg(long, env = "DEALNEST_REDIS_URL", hide_env_values = true, value_parser = RedisSetting::parse)]
+    pub redis_url: Option<RedisSetting>,
+    /// Prefix of this deployment's keys in Redis (for several deployments sharing one server).
+    #[arg(long, env = "DEALNEST_REDIS_PREFIX", default_value = "dealnest", value_parser = redis_prefix)]
+    pub redis_prefix: String,
     /// Proxies whose X-Forwarded-For is believed, as comma-separated networks (10.0.0.0/8,
     /// fd00::/8) or addresses; unset: none, the peer address is the client.
     #[arg(long, env = "DEALNEST_TRUSTED_PROXIES", value_parser = TrustedProxies::parse)]
@@ -235,6 +242,40 @@ impl SmtpSetting {
             return Ok(Self(None));
         }
         SmtpUrl::parse(raw).map(|url| Self(Some(url)))
+    }
+}
+
+/// A `DEALNEST_REDIS_URL` value, checked by the Redis client; blank is none. Its password stays
+/// out of logs.
+#[derive(Clone)]
+pub struct RedisSetting(pub Option<String>);
+
+impl RedisSetting {
+    fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(Self(None));
+        }
+        match redis::Client::open(raw) {
+            Ok(_) => Ok(Self(Some(raw.to_owned()))),
+            Err(_) => Err("is not a Redis URL (redis://host:6379, rediss:// for TLS)".to_owned()),
+        }
+    }
+}
+
+impl fmt::Debug for RedisSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "RedisSetting([redacted])" } else { "RedisSetting(None)" })
+    }
+}
+
+fn redis_prefix(raw: &str) -> Result<String, String> {
+    let prefix = raw.trim();
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
+    if !prefix.is_empty() && prefix.len() <= 64 && prefix.chars().all(plain) {
+        Ok(prefix.to_owned())
+    } else {
+        Err(format!("{raw:?} is not a key prefix (1 to 64 of A-Z a-z 0-9 - _ . :)"))
     }
 }
 

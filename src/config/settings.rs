@@ -43,6 +43,10 @@ pub struct Settings {
     pub read_rate_limit: u32,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
+    /// Redis in which every instance counts the rate limits; `None`: each its own.
+    pub redis_url: Option<String>,
+    /// Prefix of this deployment's keys in Redis.
+    pub redis_prefix: String,
     /// Connections open at once.
     pub max_connections: usize,
     /// Connections one client address may hold at once.
@@ -73,6 +77,8 @@ impl std::fmt::Debug for Settings {
             .field("rate_limit", &self.rate_limit)
             .field("read_rate_limit", &self.read_rate_limit)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "[redacted]"))
+            .field("redis_prefix", &self.redis_prefix)
             .field("max_connections", &self.max_connections)
             .field("max_connections_per_client", &self.max_connections_per_client)
             .field("header_timeout", &self.header_timeout)
@@ -138,6 +144,8 @@ impl ServeArgs {
             rate_limit: self.rate_limit,
             read_rate_limit: self.read_rate_limit,
             trusted_proxies: self.trusted_proxies.clone().unwrap_or_default(),
+            redis_url: self.redis_url.clone().and_then(|setting| setting.0),
+            redis_prefix: self.redis_prefix.clone(),
             max_connections,
             max_connections_per_client: connections_per_client,
             header_timeout: self.header_timeout,
@@ -191,6 +199,8 @@ impl Settings {
             rate_limit: 120,
             read_rate_limit: 300,
             trusted_proxies: TrustedProxies::default(),
+            redis_url: None,
+            redis_prefix: "dealnest".to_owned(),
             max_connections: 1_000,
             max_connections_per_client: 250,
             header_timeout: Duration::from_secs(10),

@@ -190,6 +190,21 @@ fn metrics_may_have_a_listener_of_their_own() {
 }
 
 #[test]
+fn redis_is_optional_and_its_password_stays_out_of_sight() {
+    let none = serve(&[]);
+    assert_eq!((none.redis_url.as_deref(), none.redis_prefix.as_str()), (None, "dealnest"));
+    assert_eq!(serve(&["--redis-url", " "]).redis_url, None);
+    let shared = serve(&["--redis-url", "redis://:s3cret@cache:6379/2", "--redis-prefix", "deals-prod"]);
+    assert_eq!(shared.redis_url.as_deref(), Some("redis://:s3cret@cache:6379/2"));
+    assert_eq!(shared.redis_prefix, "deals-prod");
+    assert!(!format!("{shared:?}").contains("s3cret"));
+    assert_eq!(variable(&["--redis-url", "http://cache:6379"]), "DEALNEST_REDIS_URL");
+    let refused = settings(&["--redis-url", "http://:s3cret@cache"]).unwrap_err();
+    assert!(!refused.to_string().contains("s3cret"), "{refused}");
+    assert_eq!(variable(&["--redis-prefix", "has space"]), "DEALNEST_REDIS_PREFIX");
+}
+
+#[test]
 fn bad_client_limits_name_their_variable() {
     assert_eq!(variable(&["--rate-limit", "many"]), "DEALNEST_RATE_LIMIT");
     assert_eq!(variable(&["--read-rate-limit=-1"]), "DEALNEST_READ_RATE_LIMIT");

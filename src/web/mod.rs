@@ -17,6 +17,7 @@ pub mod pages;
 mod render;
 pub mod request;
 pub mod session;
+pub mod shared_limits;
 pub mod signed_in;
 
 use std::sync::Arc;

@@ -23,6 +23,7 @@ mod metrics_flood;
 mod metrics_listener;
 mod read_rate_limit;
 mod request_ids;
+mod shared_rate_limit;
 mod slow_clients;
 mod slow_statements;
 mod utf8_bodies;
