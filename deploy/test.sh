@@ -373,7 +373,11 @@ limits_across_instances() {
         esac
     done
     echo "130 writes from one client, round robin over two instances: $allowed answered, $refused refused"
-    [ "$allowed" = 120 ] || fail "expected 120 writes a minute across both instances, $allowed were allowed"
+    # 120 at once, and one more every half second while the loop runs (a few seconds at most);
+    # counted by each instance alone, all 130 would pass (120 each).
+    if [ "$allowed" -lt 120 ] || [ "$allowed" -gt 126 ]; then
+        fail "expected about 120 writes a minute across both instances, $allowed were allowed"
+    fi
 }
 
 one_instance_down() {
