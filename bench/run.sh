@@ -40,7 +40,9 @@
 # dashboard-cold server uses the next one), BENCH_BIN (another build of the server, e.g. one with
 # frame pointers for profiles; implies --no-build), BENCH_WORST_RUNS (5);
 # BENCH_PROFILE=<dir> records the server with `perf` during each workload and writes
-# <dir>/<workload>.txt (the hottest symbols, self time).
+# <dir>/<workload>.txt (the hottest symbols, self time). The rate limits are off unless
+# BENCH_LIMITS=1 (on, far above any load: every request is checked, none refused) or
+# BENCH_REDIS_URL=<url> (the same, counted in that Redis: DEALNEST_REDIS_URL).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -100,7 +102,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 export DEALNEST_JWT_SECRET=bench-secret-bench-secret-bench
-export DEALNEST_RATE_LIMIT=0 DEALNEST_READ_RATE_LIMIT=0 DEALNEST_DAILY_REQUEST_QUOTA=0 DEALNEST_NEW_USER_REQUEST_QUOTA=0
+limit=0
+if [ "${BENCH_LIMITS:-0}" = 1 ] || [ -n "${BENCH_REDIS_URL:-}" ]; then limit=100000000; fi
+export DEALNEST_RATE_LIMIT=$limit DEALNEST_READ_RATE_LIMIT=$limit DEALNEST_DAILY_REQUEST_QUOTA=0 DEALNEST_NEW_USER_REQUEST_QUOTA=0
+if [ -n "${BENCH_REDIS_URL:-}" ]; then
+  export DEALNEST_REDIS_URL=$BENCH_REDIS_URL DEALNEST_REDIS_PREFIX=dealnest-bench-$$
+fi
 export BENCH_SRC="$here" BENCH_DIR="$work"
 base="http://127.0.0.1:$port"
 

@@ -8,7 +8,10 @@
 #     deploy/compose.yaml describes them, and through the balancer: creates users, sends and
 #     accepts a partner request, signs in through the pages and stays signed in whichever
 #     instance answers, hears a server-sent event, keeps serving with one instance stopped, and
-#     sees /readyz fail while PostgreSQL is down and recover when it is back;
+#     sees /readyz fail while PostgreSQL is down (and the site answer 503 at once) and recover
+#     when it is back; /metrics is served on each instance's metrics port only, and the
+#     balancer passes neither /metrics nor /readyz; one client's writes are limited across both
+#     instances (the rate limits are counted in the compose file's Redis);
 #   - starts two instances at the same moment on fresh databases, several times;
 #   - removes everything it started, however it ends.
 #
@@ -30,7 +33,7 @@ readonly binary=target/release/dealnest
 # whatever listens on 127.0.0.1.
 declare -A address=(
     [postgres]=127.0.84.2 [app1]=127.0.84.3 [app2]=127.0.84.4 [balancer]=127.0.84.5
-    [race1]=127.0.84.6 [race2]=127.0.84.7
+    [race1]=127.0.84.6 [race2]=127.0.84.7 [redis]=127.0.84.8
 )
 readonly site="http://${address[balancer]}"
 readonly concurrent_start_rounds=5
@@ -45,7 +48,7 @@ fail() {
 }
 
 remove_services() {
-    for name in balancer app1 app2 migrate postgres; do
+    for name in balancer app1 app2 migrate redis postgres; do
         podman rm --force --volumes --time 0 "$prefix-$name" >/dev/null 2>&1 || true
     done
     podman volume rm --force "${prefix}_pgdata" >/dev/null 2>&1 || true
@@ -55,7 +58,7 @@ cleanup() {
     local status=$?
     set +e
     if [ "$status" -ne 0 ]; then
-        for name in postgres migrate app1 app2 balancer; do
+        for name in postgres redis migrate app1 app2 balancer; do
             podman container exists "$prefix-$name" || continue
             printf '\n--- last lines of %s\n' "$prefix-$name" >&2
             podman logs --tail 25 "$prefix-$name" >&2 2>&1
@@ -137,7 +140,7 @@ build_images() {
         rm "$work/base.tar"
     fi
     local service image
-    for service in postgres balancer; do
+    for service in postgres redis balancer; do
         image=$(python3 deploy/test/compose_podman.py "$compose" "$service" --print-image)
         if needs_stand_in "$image"; then
             log "stand-in for $image"
@@ -165,7 +168,7 @@ run_service() {
     local name=$1
     shift
     local hosts=() derived=()
-    for service in postgres app1 app2 balancer; do
+    for service in postgres redis app1 app2 balancer; do
         hosts+=(--add-host "$service:${address[$service]}")
     done
     mapfile -d '' derived < <(python3 deploy/test/compose_podman.py "$compose" "$name" --project "$prefix" "$@")
@@ -194,6 +197,12 @@ start_stack() {
     remove_services
     run_service postgres --command=postgres --command=-c --command="listen_addresses=${address[postgres]}"
     wait_healthy postgres
+    # The compose file's command, listening on the service's own address.
+    local redis_command=()
+    mapfile -t redis_command < <(python3 -c 'import sys, yaml; [print(a) for a in yaml.safe_load(open(sys.argv[1]))["services"]["redis"]["command"]]' "$compose")
+    run_service redis "${redis_command[@]/#/--command=}" --command=--bind --command="${address[redis]}" \
+        --command=--protected-mode --command=no
+    wait_healthy redis
 
     # The one-shot migration, which the instances wait for.
     run_service migrate
@@ -203,7 +212,8 @@ start_stack() {
 
     # Each instance listens on its own address; the balancer reaches them from loopback.
     for app in app1 app2; do
-        run_service "$app" --env "DEALNEST_BIND=${address[$app]}:8004" --env "DEALNEST_TRUSTED_PROXIES=127.0.0.0/8"
+        run_service "$app" --env "DEALNEST_BIND=${address[$app]}:8004" --env "DEALNEST_TRUSTED_PROXIES=127.0.0.0/8" \
+            --env "DEALNEST_METRICS_BIND=${address[$app]}:9004"
     done
     wait_healthy app1
     wait_healthy app2
@@ -212,7 +222,7 @@ start_stack() {
     sed "s/^\(\s*\)listen 80;/\1listen ${address[balancer]}:80;/" deploy/nginx.conf >"$work/nginx.conf"
     grep -q "listen ${address[balancer]}:80;" "$work/nginx.conf" || fail "no 'listen 80;' in deploy/nginx.conf"
     run_service balancer --volume-source "./nginx.conf=$work/nginx.conf"
-    wait_for_status 200 "$site/readyz"
+    wait_for_status 200 "$site/healthz"
     echo "site up at $site"
 }
 
@@ -250,11 +260,11 @@ api_post() {
     expect "$want" -X POST "$site/api/v1/$path" "${auth[@]}" -H 'content-type: application/json' -d "$json"
 }
 
-# Requests an instance has served (from its /metrics), but for the health checks and metrics
-# themselves; or, given a route, the GETs of that route.
+# Requests an instance has served (from its /metrics, on its metrics port), but for the health
+# checks; or, given a route, the GETs of that route.
 served_by() {
     local counters
-    counters=$(curl -s --max-time 5 "http://${address[$1]}:8004/metrics" | grep '^http_requests_total' || true)
+    counters=$(curl -s --max-time 5 "http://${address[$1]}:9004/metrics" | grep '^http_requests_total' || true)
     if [ $# -gt 1 ]; then
         counters=$(grep -F "{route=\"$2\",method=\"GET\"" <<<"$counters" || true)
     else
@@ -264,6 +274,21 @@ served_by() {
 }
 
 # --- the site --------------------------------------------------------------------------------
+
+operators_only() {
+    log "/metrics on each instance's metrics port only; the balancer passes neither it nor /readyz"
+    for path in /metrics /readyz; do
+        expect 404 "$site$path" >/dev/null
+    done
+    expect 200 "$site/healthz" >/dev/null
+    for app in app1 app2; do
+        expect 404 "http://${address[$app]}:8004/metrics" >/dev/null
+        expect 200 "http://${address[$app]}:9004/metrics" | grep -q '^http_requests_total' ||
+            fail "$app serves no request counters on its metrics port"
+        expect 200 "http://${address[$app]}:8004/readyz" >/dev/null
+    done
+    echo "metrics on :9004 of each instance, 404 on the site's port and through the balancer"
+}
 
 exercise_site() {
     log "the partner flow through the balancer"
@@ -333,6 +358,28 @@ exercise_site() {
     fi
 }
 
+limits_across_instances() {
+    log "one client's writes limited across both instances (counted in Redis)"
+    # A client address of its own (nginx passes it on in X-Forwarded-For), so that nothing else
+    # has spent from its allowance: DEALNEST_RATE_LIMIT's default of 120 a minute.
+    local status allowed=0 refused=0
+    for _ in $(seq 1 130); do
+        status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --interface 127.0.84.9 -X POST \
+            -H 'content-type: application/json' -d '{}' "$site/api/v1/users")
+        case $status in
+            429) refused=$((refused + 1)) ;;
+            422) allowed=$((allowed + 1)) ;;
+            *) fail "a write answered $status" ;;
+        esac
+    done
+    echo "130 writes from one client, round robin over two instances: $allowed answered, $refused refused"
+    # 120 at once, and one more every half second while the loop runs (a few seconds at most);
+    # counted by each instance alone, all 130 would pass (120 each).
+    if [ "$allowed" -lt 120 ] || [ "$allowed" -gt 126 ]; then
+        fail "expected about 120 writes a minute across both instances, $allowed were allowed"
+    fi
+}
+
 one_instance_down() {
     log "one instance stopped: the site keeps answering"
     local started
@@ -353,14 +400,23 @@ database_outage() {
     for app in app1 app2; do
         wait_for_status 503 "http://${address[$app]}:8004/readyz"
     done
-    wait_for_status 503 "$site/readyz"
-    echo "/readyz: 503 on both instances and through the balancer"
+    # Once an instance has found the database gone, it answers at once rather than after the
+    # acquire timeout.
+    local took
+    for app in app1 app2; do
+        wait_for_status 503 "http://${address[$app]}:8004/api/v1/users?size=1"
+        took=$(curl -s -o /dev/null -w '%{time_total}' --max-time 5 "http://${address[$app]}:8004/api/v1/users?size=1")
+        python3 -c "import sys; sys.exit(float(sys.argv[1]) >= 0.5)" "$took" || fail "$app: a 503 took $took s"
+        echo "$app: 503 in $took s"
+    done
+    expect 503 "$site/api/v1/users?size=1" >/dev/null
+    echo "/readyz: 503 on both instances; the site: 503"
     podman start "$prefix-postgres" >/dev/null 2>>"$work/podman.log"
     wait_healthy postgres
     for app in app1 app2; do
         wait_for_status 200 "http://${address[$app]}:8004/readyz"
     done
-    wait_for_status 200 "$site/readyz"
+    wait_for_status 200 "$site/api/v1/users?size=1"
     api_post 201 users "" '{"email": "carol@example.com", "name": "Carol Nguyen"}' >/dev/null
     echo "/readyz: 200 again, and writes go through"
 }
@@ -376,7 +432,7 @@ concurrent_starts() {
         podman exec "$prefix-postgres" createdb --username=dealnest "$database"
         for instance in race1 race2; do
             env "${env[@]}" DATABASE_URL="postgres://dealnest:dealnest@${address[postgres]}:5432/$database" \
-                DEALNEST_BIND="${address[$instance]}:8004" "$binary" >"$work/$database.$instance.log" 2>&1 &
+                DEALNEST_BIND="${address[$instance]}:8004" DEALNEST_METRICS_BIND="${address[$instance]}:9004" "$binary" >"$work/$database.$instance.log" 2>&1 &
             pids+=($!)
             background_pids+=($!)
         done
@@ -406,7 +462,9 @@ main() {
     check_files
     build_images
     start_stack
+    operators_only
     exercise_site
+    limits_across_instances
     one_instance_down
     database_outage
     concurrent_starts

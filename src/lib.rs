@@ -64,9 +64,15 @@ const MIN_SECRET_LEN: usize = 32;
 /// How long a graceful shutdown waits for requests in flight.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
+/// Connections the metrics listener serves at once: a scraper or two.
+const METRICS_CONNECTIONS: usize = 16;
+
 /// A running server: its address, and the means to stop it gracefully.
 pub struct Server {
     addr: SocketAddr,
+    /// Where `/metrics` is served apart, if it is.
+    metrics_addr: Option<SocketAddr>,
+    metrics_http: Option<JoinHandle<std::io::Result<()>>>,
     service: Service,
     shutdown: CancellationToken,
     http: JoinHandle<std::io::Result<()>>,
@@ -89,6 +95,14 @@ impl Server {
 
     /// Like [`Server::start`] on a listener the caller bound (tests bind port 0).
     pub async fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        let metrics_listener = match settings.metrics_bind {
+            Some(bind) => Some(
+                TcpListener::bind(bind)
+                    .await
+                    .with_context(|| format!("cannot listen on {bind} (DEALNEST_METRICS_BIND)"))?,
+            ),
+            None => None,
+        };
         let service = open_service(&settings.database, &settings.service).await?;
         if settings.demo {
             match seed::demo::seed(&service).await.context("cannot seed the demo data")? {
@@ -119,18 +133,26 @@ impl Server {
             None => format!("http://{}", listener.local_addr()?),
         };
         let links = notify::MailLinks::new(&public_url, tokens.clone());
+        let mut limits = web::limits::ClientLimits::new(
+            settings.rate_limit,
+            settings.read_rate_limit,
+            settings.trusted_proxies.clone(),
+        );
+        if let Some(url) = &settings.redis_url {
+            let shared = web::shared_limits::SharedLimits::new(url, &settings.redis_prefix)
+                .map_err(|e| anyhow::anyhow!("DEALNEST_REDIS_URL: {e}"))?;
+            limits = limits.shared_by_instances(shared);
+            tracing::info!(prefix = settings.redis_prefix, "rate limits are counted in Redis, for every instance");
+        }
         let state = AppState::new(web::Shared {
             service: service.clone(),
             tokens,
             metrics: telemetry::metrics_handle(),
-            limits: web::limits::ClientLimits::new(
-                settings.rate_limit,
-                settings.read_rate_limit,
-                settings.trusted_proxies.clone(),
-            ),
+            limits,
             streams: web::events::StreamSlots::new(settings.event_streams),
             sessions: sessions.clone(),
             https: settings.secure_cookies,
+            metrics_apart: metrics_listener.is_some(),
         });
         let sink = notify::Sink::from_settings(&settings.mail).map_err(anyhow::Error::msg)?;
         tracing::info!(
@@ -151,24 +173,60 @@ impl Server {
             tokio::spawn(async move { service.relay_events(shutdown).await })
         };
 
+        let limits = web::connections::ConnectionLimits {
+            max_connections: settings.max_connections,
+            per_client: settings.max_connections_per_client,
+            header_timeout: settings.header_timeout,
+            body_timeout: settings.body_timeout,
+            trusted_proxies: settings.trusted_proxies.clone(),
+        };
+        let (metrics_addr, metrics_http) = match metrics_listener {
+            Some(listener) => {
+                let addr = listener.local_addr()?;
+                let limits = web::connections::ConnectionLimits {
+                    max_connections: METRICS_CONNECTIONS,
+                    per_client: METRICS_CONNECTIONS,
+                    trusted_proxies: web::client::TrustedProxies::default(),
+                    ..limits.clone()
+                };
+                let app = web::operations::metrics_app(state.clone());
+                let served = web::connections::serve(listener, app, limits, shutdown.clone(), || {});
+                tracing::info!(%addr, "serving /metrics apart");
+                (Some(addr), Some(tokio::spawn(served)))
+            }
+            None => (None, None),
+        };
         // Trailing slashes are trimmed before routing, so `/users/` is `/users`.
         let app = NormalizePathLayer::trim_trailing_slash().layer(web::app(state));
         let addr = listener.local_addr()?;
         let stop = shutdown.clone();
         let events = service.events().clone();
-        let limits = web::connections::ConnectionLimits {
-            max_connections: settings.max_connections,
-            header_timeout: settings.header_timeout,
-        };
         // Event streams never end by themselves; graceful shutdown waits for every connection,
         // so they are closed first.
         let http = tokio::spawn(web::connections::serve(listener, app, limits, stop, move || events.close()));
         tracing::info!(%addr, database = service.health().backend().name(), "serving");
-        Ok(Self { addr, service, shutdown, http, worker, relay, session_cleanup, metrics_upkeep, lifecycle_sweep })
+        Ok(Self {
+            addr,
+            metrics_addr,
+            metrics_http,
+            service,
+            shutdown,
+            http,
+            worker,
+            relay,
+            session_cleanup,
+            metrics_upkeep,
+            lifecycle_sweep,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where `/metrics` is served apart from the site (`DEALNEST_METRICS_BIND`), if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// The use cases this server serves (tests drive them directly).
@@ -187,7 +245,16 @@ impl Server {
     /// Requests still running [`SHUTDOWN_GRACE`] after shutdown began are cut off.
     pub async fn wait(self) -> anyhow::Result<()> {
         let Self {
-            service, shutdown, mut http, worker, relay, session_cleanup, metrics_upkeep, lifecycle_sweep, ..
+            service,
+            shutdown,
+            mut http,
+            metrics_http,
+            worker,
+            relay,
+            session_cleanup,
+            metrics_upkeep,
+            lifecycle_sweep,
+            ..
         } = self;
         let deadline = async {
             shutdown.cancelled().await;
@@ -201,6 +268,10 @@ impl Server {
                 Ok(())
             }
         };
+        if let Some(metrics_http) = metrics_http {
+            metrics_http.abort();
+            let _ = metrics_http.await;
+        }
         let _ = worker.await;
         let _ = relay.await;
         let _ = session_cleanup.await;

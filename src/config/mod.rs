@@ -101,6 +101,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "DEALNEST_BIND", default_value = "127.0.0.1:8004", value_parser = listen_address)]
     pub bind: SocketAddr,
+    /// Address of a listener of its own for GET /metrics (e.g. 0.0.0.0:9004, reached only by the
+    /// scraper); the main listener then answers /metrics 404. Unset: /metrics on the main one.
+    #[arg(long, env = "DEALNEST_METRICS_BIND", value_parser = optional_listen_address)]
+    pub metrics_bind: Option<OptionalAddress>,
     /// HS256 secret for bearer tokens; a random one per start when unset.
     #[arg(long, env = "DEALNEST_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
@@ -111,6 +115,13 @@ pub struct ServeArgs {
     /// 0 turns limiting off. Reads of one's own lists are never limited.
     #[arg(long, env = "DEALNEST_READ_RATE_LIMIT", default_value = "300", value_parser = at_least(0u32))]
     pub read_rate_limit: u32,
+    /// Redis in which every instance counts the rate limits (redis://[:password@]host:port[/db],
+    /// rediss:// for TLS); unset: each instance counts its own.
+    #[arg(long, env = "DEALNEST_REDIS_URL", hide_env_values = true, value_parser = RedisSetting::parse)]
+    pub redis_url: Option<RedisSetting>,
+    /// Prefix of this deployment's keys in Redis (for several deployments sharing one server).
+    #[arg(long, env = "DEALNEST_REDIS_PREFIX", default_value = "dealnest", value_parser = redis_prefix)]
+    pub redis_prefix: String,
     /// Proxies whose X-Forwarded-For is believed, as comma-separated networks (10.0.0.0/8,
     /// fd00::/8) or addresses; unset: none, the peer address is the client.
     #[arg(long, env = "DEALNEST_TRUSTED_PROXIES", value_parser = TrustedProxies::parse)]
@@ -118,9 +129,16 @@ pub struct ServeArgs {
     /// Open connections at most; past it new ones wait in the listen queue until one closes.
     #[arg(long, env = "DEALNEST_MAX_CONNECTIONS", default_value = "1000", value_parser = at_least(1usize))]
     pub max_connections: usize,
+    /// Open connections one client address may hold at once (an IPv6 client by its /64; trusted
+    /// proxies have no share); default a quarter of DEALNEST_MAX_CONNECTIONS.
+    #[arg(long, env = "DEALNEST_MAX_CONNECTIONS_PER_CLIENT", value_parser = at_least(1usize))]
+    pub max_connections_per_client: Option<usize>,
     /// Seconds a client has to send a request's headers (and that an idle connection is kept).
     #[arg(long, env = "DEALNEST_HEADER_TIMEOUT", default_value = "10", value_parser = seconds(1))]
     pub header_timeout: Duration,
+    /// Seconds a client has to send a request's body once its headers arrived.
+    #[arg(long, env = "DEALNEST_BODY_TIMEOUT", default_value = "10", value_parser = seconds(1))]
+    pub body_timeout: Duration,
     /// Live event streams (GET /events) open at once in this process, below
     /// DEALNEST_MAX_CONNECTIONS (each holds a connection); default half of it.
     #[arg(long, env = "DEALNEST_MAX_EVENT_STREAMS", value_parser = at_least(1usize))]
@@ -128,6 +146,11 @@ pub struct ServeArgs {
     /// Live event streams one user may have open at once in this process (one per open tab).
     #[arg(long, env = "DEALNEST_MAX_EVENT_STREAMS_PER_USER", default_value = "4", value_parser = at_least(1usize))]
     pub max_event_streams_per_user: usize,
+    /// Live event streams one client address may have open at once in this process, whatever
+    /// users it signs in as; default a quarter of DEALNEST_MAX_EVENT_STREAMS, at least the
+    /// per-user number.
+    #[arg(long, env = "DEALNEST_MAX_EVENT_STREAMS_PER_CLIENT", value_parser = at_least(1usize))]
+    pub max_event_streams_per_client: Option<usize>,
     /// Partner requests one user may create per 24 hours; 0 turns the quota off.
     #[arg(long, env = "DEALNEST_DAILY_REQUEST_QUOTA", default_value = "50", value_parser = at_least(0u32))]
     pub daily_request_quota: u32,
@@ -222,6 +245,40 @@ impl SmtpSetting {
     }
 }
 
+/// A `DEALNEST_REDIS_URL` value, checked by the Redis client; blank is none. Its password stays
+/// out of logs.
+#[derive(Clone)]
+pub struct RedisSetting(pub Option<String>);
+
+impl RedisSetting {
+    fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(Self(None));
+        }
+        match redis::Client::open(raw) {
+            Ok(_) => Ok(Self(Some(raw.to_owned()))),
+            Err(_) => Err("is not a Redis URL (redis://host:6379, rediss:// for TLS)".to_owned()),
+        }
+    }
+}
+
+impl fmt::Debug for RedisSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "RedisSetting([redacted])" } else { "RedisSetting(None)" })
+    }
+}
+
+fn redis_prefix(raw: &str) -> Result<String, String> {
+    let prefix = raw.trim();
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
+    if !prefix.is_empty() && prefix.len() <= 64 && prefix.chars().all(plain) {
+        Ok(prefix.to_owned())
+    } else {
+        Err(format!("{raw:?} is not a key prefix (1 to 64 of A-Z a-z 0-9 - _ . :)"))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Pretty,
@@ -294,6 +351,18 @@ fn seconds(min: u64) -> impl Fn(&str) -> Result<Duration, String> + Clone + Send
 
 fn listen_address(raw: &str) -> Result<SocketAddr, String> {
     raw.trim().parse().map_err(|_| format!("{raw:?} is not a listen address (host:port, e.g. 127.0.0.1:8004)"))
+}
+
+/// A listen address, or none when blank (so that a deployment can pass the variable through
+/// empty).
+#[derive(Debug, Clone, Copy)]
+pub struct OptionalAddress(pub Option<SocketAddr>);
+
+fn optional_listen_address(raw: &str) -> Result<OptionalAddress, String> {
+    if raw.trim().is_empty() {
+        return Ok(OptionalAddress(None));
+    }
+    listen_address(raw).map(|addr| OptionalAddress(Some(addr)))
 }
 
 fn digest_hour(raw: &str) -> Result<u8, String> {

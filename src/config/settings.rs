@@ -27,6 +27,8 @@ pub struct Settings {
     /// The rules' settings (quotas, request lifecycle), the clock and the dashboards' cache.
     pub service: ServiceOptions,
     pub bind: SocketAddr,
+    /// Where `/metrics` is served apart from the site; `None`: on the main listener.
+    pub metrics_bind: Option<SocketAddr>,
     /// `None`: a random secret is made at start.
     pub jwt_secret: Option<String>,
     pub log_format: LogFormat,
@@ -36,10 +38,18 @@ pub struct Settings {
     pub read_rate_limit: u32,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
+    /// Redis in which every instance counts the rate limits; `None`: each its own.
+    pub redis_url: Option<String>,
+    /// Prefix of this deployment's keys in Redis.
+    pub redis_prefix: String,
     /// Connections open at once.
     pub max_connections: usize,
+    /// Connections one client address may hold at once.
+    pub max_connections_per_client: usize,
     /// Time to send a request's headers; also how long an idle connection is kept.
     pub header_timeout: Duration,
+    /// Time to send a request's body once its headers arrived.
+    pub body_timeout: Duration,
     /// Live event streams at once, per user and in all.
     pub event_streams: StreamLimits,
     pub mail: MailSettings,
@@ -57,13 +67,18 @@ impl std::fmt::Debug for Settings {
             .field("database", &self.database)
             .field("service", &self.service)
             .field("bind", &self.bind)
+            .field("metrics_bind", &self.metrics_bind)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "[redacted]"))
             .field("log_format", &self.log_format)
             .field("rate_limit", &self.rate_limit)
             .field("read_rate_limit", &self.read_rate_limit)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "[redacted]"))
+            .field("redis_prefix", &self.redis_prefix)
             .field("max_connections", &self.max_connections)
+            .field("max_connections_per_client", &self.max_connections_per_client)
             .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
             .field("event_streams", &self.event_streams)
             .field("mail", &self.mail)
             .field("delivery", &self.delivery)
@@ -98,6 +113,10 @@ impl ServeArgs {
                 ),
             ));
         }
+        let per_user = self.max_event_streams_per_user;
+        // A quarter: four clients at least are needed to fill either cap.
+        let streams_per_client = self.max_event_streams_per_client.unwrap_or((per_process / 4).max(per_user));
+        let connections_per_client = self.max_connections_per_client.unwrap_or((max_connections / 4).max(1));
         let service = ServiceOptions {
             quotas: SendQuotas { daily: self.daily_request_quota, new_account: self.new_user_request_quota },
             lifecycle: Lifecycle {
@@ -114,14 +133,19 @@ impl ServeArgs {
             database: self.database.settings(),
             service,
             bind: self.bind,
+            metrics_bind: self.metrics_bind.and_then(|bind| bind.0),
             jwt_secret: self.jwt_secret.clone().filter(|secret| !secret.is_empty()),
             log_format: self.log_format,
             rate_limit: self.rate_limit,
             read_rate_limit: self.read_rate_limit,
             trusted_proxies: self.trusted_proxies.clone().unwrap_or_default(),
+            redis_url: self.redis_url.clone().and_then(|setting| setting.0),
+            redis_prefix: self.redis_prefix.clone(),
             max_connections,
+            max_connections_per_client: connections_per_client,
             header_timeout: self.header_timeout,
-            event_streams: StreamLimits { per_process, per_user: self.max_event_streams_per_user },
+            body_timeout: self.body_timeout,
+            event_streams: StreamLimits { per_process, per_user, per_client: streams_per_client },
             mail,
             delivery,
             secure_cookies: self.secure_cookies,
@@ -161,13 +185,18 @@ impl Settings {
             },
             service: ServiceOptions::default(),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            metrics_bind: None,
             jwt_secret: None,
             log_format: LogFormat::Pretty,
             rate_limit: 120,
             read_rate_limit: 300,
             trusted_proxies: TrustedProxies::default(),
+            redis_url: None,
+            redis_prefix: "dealnest".to_owned(),
             max_connections: 1_000,
+            max_connections_per_client: 250,
             header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
             event_streams: StreamLimits::default(),
             mail: MailSettings::default(),
             delivery: DeliveryPolicy::default(),

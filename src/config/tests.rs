@@ -123,7 +123,7 @@ fn client_limit_defaults_parse() {
     assert!(settings.trusted_proxies.is_empty());
     assert_eq!(settings.max_connections, 1_000);
     assert_eq!(settings.header_timeout, Duration::from_secs(10));
-    assert_eq!(settings.event_streams, StreamLimits { per_user: 4, per_process: 500 });
+    assert_eq!(settings.event_streams, StreamLimits { per_user: 4, per_client: 125, per_process: 500 });
     let defaults = Settings::for_database(DatabaseUrl::Sqlite("x.db".into()));
     assert_eq!(defaults.rate_limit, settings.rate_limit);
     assert_eq!(defaults.read_rate_limit, settings.read_rate_limit);
@@ -152,11 +152,56 @@ fn client_limit_settings_parse() {
     assert!(!settings.trusted_proxies.is_empty());
     assert_eq!(settings.max_connections, 64);
     assert_eq!(settings.header_timeout, Duration::from_secs(3));
-    assert_eq!(settings.event_streams, StreamLimits { per_user: 2, per_process: 20 });
+    assert_eq!(settings.event_streams, StreamLimits { per_user: 2, per_client: 5, per_process: 20 });
     // Unset, streams may take half of the connections.
     let halved = serve(&["--max-connections", "64"]);
     assert_eq!(halved.event_streams.per_process, 32);
     assert!(serve(&["--trusted-proxies", " "]).trusted_proxies.is_empty());
+}
+
+#[test]
+fn per_client_shares_default_to_a_quarter_and_parse() {
+    let settings = serve(&[]);
+    assert_eq!(settings.max_connections_per_client, 250);
+    assert_eq!(settings.body_timeout, Duration::from_secs(10));
+    let defaults = Settings::for_database(DatabaseUrl::Sqlite("x.db".into()));
+    assert_eq!(defaults.max_connections_per_client, settings.max_connections_per_client);
+    assert_eq!(defaults.body_timeout, settings.body_timeout);
+    let small = serve(&["--max-connections", "40", "--max-event-streams", "20"]);
+    assert_eq!((small.max_connections_per_client, small.event_streams.per_client), (10, 5));
+    // Never below what one user may open.
+    assert_eq!(serve(&["--max-connections", "10", "--max-event-streams", "4"]).event_streams.per_client, 4);
+    let given =
+        serve(&["--max-connections-per-client", "7", "--max-event-streams-per-client", "9", "--body-timeout", "3"]);
+    assert_eq!((given.max_connections_per_client, given.event_streams.per_client), (7, 9));
+    assert_eq!(given.body_timeout, Duration::from_secs(3));
+    assert_eq!(variable(&["--max-connections-per-client", "0"]), "DEALNEST_MAX_CONNECTIONS_PER_CLIENT");
+    assert_eq!(variable(&["--max-event-streams-per-client", "x"]), "DEALNEST_MAX_EVENT_STREAMS_PER_CLIENT");
+    assert_eq!(variable(&["--body-timeout", "0"]), "DEALNEST_BODY_TIMEOUT");
+}
+
+#[test]
+fn metrics_may_have_a_listener_of_their_own() {
+    assert_eq!(serve(&[]).metrics_bind, None);
+    assert_eq!(serve(&["--metrics-bind", " "]).metrics_bind, None);
+    let apart = serve(&["--metrics-bind", "0.0.0.0:9004"]);
+    assert_eq!(apart.metrics_bind, Some("0.0.0.0:9004".parse().unwrap()));
+    assert_eq!(variable(&["--metrics-bind", "metrics"]), "DEALNEST_METRICS_BIND");
+}
+
+#[test]
+fn redis_is_optional_and_its_password_stays_out_of_sight() {
+    let none = serve(&[]);
+    assert_eq!((none.redis_url.as_deref(), none.redis_prefix.as_str()), (None, "dealnest"));
+    assert_eq!(serve(&["--redis-url", " "]).redis_url, None);
+    let shared = serve(&["--redis-url", "redis://:s3cret@cache:6379/2", "--redis-prefix", "deals-prod"]);
+    assert_eq!(shared.redis_url.as_deref(), Some("redis://:s3cret@cache:6379/2"));
+    assert_eq!(shared.redis_prefix, "deals-prod");
+    assert!(!format!("{shared:?}").contains("s3cret"));
+    assert_eq!(variable(&["--redis-url", "http://cache:6379"]), "DEALNEST_REDIS_URL");
+    let refused = settings(&["--redis-url", "http://:s3cret@cache"]).unwrap_err();
+    assert!(!refused.to_string().contains("s3cret"), "{refused}");
+    assert_eq!(variable(&["--redis-prefix", "has space"]), "DEALNEST_REDIS_PREFIX");
 }
 
 #[test]

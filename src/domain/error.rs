@@ -7,11 +7,11 @@ use super::{RequestId, Timestamp};
 pub enum RuleError {
     InvalidEmail(&'static str),
     InvalidName(&'static str),
-    InvalidMessage,
+    InvalidMessage(&'static str),
     InvalidPagination(&'static str),
     /// CountedPage deeper than this many items.
     PageTooDeep(i64),
-    InvalidQuery,
+    InvalidQuery(&'static str),
     InvalidId,
     InvalidAction,
     InvalidBulkAction,

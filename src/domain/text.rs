@@ -1,13 +1,26 @@
 //! The user-typed strings of the domain, each parsed once at the boundary.
+//!
+//! None of them may hold a control character (Unicode's `Cc`: the C0 set, DEL and the C1 set):
+//! such a character shows as nothing or garbles what follows it, PostgreSQL's text cannot hold
+//! NUL at all, and SQLite would store it. A request message, the one text written in lines, may
+//! keep line breaks and tabs; names, addresses and searches refuse every control character.
 
 use std::fmt;
 use std::sync::Arc;
 
 use super::RuleError;
 
-/// A syntactically valid e-mail address, trimmed and lower-cased so that uniqueness is
-/// case-insensitive. Shared rather than copied: users are kept once read and every page of
-/// lists clones dozens of them.
+/// A control character other than those in `allowed`.
+fn has_control(text: &str, allowed: &[char]) -> bool {
+    text.chars().any(|c| c.is_control() && !allowed.contains(&c))
+}
+
+/// An e-mail address that the mail library can put in a mail's `To:` header as it is: lettre's
+/// own parser reads it as a bare address, unchanged (no display name, no quoted local part,
+/// which many servers refuse and which can smuggle a second address past a looser check), with a
+/// dotted domain name (no IP literal, no `localhost`). Trimmed and lower-cased so that
+/// uniqueness is case-insensitive. Shared rather than copied: users are kept once read and every
+/// page of lists clones dozens of them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(Arc<str>);
 
@@ -22,12 +35,26 @@ impl Email {
         if email.chars().count() > Self::MAX_LEN {
             return Err(RuleError::InvalidEmail("An e-mail address can be at most 254 characters."));
         }
-        let has_dotted_domain =
-            email.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.') && !domain.starts_with('['));
-        if !email_address::EmailAddress::is_valid(&email) || !has_dotted_domain {
+        if has_control(&email, &[]) {
+            return Err(RuleError::InvalidEmail("An e-mail address cannot contain control characters."));
+        }
+        if !Self::mailable(&email) {
             return Err(RuleError::InvalidEmail("That is not a valid e-mail address."));
         }
         Ok(Self(email.into()))
+    }
+
+    /// Whether lettre reads `email` as one bare address, exactly as written, on a dotted domain.
+    fn mailable(email: &str) -> bool {
+        let Ok(mailbox) = email.parse::<lettre::message::Mailbox>() else {
+            return false;
+        };
+        let domain = mailbox.email.domain();
+        mailbox.name.is_none()
+            && mailbox.email.to_string() == email
+            && email.parse::<lettre::Address>().is_ok()
+            && domain.contains('.')
+            && !domain.starts_with('[')
     }
 
     pub fn as_str(&self) -> &str {
@@ -67,7 +94,7 @@ impl UserName {
         if chars > Self::MAX_CHARS {
             return Err(RuleError::InvalidName("A name can be at most 100 characters."));
         }
-        if name.chars().any(char::is_control) {
+        if has_control(name, &[]) {
             return Err(RuleError::InvalidName("A name cannot contain control characters."));
         }
         Ok(Self(name.into()))
@@ -98,8 +125,8 @@ impl fmt::Display for UserName {
     }
 }
 
-/// The optional note that travels with a partner request: at most 500 characters after trimming;
-/// blank means none.
+/// The optional note that travels with a partner request: at most 500 characters after trimming,
+/// line breaks and tabs allowed but no other control character; blank means none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestMessage(String);
 
@@ -111,7 +138,12 @@ impl RequestMessage {
             return Ok(None);
         };
         if text.chars().count() > Self::MAX_CHARS {
-            return Err(RuleError::InvalidMessage);
+            return Err(RuleError::InvalidMessage("The message can be at most 500 characters."));
+        }
+        if has_control(text, &['\n', '\r', '\t']) {
+            return Err(RuleError::InvalidMessage(
+                "The message cannot contain control characters (line breaks and tabs are fine).",
+            ));
         }
         Ok(Some(Self(text.to_owned())))
     }
@@ -121,8 +153,8 @@ impl RequestMessage {
     }
 }
 
-/// A literal, case-insensitive substring to find in names and e-mails; `%` and `_` match
-/// themselves.
+/// A literal, case-insensitive substring to find in names and e-mails, without control
+/// characters; `%` and `_` match themselves.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SearchQuery(String);
 
@@ -132,7 +164,10 @@ impl SearchQuery {
     pub fn parse(raw: Option<&str>) -> Result<Self, RuleError> {
         let text = raw.unwrap_or_default().trim();
         if text.chars().count() > Self::MAX_CHARS {
-            return Err(RuleError::InvalidQuery);
+            return Err(RuleError::InvalidQuery("The search text can be at most 254 characters."));
+        }
+        if has_control(text, &[]) {
+            return Err(RuleError::InvalidQuery("The search text cannot contain control characters."));
         }
         Ok(Self(text.to_lowercase()))
     }
@@ -193,7 +228,42 @@ mod tests {
         assert_eq!(RequestMessage::parse(Some("   ")).unwrap(), None);
         assert_eq!(RequestMessage::parse(None).unwrap(), None);
         assert!(RequestMessage::parse(Some(&"x".repeat(500))).unwrap().is_some());
-        assert_eq!(RequestMessage::parse(Some(&"x".repeat(501))), Err(RuleError::InvalidMessage));
+        assert_eq!(
+            RequestMessage::parse(Some(&"x".repeat(501))),
+            Err(RuleError::InvalidMessage("The message can be at most 500 characters."))
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_a_message_keeps_its_lines() {
+        for bad in ["nul \u{0} here", "bell\u{7}", "del\u{7f}x", "c1\u{85}x", "esc\u{1b}[31m"] {
+            assert!(UserName::parse(bad).is_err(), "{bad:?}");
+            assert!(RequestMessage::parse(Some(bad)).is_err(), "{bad:?}");
+            assert!(SearchQuery::parse(Some(bad)).is_err(), "{bad:?}");
+            assert!(Email::parse(&format!("a{bad}@example.com")).is_err(), "{bad:?}");
+        }
+        assert!(UserName::parse("two\nlines").is_err());
+        assert!(SearchQuery::parse(Some("a\tb")).is_err());
+        let message = RequestMessage::parse(Some("Hello,\r\n\tshall we?")).unwrap().unwrap();
+        assert_eq!(message.as_str(), "Hello,\r\n\tshall we?");
+    }
+
+    #[test]
+    fn only_addresses_the_mail_library_can_send_to_as_written_are_accepted() {
+        for bad in [
+            "\"bcc: evil@attacker.example\"@example.com",
+            "\"alice\"@example.com",
+            "Alice <alice@example.com>",
+            "alice@[192.0.2.1]",
+            "alice@example.com.",
+            "a..b@example.com",
+            "alice@example.com, bob@example.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        for good in ["alice+deals@example.com", "o'brien@mail.example.co.uk", "zoë@exämple.de"] {
+            assert_eq!(Email::parse(good).unwrap().as_str(), good);
+        }
     }
 
     #[test]

@@ -41,6 +41,11 @@ impl TrustedProxies {
         self.0.iter().any(|net| net.contains(&ip))
     }
 
+    /// Whether `peer` is one of the trusted proxies.
+    pub fn is_trusted(&self, peer: IpAddr) -> bool {
+        self.contains(peer.to_canonical())
+    }
+
     /// The client's address: `peer`, or when `peer` is trusted, what the proxies say of it.
     pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
         let peer = peer.to_canonical();

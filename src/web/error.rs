@@ -50,6 +50,8 @@ pub enum AppError {
     TooManyStreams {
         open: usize,
     },
+    /// As many live event streams are open from the client's address as one address may have.
+    TooManyStreamsFromNetwork,
     /// As many live event streams are open as the process takes.
     StreamsFull,
     /// An unsubscribe link whose token does not verify.
@@ -162,6 +164,11 @@ impl AppError {
                 )
                 .into(),
             ),
+            Self::TooManyStreamsFromNetwork => (
+                S::TOO_MANY_REQUESTS,
+                "too_many_streams",
+                "Too many live update streams are open from your network; this page will update on its own.".into(),
+            ),
             Self::StreamsFull => (
                 S::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -182,7 +189,9 @@ impl AppError {
             Self::Unauthorized(_) => (None, Kind::SignedOut),
             Self::RateLimited { searches: true, wait } => (Some(*wait), Kind::SearchesLimited),
             Self::RateLimited { searches: false, wait } => (Some(*wait), Kind::Mistake),
-            Self::TooManyStreams { .. } | Self::StreamsFull => (Some(STREAM_RETRY_AFTER), Kind::Other),
+            Self::TooManyStreams { .. } | Self::TooManyStreamsFromNetwork | Self::StreamsFull => {
+                (Some(STREAM_RETRY_AFTER), Kind::Other)
+            }
             _ => (None, Kind::Other),
         };
         Problem { status, code, message, retry_after, retry_at: None, kind }
@@ -196,7 +205,7 @@ fn rule_problem(rule: &RuleError) -> Problem {
     let (status, code, message): (StatusCode, &'static str, Cow<'static, str>) = match rule {
         InvalidEmail(why) => (S::UNPROCESSABLE_ENTITY, "invalid_email", (*why).into()),
         InvalidName(why) => (S::UNPROCESSABLE_ENTITY, "invalid_name", (*why).into()),
-        InvalidMessage => (S::UNPROCESSABLE_ENTITY, "invalid_message", "The message can be at most 500 characters.".into()),
+        InvalidMessage(why) => (S::UNPROCESSABLE_ENTITY, "invalid_message", (*why).into()),
         InvalidPagination(why) => (S::UNPROCESSABLE_ENTITY, "invalid_pagination", (*why).into()),
         PageTooDeep(depth) => (
             S::UNPROCESSABLE_ENTITY,
@@ -206,7 +215,7 @@ fn rule_problem(rule: &RuleError) -> Problem {
             )
             .into(),
         ),
-        InvalidQuery => (S::UNPROCESSABLE_ENTITY, "invalid_query", "The search text can be at most 254 characters.".into()),
+        InvalidQuery(why) => (S::UNPROCESSABLE_ENTITY, "invalid_query", (*why).into()),
         InvalidId => (S::UNPROCESSABLE_ENTITY, "invalid_id", "An id must be a positive whole number.".into()),
         InvalidAction => (S::UNPROCESSABLE_ENTITY, "invalid_action", "The action must be \"accept\" or \"reject\".".into()),
         InvalidBulkAction => {
@@ -292,9 +301,11 @@ impl Problem {
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
-        if let Kind::Unavailable(cause) = self.kind {
-            response.extensions_mut().insert(RefusedFor(cause));
-        }
+        let unavailable = match self.kind {
+            Kind::Unavailable(cause) => Some(cause),
+            _ => None,
+        };
+        response.extensions_mut().insert(Refused { status: self.status, unavailable });
     }
 }
 
@@ -390,6 +401,10 @@ impl IntoResponse for AppError {
     }
 }
 
-/// The mark of a response that refused a request because the database was unavailable.
+/// The mark of a response that answers an error: its status (a page may show the error as a
+/// redirect back with a message) and, when the database was unavailable, why. The metrics read it.
 #[derive(Debug, Clone, Copy)]
-pub struct RefusedFor(pub Unavailable);
+pub struct Refused {
+    pub status: StatusCode,
+    pub unavailable: Option<Unavailable>,
+}

@@ -7,9 +7,11 @@
 //! stream ends when the server shuts down; the `retry:` hint tells browsers when to reconnect.
 //!
 //! Each stream holds a connection for as long as it is open, so there are at most a few per user
-//! (`DEALNEST_MAX_EVENT_STREAMS_PER_USER`: one per open tab) and a bounded number in all
-//! (`DEALNEST_MAX_EVENT_STREAMS`). Past either the stream is refused (429 for the user, 503 for
-//! the process) rather than another one closed: a browser's `EventSource` does not retry a
+//! (`DEALNEST_MAX_EVENT_STREAMS_PER_USER`: one per open tab), a share per client address whatever
+//! users it signs in as (`DEALNEST_MAX_EVENT_STREAMS_PER_CLIENT`, so a few made-up accounts
+//! cannot take them all) and a bounded number in all (`DEALNEST_MAX_EVENT_STREAMS`). Past any of
+//! them the stream is refused (429 for the user or the address, 503 for the process) rather than
+//! another one closed: a browser's `EventSource` does not retry a
 //! refusal, and the page falls back to its slow poller, where closing an older stream would have
 //! two tabs take turns forever.
 
@@ -18,8 +20,11 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -28,6 +33,7 @@ use futures::{Stream, StreamExt, stream};
 use serde_json::json;
 
 use super::AppState;
+use super::client::ClientKey;
 use super::error::AppError;
 use super::signed_in::SignedIn;
 use crate::domain::UserId;
@@ -47,15 +53,17 @@ pub fn router() -> Router<AppState> {
 pub struct StreamLimits {
     /// Per user, in this process.
     pub per_user: usize,
+    /// Per client address, whatever users it signs in as, in this process.
+    pub per_client: usize,
     /// In all, in this process.
     pub per_process: usize,
 }
 
 impl Default for StreamLimits {
     /// A few tabs per person; in all, half of the default connection cap, so streams never take
-    /// every connection.
+    /// every connection; a quarter of that per address, so no one address takes them all.
     fn default() -> Self {
-        Self { per_user: 4, per_process: 500 }
+        Self { per_user: 4, per_client: 125, per_process: 500 }
     }
 }
 
@@ -68,6 +76,7 @@ pub struct StreamSlots {
 #[derive(Default)]
 struct OpenStreams {
     per_user: HashMap<UserId, usize>,
+    per_client: HashMap<ClientKey, usize>,
     total: usize,
 }
 
@@ -75,7 +84,23 @@ struct OpenStreams {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {
     User,
+    Client,
     Process,
+}
+
+/// One more for `key` in `counts`.
+fn add<K: std::hash::Hash + Eq>(counts: &mut HashMap<K, usize>, key: K) {
+    *counts.entry(key).or_default() += 1;
+}
+
+/// One less for `key` in `counts`, which forgets keys at zero.
+fn remove<K: std::hash::Hash + Eq>(counts: &mut HashMap<K, usize>, key: &K) {
+    if let Some(count) = counts.get_mut(key) {
+        *count -= 1;
+        if *count == 0 {
+            counts.remove(key);
+        }
+    }
 }
 
 impl StreamSlots {
@@ -83,31 +108,31 @@ impl StreamSlots {
         Arc::new(Self { limits, open: Mutex::default() })
     }
 
-    /// A slot for one more stream of `user`, held until the returned guard is dropped.
-    pub fn take(self: &Arc<Self>, user: UserId) -> Result<Slot, Refused> {
+    /// A slot for one more stream of `user` from `client`, held until the returned guard is
+    /// dropped.
+    pub fn take(self: &Arc<Self>, user: UserId, client: ClientKey) -> Result<Slot, Refused> {
         let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if open.total >= self.limits.per_process {
             return Err(Refused::Process);
         }
-        let mine = open.per_user.entry(user).or_default();
-        if *mine >= self.limits.per_user {
+        if open.per_user.get(&user).is_some_and(|n| *n >= self.limits.per_user) {
             return Err(Refused::User);
         }
-        *mine += 1;
+        if open.per_client.get(&client).is_some_and(|n| *n >= self.limits.per_client) {
+            return Err(Refused::Client);
+        }
+        add(&mut open.per_user, user);
+        add(&mut open.per_client, client.clone());
         open.total += 1;
         metrics::gauge!("dealnest_sse_connections").increment(1.0);
-        Ok(Slot { slots: Arc::clone(self), user })
+        Ok(Slot { slots: Arc::clone(self), user, client })
     }
 
-    fn give_back(&self, user: UserId) {
+    fn give_back(&self, user: UserId, client: &ClientKey) {
         let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         open.total = open.total.saturating_sub(1);
-        if let Some(mine) = open.per_user.get_mut(&user) {
-            *mine -= 1;
-            if *mine == 0 {
-                open.per_user.remove(&user);
-            }
-        }
+        remove(&mut open.per_user, &user);
+        remove(&mut open.per_client, client);
         metrics::gauge!("dealnest_sse_connections").decrement(1.0);
     }
 }
@@ -116,16 +141,23 @@ impl StreamSlots {
 pub struct Slot {
     slots: Arc<StreamSlots>,
     user: UserId,
+    client: ClientKey,
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.slots.give_back(self.user);
+        self.slots.give_back(self.user, &self.client);
     }
 }
 
-async fn events(identity: SignedIn, State(state): State<AppState>) -> Response {
-    let slot = match state.streams.take(identity.id()) {
+async fn events(
+    identity: SignedIn,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let client = ClientKey::address(state.limits.proxies().client_ip(peer.ip(), &headers));
+    let slot = match state.streams.take(identity.id(), client) {
         Ok(slot) => slot,
         Err(refused) => return refuse(refused, &state),
     };
@@ -144,11 +176,13 @@ async fn events(identity: SignedIn, State(state): State<AppState>) -> Response {
 fn refuse(refused: Refused, state: &AppState) -> Response {
     metrics::counter!("dealnest_sse_refused_total", "reason" => match refused {
         Refused::User => "per_user",
+        Refused::Client => "per_client",
         Refused::Process => "per_process",
     })
     .increment(1);
     let error = match refused {
         Refused::User => AppError::TooManyStreams { open: state.streams.limits.per_user },
+        Refused::Client => AppError::TooManyStreamsFromNetwork,
         Refused::Process => AppError::StreamsFull,
     };
     error.into_response()
@@ -171,20 +205,34 @@ mod tests {
     use super::*;
     use crate::domain::Id;
 
+    fn net(last: u8) -> ClientKey {
+        ClientKey::address(std::net::IpAddr::from([192, 0, 2, last]))
+    }
+
     #[test]
     fn slots_are_capped_per_user_and_in_all_and_given_back() {
-        let slots = StreamSlots::new(StreamLimits { per_user: 2, per_process: 3 });
+        let slots = StreamSlots::new(StreamLimits { per_user: 2, per_client: 10, per_process: 3 });
         let (alice, bob, carol) = (Id::new(1), Id::new(2), Id::new(3));
-        let a1 = slots.take(alice).unwrap();
-        let _a2 = slots.take(alice).unwrap();
-        assert_eq!(slots.take(alice).err(), Some(Refused::User));
-        let _b1 = slots.take(bob).unwrap();
-        assert_eq!(slots.take(carol).err(), Some(Refused::Process));
+        let a1 = slots.take(alice, net(1)).unwrap();
+        let _a2 = slots.take(alice, net(1)).unwrap();
+        assert_eq!(slots.take(alice, net(2)).err(), Some(Refused::User));
+        let _b1 = slots.take(bob, net(2)).unwrap();
+        assert_eq!(slots.take(carol, net(3)).err(), Some(Refused::Process));
         drop(a1);
-        let _c1 = slots.take(carol).unwrap();
+        let _c1 = slots.take(carol, net(3)).unwrap();
         drop((_a2, _b1, _c1));
         let open = slots.open.lock().unwrap();
         assert_eq!(open.total, 0);
-        assert!(open.per_user.is_empty(), "users without streams are forgotten");
+        assert!(open.per_user.is_empty() && open.per_client.is_empty(), "those without streams are forgotten");
+    }
+
+    #[test]
+    fn one_address_has_its_share_whatever_users_it_signs_in_as() {
+        let slots = StreamSlots::new(StreamLimits { per_user: 2, per_client: 3, per_process: 20 });
+        let held: Vec<Slot> = (1..=3).map(|user| slots.take(Id::new(user), net(1)).unwrap()).collect();
+        assert_eq!(slots.take(Id::new(4), net(1)).err(), Some(Refused::Client));
+        assert!(slots.take(Id::new(4), net(2)).is_ok(), "another address has its own share");
+        drop(held);
+        assert!(slots.take(Id::new(5), net(1)).is_ok());
     }
 }

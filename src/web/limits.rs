@@ -4,6 +4,10 @@
 //! directory, whose cost grows with the data). Past either it gets 429 with `Retry-After`: the
 //! API's `rate_limited` error, or for pages a message where the answer would have gone. Reads of
 //! one's own lists cost little and are not limited.
+//!
+//! The allowances are counted in this process, or with `DEALNEST_REDIS_URL` in Redis, where
+//! every instance spends from the same one (`shared_limits.rs`); while Redis does not answer,
+//! in this process again.
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -23,6 +27,7 @@ use super::error::AppError;
 use super::refusals::refuse;
 use super::request::{bearer_token, is_safe};
 use super::session::UserSession;
+use super::shared_limits::{SharedLimits, Verdict};
 use super::{AppState, BODY_LIMIT};
 
 /// Reads whose cost grows with the data, which share the read allowance: one line per route
@@ -54,9 +59,9 @@ impl Budget {
     }
 }
 
-/// One allowance per client; `None` inside when it is off.
+/// One allowance per client, counted in this process; `None` inside when it is off.
 #[derive(Clone)]
-pub struct Limiter(Option<Arc<DefaultKeyedRateLimiter<ClientKey>>>);
+pub struct Limiter(Option<Arc<DefaultKeyedRateLimiter<ClientKey>>>, u32);
 
 /// Above this many tracked clients, forget those whose allowance is full again. A client is
 /// tracked only until its allowance is full again (60 s / the limit per request it made, a
@@ -67,7 +72,12 @@ const MAX_TRACKED: usize = 100_000;
 impl Limiter {
     /// `per_minute` requests per client per minute; 0 turns limiting off.
     pub fn new(per_minute: u32) -> Self {
-        Self(NonZeroU32::new(per_minute).map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))))
+        Self(NonZeroU32::new(per_minute).map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))), per_minute)
+    }
+
+    /// Requests a minute; 0 is off.
+    fn per_minute(&self) -> u32 {
+        self.1
     }
 
     /// `Err(seconds to wait)` when `key` is over its allowance.
@@ -89,13 +99,41 @@ pub struct ClientLimits {
     writes: Limiter,
     reads: Limiter,
     proxies: TrustedProxies,
+    /// Where the allowances are counted for every instance, if anywhere.
+    shared: Option<SharedLimits>,
 }
 
 impl ClientLimits {
     /// Writes and expensive reads per client per minute (0 turns either off); clients behind
     /// `proxies` are told apart by `X-Forwarded-For`.
     pub fn new(writes_per_minute: u32, reads_per_minute: u32, proxies: TrustedProxies) -> Self {
-        Self { writes: Limiter::new(writes_per_minute), reads: Limiter::new(reads_per_minute), proxies }
+        Self { writes: Limiter::new(writes_per_minute), reads: Limiter::new(reads_per_minute), proxies, shared: None }
+    }
+
+    /// The same, counted in Redis for every instance.
+    pub fn shared_by_instances(self, shared: SharedLimits) -> Self {
+        Self { shared: Some(shared), ..self }
+    }
+
+    /// Spends one request of `key`'s allowance in `budget`: `Err(seconds to wait)` when over it.
+    pub async fn check(&self, budget: Budget, key: &ClientKey) -> Result<(), u64> {
+        let limiter = self.limiter(budget);
+        if limiter.per_minute() == 0 {
+            return Ok(());
+        }
+        if let Some(shared) = &self.shared {
+            match shared.check(budget.label(), key, limiter.per_minute()).await {
+                Verdict::Allowed => return Ok(()),
+                Verdict::Wait(seconds) => return Err(seconds),
+                Verdict::Unknown => {}
+            }
+        }
+        limiter.check(key)
+    }
+
+    /// The proxies whose forwarding headers are believed.
+    pub fn proxies(&self) -> &TrustedProxies {
+        &self.proxies
     }
 
     fn limiter(&self, budget: Budget) -> &Limiter {
@@ -142,7 +180,7 @@ pub async fn limit_clients(State(state): State<AppState>, request: Request, next
     let (parts, body) = request.into_parts();
     let session = UserSession::from_parts(&parts);
     let key = client_key(&parts, &state, session.as_ref()).await;
-    let Err(wait) = state.limits.limiter(budget).check(&key) else {
+    let Err(wait) = state.limits.check(budget, &key).await else {
         return next.run(Request::from_parts(parts, body)).await;
     };
     metrics::counter!("dealnest_rate_limited_total", "budget" => budget.label()).increment(1);

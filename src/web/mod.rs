@@ -2,19 +2,22 @@
 
 pub mod api;
 pub mod assets;
+pub mod body;
 pub mod client;
 pub mod connections;
 pub mod csrf;
 pub mod error;
 pub mod events;
 pub mod extract;
+mod forms;
 pub mod headers;
 pub mod limits;
-mod operations;
+pub mod operations;
 pub mod pages;
 mod refusals;
 pub mod request;
 pub mod session;
+pub mod shared_limits;
 pub mod signed_in;
 
 use std::sync::Arc;
@@ -76,6 +79,8 @@ pub struct Shared {
     pub sessions: SessionStore,
     /// The site is reached over HTTPS: `Secure` cookies and HSTS.
     pub https: bool,
+    /// `/metrics` is served on a listener of its own (`DEALNEST_METRICS_BIND`), not on this one.
+    pub metrics_apart: bool,
 }
 
 /// The whole application: API, pages and operators' endpoints behind the shared middleware.
@@ -111,11 +116,13 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(events::router())
-        .merge(operations::router())
+        .merge(operations::router(state.metrics_apart))
         .merge(pages::router())
         .merge(assets::router())
         .fallback(refusals::not_found)
-        .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
+        // Innermost, so that a refused request is never read.
+        .layer(axum::middleware::from_fn(forms::refuse_malformed_forms))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::refuse_cross_site))
         // Inside the session layer, so a signed-in browser is limited as its user, not its address.
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_clients))
         .layer(axum::middleware::from_fn(limits::refuse_large_bodies))

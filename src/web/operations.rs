@@ -1,4 +1,6 @@
-//! Endpoints for operators: liveness, readiness and metrics.
+//! Endpoints for operators: liveness, readiness and metrics. With `DEALNEST_METRICS_BIND` set,
+//! `/metrics` is served on that address alone ([`metrics_app`]), where only the scraper reaches
+//! it, and the main listener answers it 404 like any address it does not serve.
 
 use axum::Json;
 use axum::extract::State;
@@ -9,8 +11,15 @@ use serde_json::json;
 
 use super::AppState;
 
-pub fn router() -> axum::Router<AppState> {
-    axum::Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics))
+/// The operators' endpoints on the main listener; `/metrics` too unless it has its own.
+pub fn router(metrics_apart: bool) -> axum::Router<AppState> {
+    let router = axum::Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz));
+    if metrics_apart { router } else { router.route("/metrics", get(metrics)) }
+}
+
+/// What the metrics listener serves: `/metrics`, and 404 for anything else.
+pub fn metrics_app(state: AppState) -> axum::Router {
+    axum::Router::new().route("/metrics", get(metrics)).fallback(|| async { StatusCode::NOT_FOUND }).with_state(state)
 }
 
 /// 200 whenever the process can answer.

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::error::{AppError, RefusedFor};
+use super::error::{AppError, Refused};
 use super::pages::errors::{Asked, answer};
 use super::request::is_api;
 
@@ -36,7 +36,7 @@ pub async fn not_found(request: Request) -> Response {
 /// count).
 pub async fn count_refusals(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let response = next.run(request).await;
-    if let Some(RefusedFor(cause)) = response.extensions().get::<RefusedFor>() {
+    if let Some(Refused { unavailable: Some(cause), .. }) = response.extensions().get::<Refused>() {
         state.service.health().outages().refused(*cause);
     }
     response

@@ -23,7 +23,8 @@ async fn refused(app: &TestApp, user: i64, status: StatusCode, code: &str) {
 
 #[tokio::test]
 async fn streams_are_capped_per_user_and_per_process() {
-    let app = TestApp::spawn_with(|s| s.event_streams = StreamLimits { per_user: 2, per_process: 3 }).await;
+    let app =
+        TestApp::spawn_with(|s| s.event_streams = StreamLimits { per_user: 2, per_client: 10, per_process: 3 }).await;
     let (alice, bob, carol) = (app.user("Alice").await, app.user("Bob").await, app.user("Carol").await);
     let first = open(&app, alice).await;
     let _second = open(&app, alice).await;

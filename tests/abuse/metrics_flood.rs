@@ -75,7 +75,7 @@ async fn flood(client: &reqwest::Client, base: &str, count: usize) {
     }
 }
 
-async fn metrics_text(client: &reqwest::Client, base: &str) -> String {
+pub async fn metrics_text(client: &reqwest::Client, base: &str) -> String {
     client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap()
 }
 

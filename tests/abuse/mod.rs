@@ -4,11 +4,19 @@
 
 mod bounded_cost;
 mod client_identity;
+mod client_shares;
 mod connection_cap;
+mod control_characters;
+mod early_refusals;
 mod event_streams;
+mod form_utf8;
+mod forwarded_host;
+mod metric_series;
 mod metrics_flood;
+mod metrics_listener;
 mod read_rate_limit;
 mod request_ids;
+mod shared_rate_limit;
 mod slow_clients;
 mod slow_statements;
 mod utf8_bodies;

@@ -3,6 +3,7 @@
 //! and nothing fails. SQLite's full disk here; PostgreSQL's outages in `postgres.rs`.
 
 mod disk_full;
+mod fail_fast;
 mod postgres;
 
 use crate::support::needs::{Need, Test};
@@ -18,6 +19,9 @@ pub fn tests() -> Vec<Test> {
             .needs(Need::Postgres)
             .worker_threads(2),
         trial!(postgres::a_relay_cut_off_connects_again_tells_streams_to_resync_and_relays_again).needs(Need::Postgres),
+        trial!(fail_fast::while_the_database_is_out_of_reach_requests_are_refused_at_once_and_a_probe_finds_it_again)
+            .needs(Need::Postgres)
+            .worker_threads(2),
         trial!(postgres::after_a_restart_of_the_server_no_request_fails)
             .needs(Need::Postgres)
             .ignored("restarts the PostgreSQL server every other test uses; .ci/run runs it alone"),

@@ -40,6 +40,20 @@ async fn terminate(admin: &mut sqlx::AnyConnection, database: &str, query_like: 
     sqlx::query_scalar(&sql).fetch_one(admin).await.unwrap()
 }
 
+/// Waits until the instance at `base` is ready again: at most a couple of probe intervals after
+/// the database is back.
+async fn back_within_a_probe(base: &str) {
+    let started = std::time::Instant::now();
+    while !reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status() == StatusCode::OK) {
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "not ready {:?} after the database came back",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// While the database refuses connections every request that needs it is 503
 /// `database_unavailable` (the pages too), `/readyz` fails, and the first requests after it
 /// accepts them again succeed on fresh connections.
@@ -64,6 +78,8 @@ pub async fn while_the_database_refuses_connections_requests_are_503_and_none_fa
     assert_eq!((inline.status, inline.text(".inline-error")), (StatusCode::SERVICE_UNAVAILABLE, DOWN.to_owned()));
 
     sqlx::query(&format!("alter database {database} allow_connections true")).execute(&mut admin).await.unwrap();
+    // Requests are refused at once while the database is out of reach; a probe finds it again.
+    back_within_a_probe(&app.base).await;
     let (status, received) = app.get(&format!("/api/v1/partner-requests/received/{bob}"), Some(bob)).await;
     assert_eq!((status, received["requests"][0]["request_id"].as_i64()), (StatusCode::OK, Some(request)));
     let carol = app.user("Carol").await;
@@ -173,6 +189,10 @@ pub async fn after_a_restart_of_the_server_no_request_fails() {
         .status()
         .unwrap();
     assert!(restarted.success());
+    // Background work may have found the server gone during the restart; then requests are
+    // refused at once until a probe finds it back.
+    back_within_a_probe(&app.base).await;
+    back_within_a_probe(&format!("http://{}", two.addr())).await;
     for (i, instance) in [app.base.clone(), format!("http://{}", two.addr())].into_iter().enumerate() {
         let body = json!({ "email": format!("after{i}@example.com"), "name": "After" });
         let send = app.client.post(format!("{instance}/api/v1/users")).json(&body);

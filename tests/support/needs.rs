@@ -19,14 +19,16 @@ pub enum Need {
     Postgres,
     /// `chromedriver` and Chromium on PATH.
     Browser,
+    /// A Redis server: the one `TEST_REDIS_URL` names, else the local one (`.ci/run` starts it).
+    Redis,
 }
 
-const NEEDS: [Need; 2] = [Need::Postgres, Need::Browser];
+const NEEDS: [Need; 3] = [Need::Postgres, Need::Browser, Need::Redis];
 
 /// The local server `.ci/run` starts (also for the SQLite pass, so that these tests run there).
 const CI_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-static SKIPPED: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
+static SKIPPED: [AtomicUsize; 3] = [AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0)];
 
 fn under_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty())
@@ -47,6 +49,9 @@ impl Need {
             Self::Browser => (on_path("chromedriver").is_none()
                 || ["chromium", "chromium-browser", "google-chrome"].iter().all(|b| on_path(b).is_none()))
             .then_some("no chromedriver or Chromium on PATH (Debian: apt-get install chromium chromium-driver)"),
+            Self::Redis => (!answers(&redis_url())).then_some(
+                "no Redis answers: set TEST_REDIS_URL=redis://host:port (Debian: apt-get install redis-server)",
+            ),
         }
     }
 }
@@ -59,6 +64,25 @@ pub fn postgres_url() -> Option<String> {
         Some(_) => None,
         None => under_ci().then(|| CI_POSTGRES.to_owned()),
     }
+}
+
+/// The Redis server to test with: `TEST_REDIS_URL`, else the local one.
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// Whether something accepts a TCP connection at the host and port of `url` within a second.
+fn answers(url: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    let address = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let address = address.rsplit_once('@').map_or(address, |(_, host)| host).split('/').next().unwrap_or_default();
+    let timeout = std::time::Duration::from_secs(1);
+    address
+        .to_socket_addrs()
+        .is_ok_and(|mut addrs| addrs.any(|addr| std::net::TcpStream::connect_timeout(&addr, timeout).is_ok()))
 }
 
 /// `name` in a directory of PATH.

@@ -25,6 +25,10 @@ pub enum DatabaseError {
     /// it refuses is retried until the acquire timeout, longer than a probe waits).
     #[error("the database did not answer within {0:?}")]
     NoAnswer(std::time::Duration),
+    /// Not tried: the database was found out of reach, and a probe is watching for its return
+    /// (see `outage.rs`).
+    #[error("the database is out of reach; not tried until a probe finds it again")]
+    OutOfReach,
     #[error("the store is closed")]
     Closed,
     #[error("cannot start a database thread: {0}")]
@@ -99,7 +103,7 @@ impl DatabaseError {
         match self {
             Self::Busy(_) => Some(Unavailable::Busy),
             Self::Connect(sqlx::Error::PoolTimedOut) => Some(Unavailable::Busy),
-            Self::Connect(_) | Self::NoAnswer(_) => Some(Unavailable::Down),
+            Self::Connect(_) | Self::NoAnswer(_) | Self::OutOfReach => Some(Unavailable::Down),
             // Closed for shutdown: the next instance (or this one, restarted) will answer.
             Self::Closed => Some(Unavailable::Down),
             Self::CommitUnknown(_) => Some(Unavailable::OutcomeUnknown),
@@ -114,6 +118,18 @@ impl DatabaseError {
             },
             Self::Commit { unavailable, .. } => *unavailable,
             _ => None,
+        }
+    }
+
+    /// No connection to the database could be made at all (refused, not answering, or not
+    /// letting us in), as opposed to one that broke or a pool that was only busy: calls will fail
+    /// the same way until it is back.
+    pub(in crate::store) fn is_out_of_reach(&self) -> bool {
+        match self {
+            Self::Connect(sqlx::Error::PoolTimedOut) => false,
+            Self::Connect(_) | Self::NoAnswer(_) | Self::OutOfReach => true,
+            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => e.code == rusqlite::ErrorCode::CannotOpen,
+            _ => false,
         }
     }
 

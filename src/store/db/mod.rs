@@ -12,7 +12,8 @@
 //! asynchronous), and once more on a fresh connection if the first turned out dead
 //! (`postgres.rs`). A closure captures what it needs by value (a captured reference trips the
 //! compiler's `Send` check of the handler's future). Every call's outcome tells the outage
-//! tracker (`outage.rs`) whether the database serves.
+//! tracker (`outage.rs`) whether the database serves; while it is out of reach, calls are
+//! refused at once and one probe ([`Database::watch`]) looks for its return.
 
 mod conn;
 mod error;
@@ -23,8 +24,10 @@ mod sqlite;
 mod sqlite_conn;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, oneshot};
+use tokio_util::sync::CancellationToken;
 
 pub(crate) use conn::Conn;
 pub(in crate::store) use conn::{Columns, Value, params};
@@ -42,7 +45,12 @@ pub(crate) use sqlite_conn::SqliteConn;
 pub(crate) struct Database {
     pub(in crate::store) runtime: Runtime,
     pub(in crate::store) outages: Arc<Outages>,
+    /// Cancelled when the store closes: the probe stops.
+    closing: CancellationToken,
 }
+
+/// How long one probe of a database out of reach waits for its answer.
+const PROBE_WITHIN: Duration = Duration::from_millis(1500);
 
 /// Where a store call runs.
 #[derive(Clone)]
@@ -53,7 +61,15 @@ pub(in crate::store) enum Runtime {
 
 impl Database {
     pub(in crate::store) fn new(runtime: Runtime) -> Self {
-        Self { runtime, outages: Arc::default() }
+        Self { runtime, outages: Arc::default(), closing: CancellationToken::new() }
+    }
+
+    /// `Err` without trying while the database is known to be out of reach.
+    fn reachable(&self) -> StoreResult<()> {
+        match self.outages.is_out_of_reach() {
+            true => Err(DatabaseError::OutOfReach.into()),
+            false => Ok(()),
+        }
     }
 
     /// Runs `work` with one connection; its statements each see the latest commit.
@@ -62,11 +78,21 @@ impl Database {
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
     {
-        let result = match &self.runtime {
+        self.reachable()?;
+        let result = self.read_now(work).await;
+        self.tell_outages(result, false)
+    }
+
+    /// [`Database::read`] whether or not the database is known to be out of reach, and unnoted.
+    async fn read_now<R, F>(&self, work: F) -> StoreResult<R>
+    where
+        R: Send + 'static,
+        F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
+    {
+        match &self.runtime {
             Runtime::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Quick, false, work).await,
             Runtime::Postgres(postgres) => postgres.run(None, &work).await,
-        };
-        self.tell_outages(result, false)
+        }
     }
 
     /// Runs `work` in a read transaction: every statement sees the database as it was at the
@@ -76,6 +102,7 @@ impl Database {
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
     {
+        self.reachable()?;
         let result = match &self.runtime {
             Runtime::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Quick, true, work).await,
             Runtime::Postgres(postgres) => postgres.run(Some(SNAPSHOT), &work).await,
@@ -91,6 +118,7 @@ impl Database {
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
     {
+        self.reachable()?;
         let result = match &self.runtime {
             Runtime::Sqlite(sqlite) => sqlite_read(sqlite, ReadLane::Search, true, work).await,
             Runtime::Postgres(postgres) => postgres.search(Some(SNAPSHOT), &work).await,
@@ -105,6 +133,7 @@ impl Database {
         R: Send + 'static,
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R> + Send + 'static,
     {
+        self.reachable()?;
         let result = match &self.runtime {
             Runtime::Sqlite(sqlite) => {
                 let (reply, answer) = oneshot::channel();
@@ -123,6 +152,11 @@ impl Database {
     fn tell_outages<R>(&self, result: StoreResult<R>, wrote: bool) -> StoreResult<R> {
         match &result {
             Ok(_) => self.outages.succeeded(wrote),
+            Err(StoreError::Database(error)) if error.is_out_of_reach() => {
+                if self.outages.out_of_reach() {
+                    self.watch();
+                }
+            }
             Err(error) => match error.unavailable() {
                 Some(cause) => self.outages.failed(cause),
                 None => self.outages.succeeded(false),
@@ -131,8 +165,38 @@ impl Database {
         result
     }
 
+    /// The one probe of a database out of reach: every [`outage::PROBE_EVERY`] it asks for a
+    /// trivial answer, and the first it gets ends the outage. It stops then, or when the store
+    /// closes.
+    fn watch(&self) {
+        let db = self.clone();
+        tokio::spawn(async move {
+            loop {
+                while db.outages.is_out_of_reach() {
+                    tokio::select! {
+                        () = db.closing.cancelled() => break,
+                        () = tokio::time::sleep(outage::PROBE_EVERY) => {}
+                    }
+                    let probe = db.read_now(async |conn| {
+                        Ok(conn.fetch_one("select 1 as one", &[], &|row| row.int("one")).await?)
+                    });
+                    if let Ok(Ok(_)) = tokio::time::timeout(PROBE_WITHIN, probe).await {
+                        db.outages.reached();
+                    }
+                }
+                db.outages.probe_ended();
+                // A call may have found the database out of reach again while this probe stopped,
+                // and left the watching to it.
+                if db.closing.is_cancelled() || !db.outages.is_out_of_reach() || !db.outages.claim_probe() {
+                    break;
+                }
+            }
+        });
+    }
+
     /// Refuses further calls and waits for those in progress.
     pub(crate) async fn close(&self) {
+        self.closing.cancel();
         match &self.runtime {
             Runtime::Sqlite(sqlite) => sqlite.close().await,
             Runtime::Postgres(postgres) => postgres.close().await,

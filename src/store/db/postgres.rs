@@ -30,6 +30,7 @@ pub(in crate::store) struct Postgres {
     /// Searches may hold half the pool at most, so quick reads always find a connection.
     searches: Arc<tokio::sync::Semaphore>,
     acquire_timeout: Duration,
+    max_connections: u32,
     url: std::sync::Arc<str>,
     /// When a store call last found its connection dead (milliseconds since the epoch): every
     /// connection that sat idle since before then is pinged before its next use.
@@ -77,7 +78,14 @@ impl Postgres {
             .connect(url)
             .await?;
         let searches = Arc::new(tokio::sync::Semaphore::new((options.max_connections as usize / 2).max(1)));
-        Ok(Self { pool, searches, acquire_timeout: options.acquire_timeout, url: url.into(), lost_at })
+        Ok(Self {
+            pool,
+            searches,
+            acquire_timeout: options.acquire_timeout,
+            max_connections: options.max_connections,
+            url: url.into(),
+            lost_at,
+        })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -119,7 +127,7 @@ impl Postgres {
     where
         F: AsyncFn(&mut Conn<'_>) -> StoreResult<R>,
     {
-        let mut conn = self.pool.acquire().await.map_err(DatabaseError::Connect)?;
+        let mut conn = self.pool.acquire().await.map_err(|error| self.acquire_failed(error))?;
         let Some(begin) = transaction else {
             return work(&mut Conn::Postgres(&mut conn)).await;
         };
@@ -130,6 +138,16 @@ impl Postgres {
             if error.is_connection_lost() { DatabaseError::CommitUnknown(Box::new(error)) } else { error }
         })?;
         Ok(value)
+    }
+
+    /// Why no connection came: the pool timing out while it had room for another connection
+    /// means that connecting failed the whole time (the server refuses connections or does not
+    /// answer: sqlx tries again until the acquire timeout), not that every connection was busy.
+    fn acquire_failed(&self, error: sqlx::Error) -> DatabaseError {
+        if matches!(error, sqlx::Error::PoolTimedOut) && self.pool.size() < self.max_connections {
+            return DatabaseError::NoAnswer(self.acquire_timeout);
+        }
+        DatabaseError::Connect(error)
     }
 
     pub async fn close(&self) {

@@ -91,7 +91,8 @@ pub async fn answer(error: AppError, asked: &Asked) -> Response {
     let mut response = match problem.kind {
         Kind::SignedOut => signed_out(asked).await,
         Kind::Mistake if asked.form && !asked.htmx => flash_and_back(&problem, asked).await,
-        Kind::SearchesLimited if asked.htmx => refused_results(&problem, asked.target.as_deref()),
+        // A refused search (too many, or text it cannot search for) answers where the results go.
+        Kind::SearchesLimited | Kind::Mistake if asked.htmx => refused_results(&problem, asked.target.as_deref()),
         _ if asked.htmx => {
             (problem.status, InlineError { message: problem.message.clone().into_owned() }).into_response()
         }
