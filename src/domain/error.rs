@@ -62,6 +62,14 @@ pub enum RuleError {
     NotAcceptingRequests,
     #[error("{0}")]
     InvalidSettings(&'static str),
+    #[error("{0}")]
+    InvalidPasskeyName(&'static str),
+    #[error("That passkey does not exist.")]
+    PasskeyNotFound,
+    #[error("You can have at most {0} passkeys; remove one first.")]
+    TooManyPasskeys(usize),
+    #[error("That passkey is already registered.")]
+    PasskeyTaken,
 }
 
 impl RuleError {
@@ -94,6 +102,10 @@ impl RuleError {
             Self::Cooldown(_) => "cooldown",
             Self::NotAcceptingRequests => "not_accepting_requests",
             Self::InvalidSettings(_) => "invalid_settings",
+            Self::InvalidPasskeyName(_) => "invalid_passkey_name",
+            Self::PasskeyNotFound => "passkey_not_found",
+            Self::TooManyPasskeys(_) => "too_many_passkeys",
+            Self::PasskeyTaken => "passkey_taken",
         }
     }
 }

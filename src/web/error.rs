@@ -143,9 +143,20 @@ impl AppError {
 pub fn rule_status(rule: &RuleError) -> StatusCode {
     use RuleError::*;
     match rule {
-        InvalidEmail(_) | InvalidName(_) | InvalidMessage | InvalidPagination(_) | PageTooDeep(_) | InvalidQuery
-        | InvalidId | InvalidAction | InvalidBulkAction | InvalidRequestIds(_) | SelfRequest | SelfBlock
-        | InvalidSettings(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        InvalidEmail(_)
+        | InvalidName(_)
+        | InvalidMessage
+        | InvalidPagination(_)
+        | PageTooDeep(_)
+        | InvalidQuery
+        | InvalidId
+        | InvalidAction
+        | InvalidBulkAction
+        | InvalidRequestIds(_)
+        | SelfRequest
+        | SelfBlock
+        | InvalidSettings(_)
+        | InvalidPasskeyName(_) => StatusCode::UNPROCESSABLE_ENTITY,
         EmailTaken
         | DuplicateRequest
         | ReverseRequestPending(_)
@@ -153,8 +164,10 @@ pub fn rule_status(rule: &RuleError) -> StatusCode {
         | Blocked
         | NotPending
         | Cooldown(_)
-        | NotAcceptingRequests => StatusCode::CONFLICT,
-        UserNotFound | RequestNotFound | PartnershipNotFound | BlockNotFound => StatusCode::NOT_FOUND,
+        | NotAcceptingRequests
+        | TooManyPasskeys(_)
+        | PasskeyTaken => StatusCode::CONFLICT,
+        UserNotFound | RequestNotFound | PartnershipNotFound | BlockNotFound | PasskeyNotFound => StatusCode::NOT_FOUND,
         Forbidden => StatusCode::FORBIDDEN,
         QuotaExceeded(_) | NewAccountQuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
     }
