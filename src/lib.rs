@@ -131,6 +131,7 @@ impl Server {
             streams: web::events::StreamSlots::new(settings.event_streams),
             sessions: sessions.clone(),
             https: settings.secure_cookies,
+            passkeys: web::passkeys::Passkeys::for_public_url(&public_url),
         });
         let sink = notify::Sink::from_settings(&settings.mail).map_err(anyhow::Error::msg)?;
         tracing::info!(

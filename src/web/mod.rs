@@ -12,6 +12,7 @@ pub mod headers;
 pub mod limits;
 mod operations;
 pub mod pages;
+pub mod passkeys;
 mod render;
 pub mod request;
 pub mod session;
@@ -74,6 +75,8 @@ pub struct Resources {
     pub sessions: SessionStore,
     /// The site is reached over HTTPS: `Secure` cookies and HSTS.
     pub https: bool,
+    /// The WebAuthn relying party, when the public URL allows passkeys.
+    pub passkeys: passkeys::Passkeys,
 }
 
 /// The whole application: API, pages and operators' endpoints behind the shared middleware.

@@ -11,7 +11,8 @@ use super::pages::errors::{Asked, answer};
 use super::request::is_api;
 
 pub async fn render_errors(request: Request, next: Next) -> Response {
-    if is_api(request.uri()) {
+    // Our own scripts' calls (the passkey ceremonies) ask for JSON, and get the JSON error.
+    if is_api(request.uri()) || asks_for_json(&request) {
         return next.run(request).await;
     }
     let asked = Asked::of(&request);
@@ -20,4 +21,12 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         Some(error) => answer(error.clone(), asked).await,
         None => response,
     }
+}
+
+fn asks_for_json(request: &Request) -> bool {
+    request
+        .headers()
+        .get(axum::http::header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.trim().starts_with("application/json"))
 }

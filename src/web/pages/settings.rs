@@ -38,6 +38,7 @@ pub struct Group {
 pub struct SettingsPage {
     pub layout: Layout,
     pub groups: Vec<Group>,
+    pub passkeys: super::passkeys::PasskeysSection,
 }
 
 /// The form as posted; a missing or unknown value is refused as the API refuses it.
@@ -93,7 +94,9 @@ pub async fn page(State(state): State<AppState>, me: SignedIn) -> AppResult<Resp
     let settings = state.store.settings(me.id()).await?;
     let unread = state.store.unread_notifications(me.id()).await?;
     let flash = me.session.take_flash().await?;
-    let page = SettingsPage { layout: Layout::new("Settings", Some(me.user), unread, flash), groups: groups(settings) };
+    let passkeys = super::passkeys::PasskeysSection::of(&state, me.id(), false).await?;
+    let layout = Layout::new("Settings", Some(me.user), unread, flash);
+    let page = SettingsPage { layout, groups: groups(settings), passkeys };
     Ok((VaryHxRequest, page).into_response())
 }
 
