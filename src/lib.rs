@@ -153,6 +153,7 @@ impl Server {
             sessions: sessions.clone(),
             https: settings.secure_cookies,
             metrics_apart: metrics_listener.is_some(),
+            passkeys: web::passkeys::Passkeys::for_public_url(&public_url),
         });
         let sink = notify::Sink::from_settings(&settings.mail).map_err(anyhow::Error::msg)?;
         tracing::info!(

@@ -38,6 +38,10 @@ pub enum RuleError {
     Cooldown(Timestamp),
     NotAcceptingRequests,
     InvalidSettings(&'static str),
+    InvalidPasskeyName(&'static str),
+    PasskeyNotFound,
+    TooManyPasskeys(usize),
+    PasskeyTaken,
 }
 
 /// For logs: the variant and what it carries.

@@ -7,6 +7,7 @@ mod error;
 mod ids;
 mod model;
 mod network;
+mod passkey;
 mod rules;
 mod settings;
 mod standing;
@@ -19,6 +20,7 @@ pub use model::{
     AfterAction, Block, Dashboard, Notification, PartnerRequest, Partnership, Relations, RequestWithUser, User,
 };
 pub use network::{BulkAction, BulkIds, InCommon, Suggestion, SuggestionCount};
+pub use passkey::{MAX_PASSKEYS, PasskeyId, PasskeyName, PasskeySummary, credential_id_bytes, credential_id_text};
 pub use rules::{
     Lifecycle, NEW_ACCOUNT_AGE_MS, QUOTA_WINDOW_MS, SendQuotas, check_accepts, check_answer, check_block, check_cancel,
     check_cooldown, check_end, check_party, check_quota, check_send_to, has_expired, ordered_pair,

@@ -22,6 +22,7 @@ mod lifecycle;
 mod network;
 mod notifications;
 mod partnerships;
+mod passkeys;
 mod requests;
 mod settings;
 
@@ -38,6 +39,7 @@ pub use lifecycle::{Sweep, SweepOutcome};
 pub use network::{EXAMINED_FOR_LIST, EXAMINED_FOR_ROW, Network, PARTNERS_OF_PARTNER, PARTNERS_WALKED};
 pub use notifications::Inbox;
 pub use partnerships::Partnerships;
+pub use passkeys::{PasskeyOwner, Passkeys};
 pub use requests::{BulkOutcome, Requests};
 pub use settings::Settings;
 
@@ -82,6 +84,11 @@ impl Service {
     /// (sign-in links, passkeys, API tokens, sessions and devices, export and erasure).
     pub fn accounts(&self) -> Accounts<'_> {
         Accounts(self)
+    }
+
+    /// A user's passkeys: listing, adding, removing, signing in with one.
+    pub fn passkeys(&self) -> Passkeys<'_> {
+        Passkeys(self)
     }
 
     /// The user directory and its search.

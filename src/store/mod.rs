@@ -23,6 +23,7 @@ mod open;
 mod operations;
 pub(crate) mod outbox;
 pub(crate) mod partnerships;
+pub(crate) mod passkeys;
 pub(crate) mod request_lists;
 pub(crate) mod requests;
 mod rows;

@@ -28,6 +28,11 @@ const OWN: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../static/app.js"),
     },
+    Asset {
+        name: "passkeys.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../static/passkeys.js"),
+    },
     Asset { name: "favicon.svg", content_type: "image/svg+xml", bytes: include_bytes!("../../static/favicon.svg") },
 ];
 
@@ -51,6 +56,7 @@ pub struct AssetUrls {
     pub js: String,
     pub icon: String,
     pub htmx: String,
+    pub passkeys: String,
 }
 
 /// One version for all our files: a change to any of them changes every address, which costs a
@@ -70,6 +76,7 @@ static URLS: LazyLock<AssetUrls> = LazyLock::new(|| AssetUrls {
     js: format!("/static/{}/app.js", *VERSION),
     icon: format!("/static/{}/favicon.svg", *VERSION),
     htmx: format!("/static/vendor/htmx-{HTMX_VERSION}/htmx.min.js"),
+    passkeys: format!("/static/{}/passkeys.js", *VERSION),
 });
 
 pub fn urls() -> &'static AssetUrls {

@@ -56,6 +56,10 @@ pub enum AppError {
     StreamsFull,
     /// An unsubscribe link whose token does not verify.
     InvalidUnsubscribeLink,
+    /// Passkeys cannot be used at this site's address, for this reason.
+    PasskeysUnavailable(&'static str),
+    /// A passkey ceremony that failed, and how.
+    Passkey(crate::web::passkeys::CeremonyError),
     /// A request that cannot be read, described where it was read (an extractor's own words).
     Unreadable {
         status: StatusCode,
@@ -182,6 +186,22 @@ impl AppError {
                  mails you get."
                     .into(),
             ),
+            Self::PasskeysUnavailable(why) => (S::CONFLICT, "passkeys_unavailable", (*why).into()),
+            Self::Passkey(failed) => {
+                use crate::web::passkeys::CeremonyError;
+                let (code, message) = match failed {
+                    CeremonyError::NotStarted => (
+                        "no_passkey_ceremony",
+                        "There is no passkey request under way, or it took too long. Start again.",
+                    ),
+                    CeremonyError::Refused => ("passkey_refused", "That passkey was not accepted. Try again."),
+                    CeremonyError::Unknown => (
+                        "passkey_unknown",
+                        "That passkey is not registered here. Remove it from your device, or sign in another way.",
+                    ),
+                };
+                (S::BAD_REQUEST, code, message.into())
+            }
             Self::Unreadable { status, code, message } => (*status, *code, message.clone().into()),
         };
         let (retry_after, kind) = match self {
@@ -189,6 +209,7 @@ impl AppError {
             Self::Unauthorized(_) => (None, Kind::SignedOut),
             Self::RateLimited { searches: true, wait } => (Some(*wait), Kind::SearchesLimited),
             Self::RateLimited { searches: false, wait } => (Some(*wait), Kind::Mistake),
+            Self::PasskeysUnavailable(_) | Self::Passkey(_) => (None, Kind::Mistake),
             Self::TooManyStreams { .. } | Self::TooManyStreamsFromNetwork | Self::StreamsFull => {
                 (Some(STREAM_RETRY_AFTER), Kind::Other)
             }
@@ -249,6 +270,12 @@ fn rule_problem(rule: &RuleError) -> Problem {
         RequestNotFound => (S::NOT_FOUND, "request_not_found", "That partner request does not exist.".into()),
         PartnershipNotFound => (S::NOT_FOUND, "partnership_not_found", "That partnership does not exist.".into()),
         BlockNotFound => (S::NOT_FOUND, "block_not_found", "You have not blocked that user.".into()),
+        InvalidPasskeyName(why) => (S::UNPROCESSABLE_ENTITY, "invalid_passkey_name", (*why).into()),
+        PasskeyNotFound => (S::NOT_FOUND, "passkey_not_found", "That passkey does not exist.".into()),
+        TooManyPasskeys(n) => {
+            (S::CONFLICT, "too_many_passkeys", format!("You can have at most {n} passkeys; remove one first.").into())
+        }
+        PasskeyTaken => (S::CONFLICT, "passkey_taken", "That passkey is already registered.".into()),
         Forbidden => (S::FORBIDDEN, "forbidden", "You are not allowed to do that.".into()),
         QuotaExceeded(n) => (
             S::TOO_MANY_REQUESTS,

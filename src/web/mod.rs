@@ -14,6 +14,7 @@ pub mod headers;
 pub mod limits;
 pub mod operations;
 pub mod pages;
+pub mod passkeys;
 mod refusals;
 pub mod request;
 pub mod session;
@@ -81,6 +82,8 @@ pub struct Shared {
     pub https: bool,
     /// `/metrics` is served on a listener of its own (`DEALNEST_METRICS_BIND`), not on this one.
     pub metrics_apart: bool,
+    /// The WebAuthn relying party, when the public URL allows passkeys.
+    pub passkeys: passkeys::Passkeys,
 }
 
 /// The whole application: API, pages and operators' endpoints behind the shared middleware.

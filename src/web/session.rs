@@ -26,6 +26,7 @@ const USER_ID: &str = "user_id";
 const SEEN_AT: &str = "seen_at";
 const FLASH: &str = "flash";
 const SIGNUP_DRAFT: &str = "signup_draft";
+const PASSKEY_CEREMONY: &str = "passkey_ceremony";
 
 /// A message shown once, on the next page the browser loads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +130,18 @@ impl UserSession {
 
     pub async fn take_signup_draft(&self) -> Result<Option<SignupDraft>, SessionError> {
         self.take(SIGNUP_DRAFT).await
+    }
+
+    /// Keeps the passkey ceremony under way (see `web::passkeys`), replacing any other.
+    pub async fn set_passkey_ceremony<T: Serialize>(&self, ceremony: &T) -> Result<(), SessionError> {
+        self.0.insert(PASSKEY_CEREMONY, ceremony).await?;
+        Ok(())
+    }
+
+    /// The passkey ceremony under way, removed so it is used once; as JSON, which the caller
+    /// reads (a record from another version may not).
+    pub async fn take_passkey_ceremony(&self) -> Result<Option<serde_json::Value>, SessionError> {
+        self.take(PASSKEY_CEREMONY).await
     }
 
     /// Removes `key` only when it is there: tower-sessions marks a session changed on any

@@ -7,6 +7,8 @@
 //! Without them each test is reported as ignored, with the reason, except under CI (`CI` set),
 //! where a missing browser is a failure. Screenshots go to `target/screenshots/`.
 
+mod passkeys;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -29,6 +31,7 @@ pub fn tests() -> Vec<Test> {
         trial!(accepting_three_selected_requests_without_javascript),
         trial!(mail_choices_and_unsubscribe_with_javascript),
         trial!(mail_choices_and_unsubscribe_without_javascript),
+        trial!(passkeys::a_passkey_is_added_signs_in_without_an_address_and_is_removed),
     ]
     .into_iter()
     .map(|test| test.needs(Need::Browser))

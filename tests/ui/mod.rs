@@ -9,5 +9,6 @@ mod demo;
 mod lifecycle;
 mod limits;
 mod network;
+mod passkeys;
 mod safety;
 mod signin;

@@ -18,6 +18,7 @@ mod lists;
 mod network;
 mod notifications;
 mod partnerships;
+mod passkeys;
 mod person;
 mod plain;
 mod relative_time;
@@ -52,6 +53,11 @@ pub fn router() -> Router<AppState> {
         .route("/blocks/{user_id}/remove", post(blocks::unblock))
         .route("/notifications", get(notifications::page))
         .route("/settings", get(settings::page).post(settings::save))
+        .route("/settings/passkeys/start", post(passkeys::start_registration))
+        .route("/settings/passkeys/finish", post(passkeys::finish_registration))
+        .route("/settings/passkeys/{id}/remove", post(passkeys::remove))
+        .route("/session/passkey/start", post(passkeys::start_sign_in))
+        .route("/session/passkey/finish", post(passkeys::finish_sign_in))
         .route("/unsubscribe/{token}", get(unsubscribe::show).post(unsubscribe::confirm))
         // A panic in a page handler still answers with a page, not a bare 500.
         .layer(CatchPanicLayer::custom(|_panic| {

@@ -38,6 +38,7 @@ pub struct Group {
 pub struct SettingsPage {
     pub layout: Layout,
     pub groups: Vec<Group>,
+    pub passkeys: super::passkeys::PasskeysSection,
 }
 
 /// The form as posted; a missing or unknown value is refused as the API refuses it.
@@ -96,8 +97,10 @@ pub async fn page(State(state): State<AppState>, asked: Asked, me: Result<Signed
             let settings = state.service.settings().get(me.id()).await?;
             let unread = state.service.notifications().unread(me.id()).await?;
             let flash = me.session.take_flash().await?;
+            let passkeys = super::passkeys::PasskeysSection::of(&state, me.id(), false).await?;
             let layout = Layout::new("Settings", Some(me.user), unread, flash);
-            Ok((VaryHxRequest, SettingsPage { layout, groups: groups(settings) }).into_response())
+            let page = SettingsPage { layout, groups: groups(settings), passkeys };
+            Ok((VaryHxRequest, page).into_response())
         })
         .await
 }

@@ -28,6 +28,7 @@ pub struct SigninPage {
     pub q: String,
     pub list: SigninList,
     pub draft: SignupDraft,
+    pub passkey: super::passkeys::PasskeySignIn,
 }
 
 /// One page of users, each with a "Sign in as <Name>" button.
@@ -62,7 +63,8 @@ pub async fn page_or_list(state: &AppState, session: &UserSession, search: Searc
     let flash = session.take_flash().await?;
     let draft = session.take_signup_draft().await?.unwrap_or_default();
     let layout = Layout::new("Choose who you are", None, 0, flash);
-    Ok(SigninPage { layout, q, list, draft }.into_response())
+    let passkey = super::passkeys::PasskeySignIn::of(state);
+    Ok(SigninPage { layout, q, list, draft, passkey }.into_response())
 }
 
 #[derive(Debug, Deserialize)]
